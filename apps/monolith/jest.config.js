@@ -1,0 +1,8 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  displayName: 'monolith',
+  preset: '../../jest.preset.js',
+  globalSetup: '../../libs/platform/testing/src/jest/postgres.global-setup.ts',
+  globalTeardown: '../../libs/platform/testing/src/jest/postgres.global-teardown.ts',
+  testTimeout: 30_000,
+};

@@ -1,0 +1,21 @@
+import 'reflect-metadata';
+import { loadConfig } from '@strata/platform/config';
+import { provideDatabase, runMigrations } from '@strata/platform/database';
+import { migrations } from '@strata/migrations';
+
+/** `npm run migrate`: applies pending migrations to `DATABASE_URL` (or the embedded database) and exits. */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const database = await provideDatabase(config);
+  try {
+    const applied = await runMigrations(database.url, migrations);
+    console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'The database is up to date.');
+  } finally {
+    await database.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

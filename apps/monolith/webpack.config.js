@@ -1,0 +1,40 @@
+const path = require('node:path');
+const nodeExternals = require('webpack-node-externals');
+const { TsconfigPathsPlugin } = require('tsconfig-paths-webpack-plugin');
+
+const workspaceRoot = path.resolve(__dirname, '../..');
+
+/**
+ * Bundles the monolith's own code (the app and every lib it imports) into dist/apps/monolith;
+ * npm packages stay external and are loaded from node_modules at run time. ts-loader compiles
+ * without type-checking (the `typecheck` target does that) and keeps the decorator metadata that
+ * NestJS's dependency injection reads, which esbuild would drop.
+ * @type {import('webpack').Configuration}
+ */
+module.exports = {
+  mode: 'production',
+  target: 'node20',
+  context: workspaceRoot,
+  entry: {
+    main: './apps/monolith/src/main.ts',
+    migrate: './apps/monolith/src/migrate.ts',
+  },
+  output: { path: path.join(workspaceRoot, 'dist/apps/monolith'), filename: '[name].js', clean: true },
+  resolve: {
+    extensions: ['.ts', '.js'],
+    plugins: [new TsconfigPathsPlugin({ configFile: path.join(workspaceRoot, 'tsconfig.base.json') })],
+  },
+  externalsPresets: { node: true },
+  externals: [nodeExternals({ modulesDir: path.join(workspaceRoot, 'node_modules') })],
+  module: {
+    rules: [
+      {
+        test: /\.ts$/,
+        loader: 'ts-loader',
+        options: { transpileOnly: true, configFile: path.join(__dirname, 'tsconfig.json') },
+      },
+    ],
+  },
+  optimization: { minimize: false },
+  devtool: 'source-map',
+};

@@ -1,0 +1,26 @@
+import type { CreateProductDto, ListProductsQuery, ProductDto, ProductPageDto } from './product.dto';
+import type { ReleaseStockRequest, ReserveStockRequest, StockReservation } from './stock.dto';
+
+/**
+ * What the catalog module offers to the presentation tier and to other modules. It is a DI token
+ * and a wire contract at once: one plain, serialisable argument per method, plain results, and
+ * only the errors declared in `catalog.errors.ts`.
+ */
+export abstract class CatalogPort {
+  /** @throws DuplicateSkuError */
+  abstract createProduct(product: CreateProductDto): Promise<ProductDto>;
+
+  /** @throws ProductNotFoundError */
+  abstract getProduct(productId: string): Promise<ProductDto>;
+
+  abstract listProducts(query: ListProductsQuery): Promise<ProductPageDto>;
+
+  /**
+   * Takes stock for every line, all or nothing. Idempotent per reservation id.
+   * @throws ProductNotFoundError, InsufficientStockError (and then nothing is taken)
+   */
+  abstract reserveStock(request: ReserveStockRequest): Promise<StockReservation>;
+
+  /** Gives back what a reservation took. Idempotent: a second release returns nothing twice. */
+  abstract releaseStock(request: ReleaseStockRequest): Promise<void>;
+}

@@ -1,0 +1,65 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+
+/** PostgreSQL `integer`: the largest price or stock a product can hold. */
+export const MAX_INT32 = 2_147_483_647;
+
+export class CreateProductDto {
+  @ApiProperty({ example: 'KB-001', description: 'Unique stock-keeping unit: letters, digits, dot, dash, underscore.' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  @Matches(/^[A-Za-z0-9._-]+$/, { message: 'sku may contain only letters, digits, ".", "-" and "_"' })
+  sku!: string;
+
+  @ApiProperty({ example: 'Mechanical keyboard' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name!: string;
+
+  @ApiProperty({ example: 8999, minimum: 0, maximum: MAX_INT32 })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_INT32)
+  priceCents!: number;
+
+  @ApiProperty({ example: 25, minimum: 0, maximum: MAX_INT32 })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_INT32)
+  stock!: number;
+}
+
+export class ProductDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() sku!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() priceCents!: number;
+  @ApiProperty() stock!: number;
+}
+
+export class ListProductsQuery {
+  @ApiProperty({ required: false, default: 20, minimum: 1, maximum: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit = 20;
+
+  @ApiProperty({ required: false, default: 0, minimum: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset = 0;
+}
+
+export class ProductPageDto {
+  @ApiProperty({ type: [ProductDto] }) items!: ProductDto[];
+  @ApiProperty() total!: number;
+  @ApiProperty() limit!: number;
+  @ApiProperty() offset!: number;
+}

@@ -1,0 +1,2 @@
+export * from './lib/catalog-data-access.module';
+export * from './lib/product.repository';

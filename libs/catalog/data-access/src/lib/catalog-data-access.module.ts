@@ -1,0 +1,18 @@
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ProductEntity } from './product.entity';
+import { ProductRepository } from './product.repository';
+import { StockReservationEntity } from './stock-reservation.entity';
+import { TypeOrmProductRepository } from './typeorm-product.repository';
+
+/**
+ * The catalog's data-access tier: binds {@link ProductRepository} to its TypeORM implementation.
+ * Global because ports are placed by the unit's composition, not by imports between tiers.
+ */
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature([ProductEntity, StockReservationEntity])],
+  providers: [{ provide: ProductRepository, useClass: TypeOrmProductRepository }],
+  exports: [ProductRepository],
+})
+export class CatalogDataAccessModule {}

@@ -1,0 +1,118 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import {
+  CreateProductDto,
+  DuplicateSkuError,
+  InsufficientStockError,
+  ProductDto,
+  ProductNotFoundError,
+  ProductPageDto,
+  ReleaseStockRequest,
+  ReservedLine,
+  ReserveStockRequest,
+  StockLine,
+  StockReservation,
+} from '@strata/catalog/contracts';
+import { isUniqueViolation } from '@strata/platform/database';
+import { ProductEntity } from './product.entity';
+import { ProductRepository } from './product.repository';
+import { StockReservationEntity } from './stock-reservation.entity';
+
+@Injectable()
+export class TypeOrmProductRepository extends ProductRepository {
+  constructor(
+    @InjectRepository(ProductEntity) private readonly products: Repository<ProductEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {
+    super();
+  }
+
+  async insert(product: CreateProductDto): Promise<ProductDto> {
+    try {
+      const saved = await this.products.save(this.products.create(product));
+      return toProduct(saved);
+    } catch (error) {
+      if (isUniqueViolation(error, 'products_sku_key')) throw new DuplicateSkuError(product.sku);
+      throw error;
+    }
+  }
+
+  async findById(productId: string): Promise<ProductDto | null> {
+    const product = await this.products.findOneBy({ id: productId });
+    return product ? toProduct(product) : null;
+  }
+
+  async findPage({ limit, offset }: { limit: number; offset: number }): Promise<ProductPageDto> {
+    const [items, total] = await this.products.findAndCount({ order: { sku: 'ASC' }, take: limit, skip: offset });
+    return { items: items.map(toProduct), total, limit, offset };
+  }
+
+  reserve({ reservationId, lines }: ReserveStockRequest): Promise<StockReservation> {
+    return this.dataSource.transaction(async (manager) => {
+      const reservations = manager.getRepository(StockReservationEntity);
+      // Claim the reservation id first: a concurrent duplicate waits here, then replays.
+      const claimed = await reservations
+        .createQueryBuilder()
+        .insert()
+        .values({ id: reservationId, lines: [] })
+        .orIgnore()
+        .returning(['id'])
+        .execute();
+      if (claimed.raw.length === 0) {
+        const existing = await reservations.findOneByOrFail({ id: reservationId });
+        return { reservationId, lines: existing.lines };
+      }
+      // Lock rows in one global order so two multi-line reservations cannot deadlock.
+      const ordered = [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
+      const reserved: ReservedLine[] = [];
+      for (const line of ordered) {
+        reserved.push({ ...line, unitPriceCents: await takeStock(manager, line) });
+      }
+      const inRequestOrder = lines.map((line) => reserved.find((r) => r.productId === line.productId) as ReservedLine);
+      await reservations.update({ id: reservationId }, { lines: inRequestOrder });
+      return { reservationId, lines: inRequestOrder };
+    });
+  }
+
+  async release({ reservationId }: ReleaseStockRequest): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const released = await manager
+        .createQueryBuilder()
+        .update(StockReservationEntity)
+        .set({ releasedAt: () => 'now()' })
+        .where('id = :reservationId AND released_at IS NULL', { reservationId })
+        .returning(['lines'])
+        .execute();
+      const lines: StockLine[] = released.raw[0]?.lines ?? [];
+      const ordered = [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
+      for (const { productId, quantity } of ordered) {
+        await manager
+          .createQueryBuilder()
+          .update(ProductEntity)
+          .set({ stock: () => 'stock + :quantity' })
+          .where('id = :productId', { productId, quantity })
+          .execute();
+      }
+    });
+  }
+}
+
+/** Decrements one product's stock if enough is left; returns its current price. */
+async function takeStock(manager: EntityManager, { productId, quantity }: StockLine): Promise<number> {
+  const updated = await manager
+    .createQueryBuilder()
+    .update(ProductEntity)
+    .set({ stock: () => 'stock - :quantity' })
+    .where('id = :productId AND stock >= :quantity', { productId, quantity })
+    .returning(['priceCents'])
+    .execute();
+  if (updated.raw.length === 1) return updated.raw[0].price_cents;
+  const product = await manager.findOneBy(ProductEntity, { id: productId });
+  if (!product) throw new ProductNotFoundError(productId);
+  throw new InsufficientStockError(productId, quantity, product.stock);
+}
+
+function toProduct({ id, sku, name, priceCents, stock }: ProductEntity): ProductDto {
+  return { id, sku, name, priceCents, stock };
+}

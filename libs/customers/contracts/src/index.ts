@@ -1,0 +1,3 @@
+export * from './lib/customer.dto';
+export * from './lib/customers.errors';
+export * from './lib/customers.port';

@@ -1,0 +1,2 @@
+export * from './lib/customer.repository';
+export * from './lib/customers-data-access.module';

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { CustomersController } from './customers.controller';
+
+@Module({ controllers: [CustomersController] })
+export class CustomersPresentationModule {}

@@ -1,0 +1,2 @@
+export * from './lib/orders-business.module';
+export * from './lib/orders-workers.module';

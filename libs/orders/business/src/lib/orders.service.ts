@@ -1,0 +1,92 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { CatalogPort } from '@strata/catalog/contracts';
+import { CustomersPort } from '@strata/customers/contracts';
+import {
+  ConfirmOrderJob,
+  ListOrdersQuery,
+  OrderAlreadyCancelledError,
+  OrderDto,
+  OrderNotFoundError,
+  OrderPageDto,
+  OrdersPort,
+  PlaceOrderDto,
+} from '@strata/orders/contracts';
+import { OrderRepository } from '@strata/orders/data-access';
+import { UnavailableError } from '@strata/platform/ports';
+import { JobProducer } from '@strata/platform/queue';
+import { totalCentsOf } from './order-pricing';
+
+/**
+ * Placing an order spans three modules with no shared transaction: each step is atomic on its own
+ * side and a failure undoes the steps before it (brief, section 5). So it behaves the same
+ * whether catalog and customers run in this process or across the network.
+ */
+@Injectable()
+export class OrdersService extends OrdersPort {
+  private readonly logger = new Logger(OrdersService.name);
+
+  constructor(
+    private readonly orders: OrderRepository,
+    private readonly catalog: CatalogPort,
+    private readonly customers: CustomersPort,
+    private readonly jobs: JobProducer,
+  ) {
+    super();
+  }
+
+  async placeOrder({ customerId, lines }: PlaceOrderDto): Promise<OrderDto> {
+    await this.customers.getCustomer(customerId);
+    // The order id is chosen first and doubles as the reservation id, which makes both the
+    // reservation and its release idempotent.
+    const orderId = randomUUID();
+    const reservation = await this.catalog.reserveStock({ reservationId: orderId, lines });
+
+    let order: OrderDto;
+    try {
+      order = await this.orders.insert({ id: orderId, customerId, totalCents: totalCentsOf(reservation.lines), lines: reservation.lines });
+    } catch (error) {
+      await this.compensate(orderId, 'give back the stock', () => this.catalog.releaseStock({ reservationId: orderId }));
+      throw error;
+    }
+
+    try {
+      await this.jobs.enqueue(ConfirmOrderJob, { orderId }, { jobId: `confirm-${orderId}` });
+    } catch (error) {
+      this.logger.error({ msg: 'could not enqueue the confirmation; undoing the order', orderId, err: error });
+      await this.compensate(orderId, 'cancel the order', () => this.orders.cancel(orderId));
+      await this.compensate(orderId, 'give back the stock', () => this.catalog.releaseStock({ reservationId: orderId }));
+      throw new UnavailableError('orders.queue_unavailable', 'The order could not be queued for confirmation; nothing was kept');
+    }
+    return order;
+  }
+
+  async getOrder(orderId: string): Promise<OrderDto> {
+    const order = await this.orders.findById(orderId);
+    if (!order) throw new OrderNotFoundError(orderId);
+    return order;
+  }
+
+  listOrders({ customerId, limit, offset }: ListOrdersQuery): Promise<OrderPageDto> {
+    return this.orders.findPageByCustomer({ customerId, limit, offset });
+  }
+
+  async cancelOrder(orderId: string): Promise<OrderDto> {
+    const outcome = await this.orders.cancel(orderId);
+    if (!outcome) throw new OrderNotFoundError(orderId);
+    // Released even when the order was already cancelled: the release is idempotent, so a retry
+    // after a failed release still gives the stock back.
+    await this.catalog.releaseStock({ reservationId: orderId });
+    if (!outcome.changed) throw new OrderAlreadyCancelledError(orderId);
+    return outcome.order;
+  }
+
+  /** Runs an undo step; its failure is logged, never allowed to hide the error that caused it. */
+  private async compensate(orderId: string, step: string, undo: () => Promise<unknown>): Promise<void> {
+    try {
+      await undo();
+    } catch (error) {
+      this.logger.error({ msg: `compensation failed: could not ${step}`, orderId, err: error });
+    }
+  }
+}

@@ -1,0 +1,4 @@
+export * from './lib/order.dto';
+export * from './lib/orders.errors';
+export * from './lib/orders.jobs';
+export * from './lib/orders.port';

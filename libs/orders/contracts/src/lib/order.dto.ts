@@ -1,0 +1,90 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsInt,
+  IsOptional,
+  IsUUID,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+export const MAX_ORDER_LINES = 50;
+export const MAX_LINE_QUANTITY = 10_000;
+
+export const ORDER_STATUSES = ['pending', 'confirmed', 'cancelled'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export class OrderLineRequestDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all')
+  productId!: string;
+
+  @ApiProperty({ minimum: 1, maximum: MAX_LINE_QUANTITY, example: 1 })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_LINE_QUANTITY)
+  quantity!: number;
+}
+
+export class PlaceOrderDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all')
+  customerId!: string;
+
+  @ApiProperty({ type: [OrderLineRequestDto], minItems: 1, maxItems: MAX_ORDER_LINES })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_ORDER_LINES)
+  @ArrayUnique((line: OrderLineRequestDto) => line?.productId, { message: 'lines must name each productId once' })
+  @ValidateNested({ each: true })
+  @Type(() => OrderLineRequestDto)
+  lines!: OrderLineRequestDto[];
+}
+
+export class OrderLineDto {
+  @ApiProperty({ format: 'uuid' }) productId!: string;
+  @ApiProperty() quantity!: number;
+  @ApiProperty({ description: 'Price per unit when the order was placed.' }) unitPriceCents!: number;
+}
+
+export class OrderDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) customerId!: string;
+  @ApiProperty({ enum: ORDER_STATUSES }) status!: OrderStatus;
+  @ApiProperty() totalCents!: number;
+  @ApiProperty({ type: [OrderLineDto] }) lines!: OrderLineDto[];
+  @ApiProperty({ format: 'date-time', description: 'ISO 8601' }) createdAt!: string;
+}
+
+export class ListOrdersQuery {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('all')
+  customerId!: string;
+
+  @ApiProperty({ required: false, default: 20, minimum: 1, maximum: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit = 20;
+
+  @ApiProperty({ required: false, default: 0, minimum: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset = 0;
+}
+
+export class OrderPageDto {
+  @ApiProperty({ type: [OrderDto] }) items!: OrderDto[];
+  @ApiProperty() total!: number;
+  @ApiProperty() limit!: number;
+  @ApiProperty() offset!: number;
+}

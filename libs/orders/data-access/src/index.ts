@@ -1,0 +1,2 @@
+export * from './lib/order.repository';
+export * from './lib/orders-data-access.module';

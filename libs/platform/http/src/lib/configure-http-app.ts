@@ -1,0 +1,68 @@
+import { ValidationPipe } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from '@fastify/helmet';
+import { Logger } from 'nestjs-pino';
+import { StrataConfig } from '@strata/platform/config';
+import { ApplicationErrorFilter } from './application-error.filter';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
+
+/** The Fastify adapter every HTTP unit uses: body size limit and request ids set here. */
+export function createHttpAdapter(config: StrataConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    genReqId: (request: IncomingMessage) => requestIdOf(request),
+  });
+}
+
+export interface HttpAppOptions {
+  title: string;
+  description?: string;
+}
+
+/**
+ * Everything an HTTP unit needs between `NestFactory.create` and `listen`: logs, security
+ * headers, the `/api` prefix, validation, error mapping and the OpenAPI document at `/docs`.
+ */
+export async function configureHttpApp(app: NestFastifyApplication, options: HttpAppOptions): Promise<void> {
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  await app.register(helmet, {
+    // Swagger UI's page needs inline styles and scripts; everything else gets the strict default.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+      },
+    },
+  });
+
+  app.setGlobalPrefix('api', { exclude: ['health'] });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      forbidUnknownValues: true,
+    }),
+  );
+  app.useGlobalFilters(new ApplicationErrorFilter());
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(options.title)
+      .setDescription(options.description ?? '')
+      .setVersion('1.0')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

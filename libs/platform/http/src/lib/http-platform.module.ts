@@ -1,0 +1,39 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { ClsModule } from 'nestjs-cls';
+import type { IncomingMessage } from 'node:http';
+import { StrataConfig } from '@strata/platform/config';
+import { requestIdOf } from './request-id';
+
+/**
+ * Cross-cutting HTTP plumbing for a unit that serves HTTP: structured logs with the request id,
+ * and a request context (nestjs-cls) that business code and jobs can read the id from.
+ */
+@Module({})
+export class HttpPlatformModule {
+  static forRoot(config: StrataConfig): DynamicModule {
+    return {
+      module: HttpPlatformModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.log.level,
+            genReqId: (request: IncomingMessage) => requestIdOf(request),
+            customAttributeKeys: { reqId: 'requestId' },
+            // One short line per request: who asked for what, and what they got.
+            serializers: {
+              req: (request: { id: string; method: string; url: string }) => ({ id: request.id, method: request.method, url: request.url }),
+              res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+            },
+            // Health probes every few seconds would drown the log.
+            autoLogging: { ignore: (request: IncomingMessage) => request.url === '/health' },
+          },
+        }),
+        ClsModule.forRoot({
+          global: true,
+          middleware: { mount: true, generateId: true, idGenerator: (request: IncomingMessage) => requestIdOf(request) },
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,26 @@
+import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { ClsService } from 'nestjs-cls';
+import type { JobData, JobDefinition } from './job-definition';
+
+export interface EnqueueOptions {
+  /** Deduplicates: a job with the same id is not added twice while it is kept. */
+  jobId?: string;
+}
+
+/** Adds declared jobs to their queues, with the current request's context attached. */
+@Injectable()
+export class JobProducer {
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly cls: ClsService,
+  ) {}
+
+  async enqueue<Payload>(job: JobDefinition<Payload>, payload: Payload, options: EnqueueOptions = {}): Promise<void> {
+    const queue = this.moduleRef.get<Queue>(getQueueToken(job.queue), { strict: false });
+    const data: JobData<Payload> = { payload, context: { requestId: this.cls.getId() } };
+    await queue.add(job.name, data, { jobId: options.jobId });
+  }
+}

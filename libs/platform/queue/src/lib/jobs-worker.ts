@@ -1,0 +1,63 @@
+import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { WorkerHost } from '@nestjs/bullmq';
+import { Job, UnrecoverableError } from 'bullmq';
+import { CLS_ID, ClsService } from 'nestjs-cls';
+import { StrataConfig } from '@strata/platform/config';
+import type { JobData, JobDefinition } from './job-definition';
+
+const HANDLERS = Symbol('strata:job-handlers');
+type HandlerMap = Map<string, string | symbol>;
+
+/**
+ * Marks a method of a {@link JobsWorker} as the handler of one declared job. The method's
+ * parameter must match the job's payload type.
+ *
+ * Handlers must be idempotent (BullMQ delivers at least once) and must let errors propagate, so
+ * the job is retried with backoff and kept as failed when the attempts run out.
+ */
+export function OnJob<Payload>(job: JobDefinition<Payload>) {
+  return (
+    target: object,
+    method: string | symbol,
+    _descriptor: TypedPropertyDescriptor<(payload: Payload) => Promise<void>>,
+  ): void => {
+    const handlers: HandlerMap = Reflect.getOwnMetadata(HANDLERS, target) ?? new Map();
+    handlers.set(job.name, method);
+    Reflect.defineMetadata(HANDLERS, handlers, target);
+  };
+}
+
+/**
+ * Base of a module's job handlers for one queue. Subclasses add `@Processor(queueName)` and
+ * `@OnJob(...)` methods; this class dispatches by job name and restores the request context.
+ *
+ * @example
+ * @Processor('orders')
+ * export class OrderJobsWorker extends JobsWorker {
+ *   @OnJob(ConfirmOrderJob)
+ *   async confirm({ orderId }: ConfirmOrderPayload) { ... }
+ * }
+ */
+export abstract class JobsWorker extends WorkerHost implements OnApplicationBootstrap {
+  @Inject(ClsService) private readonly cls!: ClsService;
+  @Inject(StrataConfig) private readonly config!: StrataConfig;
+  protected readonly logger = new Logger(this.constructor.name);
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.queue.workerConcurrency;
+  }
+
+  async process(job: Job<JobData<unknown>>): Promise<void> {
+    const method = (Reflect.getMetadata(HANDLERS, this) as HandlerMap | undefined)?.get(job.name);
+    if (!method) {
+      // Retrying cannot help a job nobody handles: fail it at once, and keep it for inspection.
+      throw new UnrecoverableError(`${this.constructor.name} has no handler for job "${job.name}"`);
+    }
+    const handler = (this as unknown as Record<string | symbol, (payload: unknown) => Promise<void>>)[method];
+    await this.cls.run(async () => {
+      this.cls.set(CLS_ID, job.data.context?.requestId ?? `job-${job.id}`);
+      this.logger.debug({ msg: 'job started', job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, requestId: this.cls.getId() });
+      await handler.call(this, job.data.payload);
+    });
+  }
+}

@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import type { Queue } from 'bullmq';
+
+export const HEALTH_QUEUE = 'strata-health';
+
+/** Reports the queue backend as up when a round trip to it succeeds within the timeout. */
+@Injectable()
+export class QueueHealthIndicator {
+  constructor(
+    @InjectQueue(HEALTH_QUEUE) private readonly queue: Queue,
+    private readonly health: HealthIndicatorService,
+  ) {}
+
+  async isHealthy(key = 'queue', timeoutMs = 2000) {
+    const indicator = this.health.check(key);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.queue.getJobCounts('waiting'),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+      return indicator.up();
+    } catch (error) {
+      return indicator.down({ message: (error as Error).message });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

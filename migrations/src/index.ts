@@ -1,0 +1,9 @@
+import { CreateCatalog1764000000001 } from './catalog/1764000000001-create-catalog';
+import { CreateCustomers1764000000002 } from './customers/1764000000002-create-customers';
+import { CreateOrders1764000000003 } from './orders/1764000000003-create-orders';
+
+/**
+ * Every migration, in order. Listed explicitly (not globbed) so the bundled apps carry them and a
+ * forgotten registration fails the migration tests instead of a deployment.
+ */
+export const migrations = [CreateCatalog1764000000001, CreateCustomers1764000000002, CreateOrders1764000000003];
