@@ -1,1 +1,2 @@
+export * from './lib/data-access-testing';
 export * from './lib/test-database';

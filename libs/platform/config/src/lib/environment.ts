@@ -86,7 +86,7 @@ export class ConfigurationError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const vars = plainToInstance(EnvironmentVariables, present, { excludeExtraneousValues: false });
-  const errors = validateSync(vars, { skipMissingProperties: false, forbidUnknownValues: false });
+  const errors = validateSync(vars, { stopAtFirstError: true, forbidUnknownValues: false });
   if (errors.length > 0) {
     throw new ConfigurationError(
       errors.flatMap((error) =>

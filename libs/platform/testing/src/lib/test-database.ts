@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { dropDatabase, ensureDatabaseExists, runMigrations, withDatabase } from '@strata/platform/database';
 import { migrations } from '@strata/migrations';
 
+/** Set by the Jest global setup `postgres.global-setup.ts`. */
 export const TEST_POSTGRES_URL_VARIABLE = 'STRATA_TEST_POSTGRES_URL';
 
 export interface TestDatabase {

@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { DuplicateSkuError, InsufficientStockError, ProductNotFoundError, type ProductDto } from '@strata/catalog/contracts';
+import { startDataAccess, type DataAccessTestContext } from '@strata/platform/testing';
+import { CatalogDataAccessModule } from './catalog-data-access.module';
+import { ProductRepository } from './product.repository';
+
+describe('TypeOrmProductRepository (PostgreSQL)', () => {
+  let context: DataAccessTestContext;
+  let products: ProductRepository;
+
+  beforeAll(async () => {
+    context = await startDataAccess(CatalogDataAccessModule);
+    products = context.module.get(ProductRepository);
+  });
+  afterAll(() => context.close());
+
+  const newProduct = (stock: number, priceCents = 250): Promise<ProductDto> =>
+    products.insert({ sku: `SKU-${randomUUID()}`, name: 'Widget', priceCents, stock });
+
+  it('stores a product and reads it back', async () => {
+    const created = await newProduct(7, 1999);
+
+    expect(created).toEqual({ id: expect.any(String), sku: created.sku, name: 'Widget', priceCents: 1999, stock: 7 });
+    await expect(products.findById(created.id)).resolves.toEqual(created);
+  });
+
+  it('refuses a second product with the same sku', async () => {
+    const first = await newProduct(1);
+
+    await expect(products.insert({ sku: first.sku, name: 'Copy', priceCents: 1, stock: 1 })).rejects.toBeInstanceOf(DuplicateSkuError);
+  });
+
+  it('pages products by sku', async () => {
+    await Promise.all([newProduct(1), newProduct(1), newProduct(1)]);
+
+    const page = await products.findPage({ limit: 2, offset: 1 });
+
+    expect(page.items).toHaveLength(2);
+    expect(page.total).toBeGreaterThanOrEqual(3);
+    expect(page.items[0].sku < page.items[1].sku).toBe(true);
+  });
+
+  it('reserves stock for every line and records the unit prices', async () => {
+    const a = await newProduct(5, 100);
+    const b = await newProduct(5, 300);
+    const reservationId = randomUUID();
+
+    const reservation = await products.reserve({
+      reservationId,
+      lines: [
+        { productId: b.id, quantity: 2 },
+        { productId: a.id, quantity: 5 },
+      ],
+    });
+
+    expect(reservation.lines).toEqual([
+      { productId: b.id, quantity: 2, unitPriceCents: 300 },
+      { productId: a.id, quantity: 5, unitPriceCents: 100 },
+    ]);
+    expect((await products.findById(a.id))?.stock).toBe(0);
+    expect((await products.findById(b.id))?.stock).toBe(3);
+  });
+
+  it('takes nothing when one line lacks stock', async () => {
+    const plenty = await newProduct(10);
+    const scarce = await newProduct(1);
+
+    await expect(
+      products.reserve({
+        reservationId: randomUUID(),
+        lines: [
+          { productId: plenty.id, quantity: 3 },
+          { productId: scarce.id, quantity: 2 },
+        ],
+      }),
+    ).rejects.toEqual(new InsufficientStockError(scarce.id, 2, 1));
+
+    expect((await products.findById(plenty.id))?.stock).toBe(10);
+    expect((await products.findById(scarce.id))?.stock).toBe(1);
+  });
+
+  it('takes nothing when one line names an unknown product', async () => {
+    const known = await newProduct(4);
+    const unknownId = randomUUID();
+
+    await expect(
+      products.reserve({
+        reservationId: randomUUID(),
+        lines: [
+          { productId: known.id, quantity: 1 },
+          { productId: unknownId, quantity: 1 },
+        ],
+      }),
+    ).rejects.toEqual(new ProductNotFoundError(unknownId));
+    expect((await products.findById(known.id))?.stock).toBe(4);
+  });
+
+  it('never oversells under concurrent reservations of the last units', async () => {
+    const product = await newProduct(5);
+
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 20 }, () => products.reserve({ reservationId: randomUUID(), lines: [{ productId: product.id, quantity: 1 }] })),
+    );
+
+    expect(attempts.filter((attempt) => attempt.status === 'fulfilled')).toHaveLength(5);
+    const refusals = attempts.filter((attempt): attempt is PromiseRejectedResult => attempt.status === 'rejected');
+    expect(refusals.every((refusal) => refusal.reason instanceof InsufficientStockError)).toBe(true);
+    expect((await products.findById(product.id))?.stock).toBe(0);
+  });
+
+  it('does not deadlock when multi-line reservations name the same products in opposite orders', async () => {
+    const a = await newProduct(100);
+    const b = await newProduct(100);
+
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        products.reserve({
+          reservationId: randomUUID(),
+          lines:
+            i % 2 === 0
+              ? [
+                  { productId: a.id, quantity: 1 },
+                  { productId: b.id, quantity: 1 },
+                ]
+              : [
+                  { productId: b.id, quantity: 1 },
+                  { productId: a.id, quantity: 1 },
+                ],
+        }),
+      ),
+    );
+
+    expect((await products.findById(a.id))?.stock).toBe(90);
+    expect((await products.findById(b.id))?.stock).toBe(90);
+  });
+
+  it('replays a repeated reservation instead of taking stock twice', async () => {
+    const product = await newProduct(5);
+    const request = { reservationId: randomUUID(), lines: [{ productId: product.id, quantity: 2 }] };
+
+    const [first, second] = await Promise.all([products.reserve(request), products.reserve(request)]);
+
+    expect(second).toEqual(first);
+    expect((await products.findById(product.id))?.stock).toBe(3);
+  });
+
+  it('gives a reservation back exactly once', async () => {
+    const product = await newProduct(5);
+    const reservationId = randomUUID();
+    await products.reserve({ reservationId, lines: [{ productId: product.id, quantity: 4 }] });
+
+    await Promise.all([products.release({ reservationId }), products.release({ reservationId })]);
+    await products.release({ reservationId });
+
+    expect((await products.findById(product.id))?.stock).toBe(5);
+  });
+
+  it('ignores the release of an unknown reservation', async () => {
+    await expect(products.release({ reservationId: randomUUID() })).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,141 @@
+import { CatalogPort, InsufficientStockError, type ReserveStockRequest } from '@strata/catalog/contracts';
+import { CustomerNotFoundError, CustomersPort } from '@strata/customers/contracts';
+import { ConfirmOrderJob, OrderAlreadyCancelledError, OrderNotFoundError, type OrderDto } from '@strata/orders/contracts';
+import type { NewOrder, OrderRepository } from '@strata/orders/data-access';
+import { UnavailableError } from '@strata/platform/ports';
+import type { JobProducer } from '@strata/platform/queue';
+import { OrdersService } from './orders.service';
+
+const CUSTOMER = '00000000-0000-4000-8000-0000000000c1';
+const PRODUCT = '00000000-0000-4000-8000-0000000000a1';
+
+/** Hand-made fakes of the three ports and the producer: the rules under test are the service's. */
+function setUp() {
+  const customers = { getCustomer: jest.fn(async (id: string) => ({ id, email: 'a@b.c', name: 'A', createdAt: '' })) };
+  const catalog = {
+    reserveStock: jest.fn(async (request: ReserveStockRequest) => ({
+      reservationId: request.reservationId,
+      lines: request.lines.map((line) => ({ ...line, unitPriceCents: 250 })),
+    })),
+    releaseStock: jest.fn(async () => undefined),
+  };
+  const stored = new Map<string, OrderDto>();
+  const orders = {
+    insert: jest.fn(async (order: NewOrder) => {
+      const dto: OrderDto = { ...order, status: 'pending', createdAt: new Date(0).toISOString() };
+      stored.set(order.id, dto);
+      return dto;
+    }),
+    cancel: jest.fn(async (orderId: string) => {
+      const order = stored.get(orderId);
+      if (!order) return null;
+      const changed = order.status !== 'cancelled';
+      order.status = 'cancelled';
+      return { order, changed };
+    }),
+    findById: jest.fn(async (orderId: string) => stored.get(orderId) ?? null),
+  };
+  const jobs = { enqueue: jest.fn(async () => undefined) };
+  const service = new OrdersService(
+    orders as unknown as OrderRepository,
+    catalog as unknown as CatalogPort,
+    customers as unknown as CustomersPort,
+    jobs as unknown as JobProducer,
+  );
+  return { service, customers, catalog, orders, jobs };
+}
+
+const order = { customerId: CUSTOMER, lines: [{ productId: PRODUCT, quantity: 3 }] };
+
+describe('OrdersService.placeOrder', () => {
+  it('reserves stock under the order id, records the priced order and enqueues its confirmation', async () => {
+    const { service, catalog, jobs } = setUp();
+
+    const placed = await service.placeOrder(order);
+
+    expect(placed).toMatchObject({ customerId: CUSTOMER, status: 'pending', totalCents: 750 });
+    expect(placed.lines).toEqual([{ productId: PRODUCT, quantity: 3, unitPriceCents: 250 }]);
+    expect(catalog.reserveStock).toHaveBeenCalledWith({ reservationId: placed.id, lines: order.lines });
+    expect(jobs.enqueue).toHaveBeenCalledWith(ConfirmOrderJob, { orderId: placed.id }, { jobId: `confirm-${placed.id}` });
+  });
+
+  it('refuses an unknown customer before reserving anything', async () => {
+    const { service, customers, catalog } = setUp();
+    customers.getCustomer.mockRejectedValue(new CustomerNotFoundError(CUSTOMER));
+
+    await expect(service.placeOrder(order)).rejects.toBeInstanceOf(CustomerNotFoundError);
+    expect(catalog.reserveStock).not.toHaveBeenCalled();
+  });
+
+  it('records nothing when the stock cannot be reserved', async () => {
+    const { service, catalog, orders, jobs } = setUp();
+    catalog.reserveStock.mockRejectedValue(new InsufficientStockError(PRODUCT, 3, 1));
+
+    await expect(service.placeOrder(order)).rejects.toBeInstanceOf(InsufficientStockError);
+    expect(orders.insert).not.toHaveBeenCalled();
+    expect(jobs.enqueue).not.toHaveBeenCalled();
+  });
+
+  it('gives the stock back when the order cannot be recorded', async () => {
+    const { service, catalog, orders } = setUp();
+    const failure = new Error('database down');
+    orders.insert.mockRejectedValue(failure);
+
+    await expect(service.placeOrder(order)).rejects.toBe(failure);
+    const [{ reservationId }] = catalog.reserveStock.mock.calls[0];
+    expect(catalog.releaseStock).toHaveBeenCalledWith({ reservationId });
+  });
+
+  it('undoes the order and answers 503 when its confirmation cannot be queued', async () => {
+    const { service, catalog, orders, jobs } = setUp();
+    jobs.enqueue.mockRejectedValue(new Error('queue down'));
+
+    await expect(service.placeOrder(order)).rejects.toBeInstanceOf(UnavailableError);
+    const [{ reservationId }] = catalog.reserveStock.mock.calls[0];
+    expect(orders.cancel).toHaveBeenCalledWith(reservationId);
+    expect(catalog.releaseStock).toHaveBeenCalledWith({ reservationId });
+  });
+
+  it('reports the original failure even when undoing it fails too', async () => {
+    const { service, catalog, orders } = setUp();
+    const failure = new Error('database down');
+    orders.insert.mockRejectedValue(failure);
+    catalog.releaseStock.mockRejectedValue(new Error('catalog down'));
+
+    await expect(service.placeOrder(order)).rejects.toBe(failure);
+  });
+});
+
+describe('OrdersService.cancelOrder', () => {
+  it('cancels the order and gives its stock back', async () => {
+    const { service, catalog } = setUp();
+    const placed = await service.placeOrder(order);
+
+    await expect(service.cancelOrder(placed.id)).resolves.toMatchObject({ id: placed.id, status: 'cancelled' });
+    expect(catalog.releaseStock).toHaveBeenCalledWith({ reservationId: placed.id });
+  });
+
+  it('answers 409 for an order already cancelled, after retrying the (idempotent) release', async () => {
+    const { service, catalog } = setUp();
+    const placed = await service.placeOrder(order);
+    await service.cancelOrder(placed.id);
+
+    await expect(service.cancelOrder(placed.id)).rejects.toBeInstanceOf(OrderAlreadyCancelledError);
+    expect(catalog.releaseStock).toHaveBeenCalledTimes(2);
+  });
+
+  it('answers 404 for an unknown order and releases nothing', async () => {
+    const { service, catalog } = setUp();
+
+    await expect(service.cancelOrder('00000000-0000-4000-8000-000000000000')).rejects.toBeInstanceOf(OrderNotFoundError);
+    expect(catalog.releaseStock).not.toHaveBeenCalled();
+  });
+});
+
+describe('OrdersService.getOrder', () => {
+  it('answers 404 for an unknown order', async () => {
+    const { service } = setUp();
+
+    await expect(service.getOrder('00000000-0000-4000-8000-000000000000')).rejects.toBeInstanceOf(OrderNotFoundError);
+  });
+});

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { startDataAccess, type DataAccessTestContext } from '@strata/platform/testing';
+import type { NewOrder } from './order.repository';
+import { OrderRepository } from './order.repository';
+import { OrdersDataAccessModule } from './orders-data-access.module';
+
+describe('TypeOrmOrderRepository (PostgreSQL)', () => {
+  let context: DataAccessTestContext;
+  let orders: OrderRepository;
+
+  beforeAll(async () => {
+    context = await startDataAccess(OrdersDataAccessModule);
+    orders = context.module.get(OrderRepository);
+  });
+  afterAll(() => context.close());
+
+  const newOrder = (customerId = randomUUID()): NewOrder => ({
+    id: randomUUID(),
+    customerId,
+    totalCents: 2 * 150 + 1 * 999,
+    lines: [
+      { productId: randomUUID(), quantity: 2, unitPriceCents: 150 },
+      { productId: randomUUID(), quantity: 1, unitPriceCents: 999 },
+    ],
+  });
+
+  it('records a pending order with its lines in the order given', async () => {
+    const order = newOrder();
+
+    const created = await orders.insert(order);
+
+    expect(created).toEqual({ ...order, status: 'pending', createdAt: expect.any(String) });
+    await expect(orders.findById(order.id)).resolves.toEqual(created);
+  });
+
+  it('keeps totals beyond the 32-bit range exact', async () => {
+    const order = { ...newOrder(), totalCents: 50 * 10_000 * 2_147_483_647, lines: [{ productId: randomUUID(), quantity: 1, unitPriceCents: 1 }] };
+
+    await orders.insert(order);
+
+    expect((await orders.findById(order.id))?.totalCents).toBe(order.totalCents);
+  });
+
+  it('confirms a pending order once', async () => {
+    const order = await orders.insert(newOrder());
+
+    await expect(orders.confirm(order.id)).resolves.toBe(true);
+    await expect(orders.confirm(order.id)).resolves.toBe(false);
+    expect((await orders.findById(order.id))?.status).toBe('confirmed');
+  });
+
+  it('never confirms a cancelled order', async () => {
+    const order = await orders.insert(newOrder());
+    await orders.cancel(order.id);
+
+    await expect(orders.confirm(order.id)).resolves.toBe(false);
+    expect((await orders.findById(order.id))?.status).toBe('cancelled');
+  });
+
+  it('cancels an order once, even when two cancellations race', async () => {
+    const order = await orders.insert(newOrder());
+
+    const outcomes = await Promise.all([orders.cancel(order.id), orders.cancel(order.id)]);
+
+    expect(outcomes.map((outcome) => outcome?.changed).sort()).toEqual([false, true]);
+    expect(outcomes.every((outcome) => outcome?.order.status === 'cancelled')).toBe(true);
+  });
+
+  it('answers null when cancelling an unknown order', async () => {
+    await expect(orders.cancel(randomUUID())).resolves.toBeNull();
+  });
+
+  it("pages a customer's orders, newest first, and no one else's", async () => {
+    const customerId = randomUUID();
+    const placed = [];
+    for (let i = 0; i < 3; i++) placed.push(await orders.insert(newOrder(customerId)));
+    await orders.insert(newOrder());
+
+    const page = await orders.findPageByCustomer({ customerId, limit: 2, offset: 0 });
+
+    expect(page.total).toBe(3);
+    expect(page.items.map((order) => order.id)).toEqual([placed[2].id, placed[1].id]);
+    expect(page.items[0].lines).toHaveLength(2);
+  });
+});
