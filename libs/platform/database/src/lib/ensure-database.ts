@@ -24,7 +24,9 @@ export async function ensureDatabaseExists(url: string): Promise<void> {
     if (rowCount === 0) {
       await admin.query(`CREATE DATABASE ${quoteIdentifier(name)}`).catch((error: { code?: string }) => {
         // Another process created it between our check and our CREATE: that is what we wanted.
-        if (error.code !== '42P04') throw error;
+        // PostgreSQL says so with duplicate_database, or, when the two CREATEs overlap, with a
+        // unique violation on its own catalog.
+        if (error.code !== '42P04' && error.code !== '23505') throw error;
       });
     }
   } finally {

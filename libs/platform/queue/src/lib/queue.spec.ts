@@ -1,0 +1,165 @@
+import { Injectable, Module } from '@nestjs/common';
+import { Processor } from '@nestjs/bullmq';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { getQueueToken } from '@nestjs/bullmq';
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import { CLS_ID, ClsModule, ClsService } from 'nestjs-cls';
+import { ConfigModule, loadConfig } from '@strata/platform/config';
+import { createTestDatabase, type TestDatabase } from '@strata/platform/testing';
+import { defineJob } from './job-definition';
+import { JobProducer } from './job-producer';
+import { JobsWorker, OnJob } from './jobs-worker';
+import { QueueHealthIndicator } from './queue.health';
+import { QueueModule } from './queue.module';
+import type { QueueBackend } from './queue-connection';
+
+/** A fresh queue name per run, so runs never see each other's jobs, even on a shared Redis. */
+const QUEUE = `queue-test-${randomUUID()}`;
+const GreetJob = defineJob<{ name: string }>(QUEUE, 'test.greet');
+const FlakyJob = defineJob<{ key: string }>(QUEUE, 'test.flaky');
+const OrphanJob = defineJob<{ nobody: true }>(QUEUE, 'test.orphan');
+
+@Injectable()
+class Handled {
+  readonly greetings: { name: string; requestId: string | undefined }[] = [];
+  readonly attempts = new Map<string, number>();
+}
+
+@Processor(QUEUE)
+class TestJobsWorker extends JobsWorker {
+  constructor(
+    private readonly handled: Handled,
+    private readonly cls: ClsService,
+  ) {
+    super();
+  }
+
+  @OnJob(GreetJob)
+  async greet({ name }: { name: string }): Promise<void> {
+    this.handled.greetings.push({ name, requestId: this.cls.getId() });
+  }
+
+  /** Fails its first attempt, then succeeds: BullMQ must retry it. */
+  @OnJob(FlakyJob)
+  async flaky({ key }: { key: string }): Promise<void> {
+    const attempt = (this.handled.attempts.get(key) ?? 0) + 1;
+    this.handled.attempts.set(key, attempt);
+    if (attempt === 1) throw new Error('first attempt fails');
+  }
+}
+
+@Module({ imports: [QueueModule.forJobs(GreetJob, FlakyJob, OrphanJob)], providers: [Handled, TestJobsWorker], exports: [Handled] })
+class TestJobsModule {}
+
+async function eventually(check: () => void | Promise<void>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
+
+async function startQueue(backend: QueueBackend, withWorkers = true): Promise<TestingModule> {
+  const module = await Test.createTestingModule({
+    imports: [
+      ConfigModule.forRoot(loadConfig({ WORKER_CONCURRENCY: '4' })),
+      ClsModule.forRoot({ global: true }),
+      QueueModule.forRoot(backend),
+      ...(withWorkers ? [TestJobsModule] : []),
+    ],
+  }).compile();
+  await module.init();
+  return module;
+}
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+describe.each([
+  ['PostgreSQL', 'postgres'],
+  ['Redis', 'redis'],
+] as const)('the job queue on %s', (_, kind) => {
+  let database: TestDatabase | undefined;
+  let module: TestingModule;
+
+  beforeAll(async () => {
+    if (kind === 'postgres') database = await createTestDatabase({ migrate: false });
+    module = await startQueue({ kind, url: kind === 'postgres' ? (database as TestDatabase).url : REDIS_URL });
+  });
+  afterAll(async () => {
+    await module.get<Queue>(getQueueToken(QUEUE)).obliterate({ force: true });
+    await module.close();
+    await database?.drop();
+  });
+
+  it('runs a job in the worker with its payload and the request id of the code that enqueued it', async () => {
+    const cls = module.get(ClsService);
+    const name = randomUUID();
+
+    await cls.run(async () => {
+      cls.set(CLS_ID, 'request-42');
+      await module.get(JobProducer).enqueue(GreetJob, { name });
+    });
+
+    await eventually(() => expect(module.get(Handled).greetings).toContainEqual({ name, requestId: 'request-42' }));
+  });
+
+  it('retries a failed job with backoff until it succeeds', async () => {
+    const key = randomUUID();
+    const queue = module.get<Queue>(getQueueToken(QUEUE));
+
+    await module.get(JobProducer).enqueue(FlakyJob, { key }, { jobId: `flaky-${key}` });
+
+    await eventually(async () => expect(await (await queue.getJob(`flaky-${key}`))?.isCompleted()).toBe(true));
+    expect(module.get(Handled).attempts.get(key)).toBe(2);
+  });
+
+  it('adds a job with a given id only once', async () => {
+    const name = randomUUID();
+    const producer = module.get(JobProducer);
+
+    await producer.enqueue(GreetJob, { name }, { jobId: `greet-${name}` });
+    await producer.enqueue(GreetJob, { name }, { jobId: `greet-${name}` });
+
+    await eventually(() => expect(module.get(Handled).greetings.filter((g) => g.name === name)).toHaveLength(1));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(module.get(Handled).greetings.filter((g) => g.name === name)).toHaveLength(1);
+  });
+
+  it('fails a job nobody handles at once, and keeps it', async () => {
+    const queue = module.get<Queue>(getQueueToken(QUEUE));
+    const jobId = `orphan-${randomUUID()}`;
+
+    await module.get(JobProducer).enqueue(OrphanJob, { nobody: true }, { jobId });
+
+    await eventually(async () => expect(await (await queue.getJob(jobId))?.isFailed()).toBe(true));
+    const job = await queue.getJob(jobId);
+    expect(job?.attemptsMade).toBe(1);
+    expect(job?.failedReason).toMatch(/no handler for job "test.orphan"/);
+  });
+
+  it('reports the backend as up', async () => {
+    await expect(module.get(QueueHealthIndicator).isHealthy()).resolves.toEqual({ queue: { status: 'up' } });
+  });
+});
+
+describe('the queue health check', () => {
+  it.each([
+    ['Redis', { kind: 'redis', url: 'redis://127.0.0.1:1' }],
+    ['PostgreSQL', { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/none' }],
+  ] as const)('reports an unreachable %s as down within its timeout', async (_, backend) => {
+    const module = await startQueue(backend, false);
+    try {
+      const startedAt = Date.now();
+      const result = await module.get(QueueHealthIndicator).isHealthy('queue', 500);
+      expect(result.queue.status).toBe('down');
+      expect(Date.now() - startedAt).toBeLessThan(2000);
+    } finally {
+      await module.close();
+    }
+  });
+});

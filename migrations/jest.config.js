@@ -1,0 +1,7 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  displayName: 'migrations',
+  preset: '../jest.preset.js',
+  globalSetup: '../libs/platform/testing/src/jest/postgres.global-setup.ts',
+  globalTeardown: '../libs/platform/testing/src/jest/postgres.global-teardown.ts',
+};

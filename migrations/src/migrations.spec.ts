@@ -1,0 +1,58 @@
+import { DataSource } from 'typeorm';
+import { createTestDatabase, type TestDatabase } from '@strata/platform/testing';
+import { migrations } from './index';
+
+describe('the migration chain', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ migrate: false });
+    dataSource = await new DataSource({ type: 'postgres', url: database.url, migrations, migrationsTransactionMode: 'each', installExtensions: false }).initialize();
+  });
+  afterAll(async () => {
+    await dataSource.destroy();
+    await database.drop();
+  });
+
+  const tables = async () =>
+    (
+      await dataSource.query(
+        `SELECT table_schema || '.' || table_name AS name FROM information_schema.tables
+          WHERE table_schema IN ('catalog', 'customers', 'orders') ORDER BY 1`,
+      )
+    ).map((row: { name: string }) => row.name);
+
+  it('lists migrations in timestamp order', () => {
+    const stamps = migrations.map((migration) => Number(/\d{13}$/.exec(migration.name)?.[0]));
+    expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
+  });
+
+  it('creates every module schema on an empty database, each module in its own schema', async () => {
+    await dataSource.runMigrations();
+
+    expect(await tables()).toEqual([
+      'catalog.products',
+      'catalog.stock_reservations',
+      'customers.customers',
+      'orders.order_lines',
+      'orders.orders',
+    ]);
+  });
+
+  it('has nothing left to run the second time', async () => {
+    await expect(dataSource.showMigrations()).resolves.toBe(false);
+  });
+
+  it('lets the database refuse negative stock, whatever the code does', async () => {
+    await expect(
+      dataSource.query(`INSERT INTO catalog.products (sku, name, price_cents, stock) VALUES ('neg', 'n', 1, -1)`),
+    ).rejects.toThrow(/products_stock_not_negative/);
+  });
+
+  it('reverts every migration, back to an empty database', async () => {
+    for (let i = 0; i < migrations.length; i++) await dataSource.undoLastMigration();
+
+    expect(await tables()).toEqual([]);
+  });
+});
