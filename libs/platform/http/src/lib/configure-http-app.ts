@@ -30,6 +30,8 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
+  // The API speaks JSON only: anything else is 415, not a string for validation to trip over.
+  fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });

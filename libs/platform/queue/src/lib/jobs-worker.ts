@@ -56,7 +56,7 @@ export abstract class JobsWorker extends WorkerHost implements OnApplicationBoot
     const handler = (this as unknown as Record<string | symbol, (payload: unknown) => Promise<void>>)[method];
     await this.cls.run(async () => {
       this.cls.set(CLS_ID, job.data.context?.requestId ?? `job-${job.id}`);
-      this.logger.debug({ msg: 'job started', job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, requestId: this.cls.getId() });
+      this.logger.debug({ msg: 'job started', job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 });
       await handler.call(this, job.data.payload);
     });
   }

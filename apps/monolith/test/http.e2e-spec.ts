@@ -1,0 +1,65 @@
+import request from 'supertest';
+import { startMonolith, type ApiTarget } from './support/api-target';
+
+describe('the HTTP surface', () => {
+  let target: ApiTarget;
+  const api = () => request(target.baseUrl);
+
+  beforeAll(async () => {
+    target = await startMonolith({ BODY_LIMIT_BYTES: '2048' });
+  });
+  afterAll(() => target.stop());
+
+  it('GET /health: 200 with the database and the queue up', async () => {
+    const response = await api().get('/health').expect(200);
+
+    expect(response.body).toMatchObject({ status: 'ok', details: { database: { status: 'up' }, queue: { status: 'up' } } });
+  });
+
+  it('serves Swagger UI at /docs and the OpenAPI document, built from the DTOs, at /docs-json', async () => {
+    await api().get('/docs').expect(200).expect('content-type', /html/);
+    const document = (await api().get('/docs-json').expect(200)).body;
+
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/api/customers', '/api/customers/{id}', '/api/products', '/api/products/{id}', '/api/orders', '/api/orders/{id}', '/api/orders/{id}/cancel']),
+    );
+    expect(document.components.schemas.PlaceOrderDto.required).toEqual(expect.arrayContaining(['customerId', 'lines']));
+  });
+
+  it('sends security headers', async () => {
+    const response = await api().get('/health');
+
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(response.headers['strict-transport-security']).toBeDefined();
+  });
+
+  it("echoes the client's request id, and makes one when none (or a bad one) is given", async () => {
+    expect((await api().get('/health').set('x-request-id', 'client-id-123')).headers['x-request-id']).toBe('client-id-123');
+    expect((await api().get('/health')).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await api().get('/health').set('x-request-id', 'bad id with spaces')).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers malformed JSON with 400, not 500', async () => {
+    const response = await api().post('/api/customers').set('content-type', 'application/json').send('{"email": "a@b.c",').expect(400);
+
+    expect(response.body).toMatchObject({ statusCode: 400, message: expect.stringMatching(/JSON/) });
+  });
+
+  it('answers an oversized body with 413 and stores nothing', async () => {
+    const email = `big-${Date.now()}@example.com`;
+
+    await api().post('/api/customers').send({ email, name: 'x'.repeat(4096) }).expect(413);
+    await api().post('/api/customers').send({ email, name: 'Small' }).expect(201);
+  });
+
+  it('answers a body that is not JSON with 415', async () => {
+    await api().post('/api/customers').set('content-type', 'text/plain').send('email=a@b.c').expect(415);
+  });
+
+  it('answers an unknown route with a JSON 404', async () => {
+    const response = await api().get('/api/nothing-here').expect(404);
+
+    expect(response.body).toMatchObject({ statusCode: 404 });
+  });
+});

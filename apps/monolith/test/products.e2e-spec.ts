@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { startMonolith, type ApiTarget } from './support/api-target';
+
+describe('/api/products', () => {
+  let target: ApiTarget;
+  const api = () => request(target.baseUrl);
+
+  beforeAll(async () => {
+    target = await startMonolith();
+  });
+  afterAll(() => target.stop());
+
+  const valid = () => ({ sku: `SKU-${randomUUID()}`, name: 'Mechanical keyboard', priceCents: 8999, stock: 25 });
+
+  it('creates a product: 201 {id, sku, name, priceCents, stock}', async () => {
+    const product = valid();
+
+    const response = await api().post('/api/products').send(product).expect(201);
+
+    expect(response.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), ...product });
+  });
+
+  it('reads a product back: 200; unknown: 404; malformed id: 400', async () => {
+    const created = (await api().post('/api/products').send(valid()).expect(201)).body;
+
+    await api().get(`/api/products/${created.id}`).expect(200, created);
+    expect((await api().get(`/api/products/${randomUUID()}`).expect(404)).body.code).toBe('catalog.product_not_found');
+    expect((await api().get('/api/products/123').expect(400)).body.message).toEqual(['id must be a UUID']);
+  });
+
+  it('refuses a duplicate sku: 409', async () => {
+    const product = valid();
+    await api().post('/api/products').send(product).expect(201);
+
+    const response = await api().post('/api/products').send({ ...product, name: 'Another' }).expect(409);
+
+    expect(response.body).toMatchObject({ statusCode: 409, code: 'catalog.duplicate_sku', details: { sku: product.sku } });
+  });
+
+  it('lists products a page at a time, in sku order', async () => {
+    for (let i = 0; i < 3; i++) await api().post('/api/products').send(valid()).expect(201);
+
+    const all = (await api().get('/api/products').expect(200)).body;
+    const page = (await api().get('/api/products?limit=2&offset=1').expect(200)).body;
+
+    expect(all).toMatchObject({ limit: 20, offset: 0, total: expect.any(Number) });
+    expect(page).toMatchObject({ limit: 2, offset: 1, total: all.total });
+    expect(page.items).toEqual(all.items.slice(1, 3));
+  });
+
+  it.each([
+    ['limit=0', 'limit'],
+    ['limit=101', 'limit'],
+    ['limit=abc', 'limit'],
+    ['offset=-1', 'offset'],
+    ['page=2', 'property page should not exist'],
+  ])('answers 400 naming the parameter for ?%s', async (query, field) => {
+    const response = await api().get(`/api/products?${query}`).expect(400);
+
+    expect(response.body.message.join('\n')).toContain(field);
+  });
+
+  it.each([
+    ['a negative price', { priceCents: -1 }, 'priceCents'],
+    ['a fractional price', { priceCents: 9.99 }, 'priceCents'],
+    ['a price sent as a string', { priceCents: '899' }, 'priceCents'],
+    ['a negative stock', { stock: -5 }, 'stock'],
+    ['a stock beyond the database integer', { stock: 2 ** 31 }, 'stock'],
+    ['an empty sku', { sku: '' }, 'sku'],
+    ['a sku with spaces', { sku: 'A B' }, 'sku'],
+    ['an unknown property', { color: 'red' }, 'property color should not exist'],
+  ])('answers 400 naming the field for %s, and stores nothing', async (_, change, field) => {
+    const countBefore = (await api().get('/api/products').expect(200)).body.total;
+
+    const response = await api().post('/api/products').send({ ...valid(), ...change }).expect(400);
+
+    expect(response.body.message.join('\n')).toContain(field);
+    expect((await api().get('/api/products').expect(200)).body.total).toBe(countBefore);
+  });
+
+  it.each([
+    ['a missing field', { sku: 'X-1', name: 'x', priceCents: 1 }, 'stock'],
+    ['a null body', null, 'sku'],
+    ['an array body', [], 'sku'],
+  ])('answers 400 for %s', async (_, body, field) => {
+    const response = await api().post('/api/products').set('content-type', 'application/json').send(JSON.stringify(body)).expect(400);
+
+    expect(JSON.stringify(response.body.message)).toContain(field);
+  });
+});
