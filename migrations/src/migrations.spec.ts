@@ -1,18 +1,26 @@
 import { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '@strata/platform/testing';
+import { randomUUID } from 'node:crypto';
+import { dropDatabase, ensureDatabaseExists, withDatabase } from '@strata/platform/database';
 import { migrations } from './index';
 
 describe('the migration chain', () => {
-  let database: TestDatabase;
+  // A database of this file's own on the server the Jest global setup provides.
+  const url = withDatabase(process.env.STRATA_TEST_POSTGRES_URL as string, `strata_migrations_${randomUUID().slice(0, 8)}`);
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    database = await createTestDatabase({ migrate: false });
-    dataSource = await new DataSource({ type: 'postgres', url: database.url, migrations, migrationsTransactionMode: 'each', installExtensions: false }).initialize();
+    await ensureDatabaseExists(url);
+    dataSource = await new DataSource({
+      type: 'postgres',
+      url,
+      migrations,
+      migrationsTransactionMode: 'each',
+      installExtensions: false,
+    }).initialize();
   });
   afterAll(async () => {
     await dataSource.destroy();
-    await database.drop();
+    await dropDatabase(url);
   });
 
   const tables = async () =>

@@ -10,7 +10,10 @@ async function main(): Promise<void> {
   const database = await provideDatabase(config);
   const app = await createMonolithApp({ config, databaseUrl: database.url });
   await app.listen(config.http.port, config.http.host);
-  Logger.log(`Monolith ready on http://localhost:${config.http.port} (API under /api, docs at /docs) in ${Date.now() - startedAt} ms`, 'Main');
+  Logger.log(
+    `Monolith ready on http://localhost:${config.http.port} (API under /api, docs at /docs) in ${Date.now() - startedAt} ms`,
+    'Main',
+  );
 
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals) => {

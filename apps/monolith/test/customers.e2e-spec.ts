@@ -18,7 +18,12 @@ describe('/api/customers', () => {
 
     const response = await api().post('/api/customers').send({ email: address, name: 'Ada Lovelace' }).expect(201);
 
-    expect(response.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), email: address, name: 'Ada Lovelace', createdAt: expect.any(String) });
+    expect(response.body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      email: address,
+      name: 'Ada Lovelace',
+      createdAt: expect.any(String),
+    });
     expect(new Date(response.body.createdAt).toISOString()).toBe(response.body.createdAt);
   });
 

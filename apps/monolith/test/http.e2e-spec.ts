@@ -21,7 +21,15 @@ describe('the HTTP surface', () => {
     const document = (await api().get('/docs-json').expect(200)).body;
 
     expect(Object.keys(document.paths)).toEqual(
-      expect.arrayContaining(['/api/customers', '/api/customers/{id}', '/api/products', '/api/products/{id}', '/api/orders', '/api/orders/{id}', '/api/orders/{id}/cancel']),
+      expect.arrayContaining([
+        '/api/customers',
+        '/api/customers/{id}',
+        '/api/products',
+        '/api/products/{id}',
+        '/api/orders',
+        '/api/orders/{id}',
+        '/api/orders/{id}/cancel',
+      ]),
     );
     expect(document.components.schemas.PlaceOrderDto.required).toEqual(expect.arrayContaining(['customerId', 'lines']));
   });
@@ -49,7 +57,10 @@ describe('the HTTP surface', () => {
   it('answers an oversized body with 413 and stores nothing', async () => {
     const email = `big-${Date.now()}@example.com`;
 
-    await api().post('/api/customers').send({ email, name: 'x'.repeat(4096) }).expect(413);
+    await api()
+      .post('/api/customers')
+      .send({ email, name: 'x'.repeat(4096) })
+      .expect(413);
     await api().post('/api/customers').send({ email, name: 'Small' }).expect(201);
   });
 

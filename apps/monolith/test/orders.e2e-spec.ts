@@ -22,7 +22,13 @@ describe('/api/orders', () => {
 
     const response = await api()
       .post('/api/orders')
-      .send({ customerId: customer.id, lines: [{ productId: keyboard.id, quantity: 2 }, { productId: mouse.id, quantity: 1 }] })
+      .send({
+        customerId: customer.id,
+        lines: [
+          { productId: keyboard.id, quantity: 2 },
+          { productId: mouse.id, quantity: 1 },
+        ],
+      })
       .expect(201);
 
     expect(response.body).toEqual({
@@ -43,7 +49,12 @@ describe('/api/orders', () => {
   it('confirms the order in the background within a second or so', async () => {
     const customer = await given.customer();
     const product = await given.product(1);
-    const placed = (await api().post('/api/orders').send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 1 }] }).expect(201)).body;
+    const placed = (
+      await api()
+        .post('/api/orders')
+        .send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 1 }] })
+        .expect(201)
+    ).body;
 
     const confirmed = await eventually(async () => {
       const order = (await api().get(`/api/orders/${placed.id}`).expect(200)).body;
@@ -57,7 +68,10 @@ describe('/api/orders', () => {
   it('answers 404 for an unknown customer, and takes no stock', async () => {
     const product = await given.product(3);
 
-    const response = await api().post('/api/orders').send({ customerId: randomUUID(), lines: [{ productId: product.id, quantity: 1 }] }).expect(404);
+    const response = await api()
+      .post('/api/orders')
+      .send({ customerId: randomUUID(), lines: [{ productId: product.id, quantity: 1 }] })
+      .expect(404);
 
     expect(response.body.code).toBe('customers.customer_not_found');
     expect(await given.stockOf(product.id)).toBe(3);
@@ -70,7 +84,13 @@ describe('/api/orders', () => {
 
     const response = await api()
       .post('/api/orders')
-      .send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 1 }, { productId: unknown, quantity: 1 }] })
+      .send({
+        customerId: customer.id,
+        lines: [
+          { productId: product.id, quantity: 1 },
+          { productId: unknown, quantity: 1 },
+        ],
+      })
       .expect(404);
 
     expect(response.body).toMatchObject({ code: 'catalog.product_not_found', details: { productId: unknown } });
@@ -85,10 +105,20 @@ describe('/api/orders', () => {
 
     const response = await api()
       .post('/api/orders')
-      .send({ customerId: customer.id, lines: [{ productId: plenty.id, quantity: 5 }, { productId: scarce.id, quantity: 2 }] })
+      .send({
+        customerId: customer.id,
+        lines: [
+          { productId: plenty.id, quantity: 5 },
+          { productId: scarce.id, quantity: 2 },
+        ],
+      })
       .expect(409);
 
-    expect(response.body).toMatchObject({ statusCode: 409, code: 'catalog.insufficient_stock', details: { productId: scarce.id, requested: 2, available: 1 } });
+    expect(response.body).toMatchObject({
+      statusCode: 409,
+      code: 'catalog.insufficient_stock',
+      details: { productId: scarce.id, requested: 2, available: 1 },
+    });
     expect(await given.stockOf(plenty.id)).toBe(10);
     expect(await given.stockOf(scarce.id)).toBe(1);
   });
@@ -98,7 +128,11 @@ describe('/api/orders', () => {
     const product = await given.product(5);
 
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () => api().post('/api/orders').send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 1 }] })),
+      Array.from({ length: 20 }, () =>
+        api()
+          .post('/api/orders')
+          .send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 1 }] }),
+      ),
     );
 
     const statuses = responses.map((response) => response.status);
@@ -111,7 +145,12 @@ describe('/api/orders', () => {
   it('cancels an order: 200 cancelled, stock released; a second cancel: 409, stock released once', async () => {
     const customer = await given.customer();
     const product = await given.product(4);
-    const placed = (await api().post('/api/orders').send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 3 }] }).expect(201)).body;
+    const placed = (
+      await api()
+        .post('/api/orders')
+        .send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 3 }] })
+        .expect(201)
+    ).body;
 
     const cancelled = await api().post(`/api/orders/${placed.id}/cancel`).expect(200);
     const again = await api().post(`/api/orders/${placed.id}/cancel`).expect(409);
@@ -127,7 +166,12 @@ describe('/api/orders', () => {
   it('releases stock once when two cancellations race', async () => {
     const customer = await given.customer();
     const product = await given.product(2);
-    const placed = (await api().post('/api/orders').send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 2 }] }).expect(201)).body;
+    const placed = (
+      await api()
+        .post('/api/orders')
+        .send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 2 }] })
+        .expect(201)
+    ).body;
 
     const statuses = (await Promise.all([1, 2, 3].map(() => api().post(`/api/orders/${placed.id}/cancel`)))).map((r) => r.status);
 
@@ -147,7 +191,10 @@ describe('/api/orders', () => {
     const other = await given.customer();
     const product = await given.product(10);
     const place = (customerId: string) =>
-      api().post('/api/orders').send({ customerId, lines: [{ productId: product.id, quantity: 1 }] }).expect(201);
+      api()
+        .post('/api/orders')
+        .send({ customerId, lines: [{ productId: product.id, quantity: 1 }] })
+        .expect(201);
     const first = (await place(customer.id)).body;
     const second = (await place(customer.id)).body;
     await place(other.id);
@@ -168,23 +215,50 @@ describe('/api/orders', () => {
   describe('bad orders: 400 naming the field, and nothing taken', () => {
     const line = (productId: string, quantity = 1) => ({ productId, quantity });
 
-    it.each<[string, (ids: { customerId: string; productId: string }) => unknown, string]>([
+    it.each<[string, (ids: { customerId: string; productId: string }) => object, string]>([
       ['no lines', ({ customerId }) => ({ customerId, lines: [] }), 'lines must contain at least 1 elements'],
-      ['51 lines', ({ customerId }) => ({ customerId, lines: Array.from({ length: 51 }, () => line(randomUUID())) }), 'lines must contain no more than 50 elements'],
-      ['a zero quantity', ({ customerId, productId }) => ({ customerId, lines: [line(productId, 0)] }), 'lines.0.quantity must not be less than 1'],
-      ['a fractional quantity', ({ customerId, productId }) => ({ customerId, lines: [line(productId, 1.5)] }), 'lines.0.quantity must be an integer number'],
-      ['a quantity as a string', ({ customerId, productId }) => ({ customerId, lines: [{ productId, quantity: '1' }] }), 'lines.0.quantity'],
+      [
+        '51 lines',
+        ({ customerId }) => ({ customerId, lines: Array.from({ length: 51 }, () => line(randomUUID())) }),
+        'lines must contain no more than 50 elements',
+      ],
+      [
+        'a zero quantity',
+        ({ customerId, productId }) => ({ customerId, lines: [line(productId, 0)] }),
+        'lines.0.quantity must not be less than 1',
+      ],
+      [
+        'a fractional quantity',
+        ({ customerId, productId }) => ({ customerId, lines: [line(productId, 1.5)] }),
+        'lines.0.quantity must be an integer number',
+      ],
+      [
+        'a quantity as a string',
+        ({ customerId, productId }) => ({ customerId, lines: [{ productId, quantity: '1' }] }),
+        'lines.0.quantity',
+      ],
       ['a malformed productId', ({ customerId }) => ({ customerId, lines: [line('nope')] }), 'lines.0.productId must be a UUID'],
-      ['a product named twice', ({ customerId, productId }) => ({ customerId, lines: [line(productId), line(productId)] }), 'lines must name each productId once'],
+      [
+        'a product named twice',
+        ({ customerId, productId }) => ({ customerId, lines: [line(productId), line(productId)] }),
+        'lines must name each productId once',
+      ],
       ['a malformed customerId', ({ productId }) => ({ customerId: 'abc', lines: [line(productId)] }), 'customerId must be a UUID'],
       ['lines that are not an array', ({ customerId }) => ({ customerId, lines: 'all' }), 'lines must be an array'],
       ['a line that is not an object', ({ customerId }) => ({ customerId, lines: [42] }), 'lines'],
-      ['an unknown property in a line', ({ customerId, productId }) => ({ customerId, lines: [{ ...line(productId), discount: 5 }] }), 'property discount should not exist'],
+      [
+        'an unknown property in a line',
+        ({ customerId, productId }) => ({ customerId, lines: [{ ...line(productId), discount: 5 }] }),
+        'property discount should not exist',
+      ],
     ])('%s', async (_, body, message) => {
       const customer = await given.customer();
       const product = await given.product(5);
 
-      const response = await api().post('/api/orders').send(body({ customerId: customer.id, productId: product.id })).expect(400);
+      const response = await api()
+        .post('/api/orders')
+        .send(body({ customerId: customer.id, productId: product.id }))
+        .expect(400);
 
       expect(response.body.message.join('\n')).toContain(message);
       expect(await given.stockOf(product.id)).toBe(5);

@@ -33,7 +33,10 @@ describe('/api/products', () => {
     const product = valid();
     await api().post('/api/products').send(product).expect(201);
 
-    const response = await api().post('/api/products').send({ ...product, name: 'Another' }).expect(409);
+    const response = await api()
+      .post('/api/products')
+      .send({ ...product, name: 'Another' })
+      .expect(409);
 
     expect(response.body).toMatchObject({ statusCode: 409, code: 'catalog.duplicate_sku', details: { sku: product.sku } });
   });
@@ -73,7 +76,10 @@ describe('/api/products', () => {
   ])('answers 400 naming the field for %s, and stores nothing', async (_, change, field) => {
     const countBefore = (await api().get('/api/products').expect(200)).body.total;
 
-    const response = await api().post('/api/products').send({ ...valid(), ...change }).expect(400);
+    const response = await api()
+      .post('/api/products')
+      .send({ ...valid(), ...change })
+      .expect(400);
 
     expect(response.body.message.join('\n')).toContain(field);
     expect((await api().get('/api/products').expect(200)).body.total).toBe(countBefore);

@@ -34,9 +34,7 @@ export class MonolithModule {
         ConfigModule.forRoot(config),
         HttpPlatformModule.forRoot(config),
         DatabaseModule.forRoot({ url: databaseUrl, migrations, runMigrations: config.database.runMigrations }),
-        QueueModule.forRoot(
-          config.queue.redisUrl ? { kind: 'redis', url: config.queue.redisUrl } : { kind: 'postgres', url: databaseUrl },
-        ),
+        QueueModule.forRoot(config.queue.redisUrl ? { kind: 'redis', url: config.queue.redisUrl } : { kind: 'postgres', url: databaseUrl }),
         HealthModule.forRoot({ database: true, queue: true }),
 
         CatalogDataAccessModule,

@@ -6,11 +6,17 @@ export function fixtures(baseUrl: string) {
   const api = () => request(baseUrl);
   return {
     async customer(): Promise<{ id: string; email: string; name: string }> {
-      const response = await api().post('/api/customers').send({ email: `c-${randomUUID()}@example.com`, name: 'Ada' }).expect(201);
+      const response = await api()
+        .post('/api/customers')
+        .send({ email: `c-${randomUUID()}@example.com`, name: 'Ada' })
+        .expect(201);
       return response.body;
     },
     async product(stock: number, priceCents = 500): Promise<{ id: string; sku: string; stock: number; priceCents: number }> {
-      const response = await api().post('/api/products').send({ sku: `SKU-${randomUUID()}`, name: 'Widget', priceCents, stock }).expect(201);
+      const response = await api()
+        .post('/api/products')
+        .send({ sku: `SKU-${randomUUID()}`, name: 'Widget', priceCents, stock })
+        .expect(201);
       return response.body;
     },
     async stockOf(productId: string): Promise<number> {

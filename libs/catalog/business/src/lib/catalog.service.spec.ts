@@ -19,7 +19,13 @@ describe('CatalogService', () => {
 
   it.each<[string, ReserveStockRequest['lines']]>([
     ['no lines', []],
-    ['a product named twice', [{ productId: PRODUCT_A, quantity: 1 }, { productId: PRODUCT_A, quantity: 2 }]],
+    [
+      'a product named twice',
+      [
+        { productId: PRODUCT_A, quantity: 1 },
+        { productId: PRODUCT_A, quantity: 2 },
+      ],
+    ],
     ['a zero quantity', [{ productId: PRODUCT_A, quantity: 0 }]],
     ['a fractional quantity', [{ productId: PRODUCT_B, quantity: 1.5 }]],
   ])('refuses a reservation with %s before touching storage', async (_, lines) => {

@@ -34,7 +34,11 @@ describe('TypeOrmOrderRepository (PostgreSQL)', () => {
   });
 
   it('keeps totals beyond the 32-bit range exact', async () => {
-    const order = { ...newOrder(), totalCents: 50 * 10_000 * 2_147_483_647, lines: [{ productId: randomUUID(), quantity: 1, unitPriceCents: 1 }] };
+    const order = {
+      ...newOrder(),
+      totalCents: 50 * 10_000 * 2_147_483_647,
+      lines: [{ productId: randomUUID(), quantity: 1, unitPriceCents: 1 }],
+    };
 
     await orders.insert(order);
 

@@ -14,34 +14,59 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  * variable names, so every validation message names the variable to fix.
  */
 class EnvironmentVariables {
-  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(65535)
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   PORT?: number;
 
-  @IsOptional() @IsString() @MinLength(1)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
   HOST?: string;
 
-  @IsOptional() @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true })
+  @IsOptional()
+  @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true })
   DATABASE_URL?: string;
 
-  @IsOptional() @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
+  @IsOptional()
+  @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
   REDIS_URL?: string;
 
-  @IsOptional() @IsString() @MinLength(1)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
   EMBEDDED_POSTGRES_DIR?: string;
 
-  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(65535)
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   EMBEDDED_POSTGRES_PORT?: number;
 
-  @IsOptional() @Transform(toBoolean) @IsBoolean()
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
   MIGRATIONS_RUN?: boolean;
 
-  @IsOptional() @Transform(toInteger) @IsInt() @Min(1024) @Max(50 * 1024 * 1024)
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1024)
+  @Max(50 * 1024 * 1024)
   BODY_LIMIT_BYTES?: number;
 
-  @IsOptional() @Transform(toInteger) @IsInt() @Min(1) @Max(1000)
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   WORKER_CONCURRENCY?: number;
 
-  @IsOptional() @IsIn(LOG_LEVELS)
+  @IsOptional()
+  @IsIn(LOG_LEVELS)
   LOG_LEVEL?: LogLevel;
 }
 
@@ -89,9 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
   const errors = validateSync(vars, { stopAtFirstError: true, forbidUnknownValues: false });
   if (errors.length > 0) {
     throw new ConfigurationError(
-      errors.flatMap((error) =>
-        Object.values(error.constraints ?? {}).map((message) => `${message} (got ${JSON.stringify(error.value)})`),
-      ),
+      errors.flatMap((error) => Object.values(error.constraints ?? {}).map((message) => `${message} (got ${JSON.stringify(error.value)})`)),
     );
   }
   return new StrataConfig({

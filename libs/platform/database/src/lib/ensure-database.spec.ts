@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { TEST_POSTGRES_URL_VARIABLE } from '@strata/platform/testing';
 import { databaseNameOf, dropDatabase, ensureDatabaseExists, withDatabase } from './ensure-database';
 
-const serverUrl = () => process.env[TEST_POSTGRES_URL_VARIABLE] as string;
+/** Set by the Jest global setup (libs/platform/testing/src/jest/postgres.global-setup.ts). */
+const serverUrl = () => process.env.STRATA_TEST_POSTGRES_URL as string;
 
 async function databaseExists(name: string): Promise<boolean> {
   const client = new Client({ connectionString: serverUrl() });

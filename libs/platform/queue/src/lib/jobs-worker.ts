@@ -16,11 +16,7 @@ type HandlerMap = Map<string, string | symbol>;
  * the job is retried with backoff and kept as failed when the attempts run out.
  */
 export function OnJob<Payload>(job: JobDefinition<Payload>) {
-  return (
-    target: object,
-    method: string | symbol,
-    _descriptor: TypedPropertyDescriptor<(payload: Payload) => Promise<void>>,
-  ): void => {
+  return (target: object, method: string | symbol, _descriptor: TypedPropertyDescriptor<(payload: Payload) => Promise<void>>): void => {
     const handlers: HandlerMap = Reflect.getOwnMetadata(HANDLERS, target) ?? new Map();
     handlers.set(job.name, method);
     Reflect.defineMetadata(HANDLERS, handlers, target);

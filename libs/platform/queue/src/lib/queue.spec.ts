@@ -30,14 +30,14 @@ class Handled {
 class TestJobsWorker extends JobsWorker {
   constructor(
     private readonly handled: Handled,
-    private readonly cls: ClsService,
+    private readonly context: ClsService,
   ) {
     super();
   }
 
   @OnJob(GreetJob)
   async greet({ name }: { name: string }): Promise<void> {
-    this.handled.greetings.push({ name, requestId: this.cls.getId() });
+    this.handled.greetings.push({ name, requestId: this.context.getId() });
   }
 
   /** Fails its first attempt, then succeeds: BullMQ must retry it. */
