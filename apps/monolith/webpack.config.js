@@ -37,4 +37,7 @@ module.exports = {
   },
   optimization: { minimize: false },
   devtool: 'source-map',
+  // Rebuilds after a small change take about a second instead of four.
+  cache: { type: 'filesystem', cacheDirectory: path.join(workspaceRoot, 'node_modules/.cache/webpack/monolith') },
+  stats: 'errors-warnings',
 };

@@ -1,25 +1,23 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { ConfigurationError, loadConfig } from '@strata/platform/config';
 import { provideDatabase } from '@strata/platform/database';
+import { createLogger } from '@strata/platform/http';
 import { createMonolithApp } from './app/create-monolith-app';
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const config = loadConfig(process.env);
-  const database = await provideDatabase(config);
+  const logger = createLogger(config).child({ context: 'Main' });
+  const database = await provideDatabase(config, (message) => logger.info(message));
   const app = await createMonolithApp({ config, databaseUrl: database.url });
   await app.listen(config.http.port, config.http.host);
-  Logger.log(
-    `Monolith ready on http://localhost:${config.http.port} (API under /api, docs at /docs) in ${Date.now() - startedAt} ms`,
-    'Main',
-  );
+  logger.info(`Monolith ready on http://localhost:${config.http.port} (API under /api, docs at /docs) in ${Date.now() - startedAt} ms`);
 
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    Logger.log(`${signal} received: closing HTTP, workers and queues, then the database`, 'Main');
+    logger.info(`${signal} received: closing HTTP, workers and queues, then the database`);
     await app.close();
     await database.stop();
     process.exit(0);
@@ -29,10 +27,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigurationError) {
-    console.error(error.message);
-  } else {
-    console.error('The monolith failed to start:', error);
-  }
+  // Before the logger exists (a bad configuration) or after it failed: plain stderr.
+  console.error(error instanceof ConfigurationError ? error.message : error);
   process.exit(1);
 });

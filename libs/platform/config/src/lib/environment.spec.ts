@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://cache:6379',
       MIGRATIONS_RUN: 'false',
       LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
     });
 
     expect(config.http.port).toBe(8080);
@@ -24,6 +25,7 @@ describe('loadConfig', () => {
     expect(config.queue.redisUrl).toBe('redis://cache:6379');
     expect(config.database.runMigrations).toBe(false);
     expect(config.log.level).toBe('warn');
+    expect(config.log.format).toBe('json');
   });
 
   it.each([
@@ -33,6 +35,7 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'not a url'],
     ['MIGRATIONS_RUN', 'maybe'],
     ['LOG_LEVEL', 'loud'],
+    ['LOG_FORMAT', 'xml'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigurationError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}.*${value}`));

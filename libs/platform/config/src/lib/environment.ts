@@ -8,6 +8,8 @@ const toInteger = ({ value }: { value: unknown }) =>
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /**
  * The environment variables Strata reads, validated as they arrive. Property names are the
@@ -68,6 +70,10 @@ class EnvironmentVariables {
   @IsOptional()
   @IsIn(LOG_LEVELS)
   LOG_LEVEL?: LogLevel;
+
+  @IsOptional()
+  @IsIn(LOG_FORMATS)
+  LOG_FORMAT?: LogFormat;
 }
 
 /** The typed configuration of one process, parsed once at boot and injected everywhere as is. */
@@ -84,7 +90,11 @@ export class StrataConfig {
     redisUrl?: string;
     workerConcurrency: number;
   };
-  readonly log: { level: LogLevel };
+  readonly log: {
+    level: LogLevel;
+    /** JSON lines for machines; coloured lines for a person at a terminal (the default there). */
+    format: LogFormat;
+  };
 
   constructor(values: Pick<StrataConfig, 'http' | 'database' | 'queue' | 'log'>) {
     this.http = values.http;
@@ -129,6 +139,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
       runMigrations: vars.MIGRATIONS_RUN ?? true,
     },
     queue: { redisUrl: vars.REDIS_URL, workerConcurrency: vars.WORKER_CONCURRENCY ?? 10 },
-    log: { level: vars.LOG_LEVEL ?? 'info' },
+    log: { level: vars.LOG_LEVEL ?? 'info', format: vars.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },
   });
 }

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { StrataConfig } from '@strata/platform/config';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { ensureDatabaseExists, withDatabase } from './ensure-database';
@@ -9,22 +8,20 @@ export interface ProvidedDatabase {
   stop(): Promise<void>;
 }
 
-const logger = new Logger('Database');
-
 /**
  * The database this process talks to: the server at `DATABASE_URL`, or, with it unset, an embedded
  * PostgreSQL whose data survives restarts. Either way the database is created if missing.
  */
-export async function provideDatabase(config: StrataConfig): Promise<ProvidedDatabase> {
+export async function provideDatabase(config: StrataConfig, log: (message: string) => void = () => undefined): Promise<ProvidedDatabase> {
   if (config.database.url) {
     await ensureDatabaseExists(config.database.url);
     return { url: config.database.url, stop: async () => undefined };
   }
   const { dataDir, port } = config.database.embedded;
   const startedAt = Date.now();
-  const server = await startEmbeddedPostgres({ dataDir, port, onLog: (message) => logger.verbose(message.trim()) });
+  const server = await startEmbeddedPostgres({ dataDir, port });
   const url = withDatabase(server.url, 'strata');
   await ensureDatabaseExists(url);
-  logger.log(`Embedded PostgreSQL ready on port ${port} (data in ${dataDir}) in ${Date.now() - startedAt} ms`);
+  log(`Embedded PostgreSQL ready on port ${port} (data in ${dataDir}) in ${Date.now() - startedAt} ms`);
   return { url, stop: () => server.stop() };
 }

@@ -1,8 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { ClsModule, ClsServiceManager } from 'nestjs-cls';
+import { ClsModule } from 'nestjs-cls';
 import type { IncomingMessage } from 'node:http';
 import { StrataConfig } from '@strata/platform/config';
+import { createLogger } from './logger';
 import { requestIdOf } from './request-id';
 
 /**
@@ -17,14 +18,9 @@ export class HttpPlatformModule {
       imports: [
         LoggerModule.forRoot({
           pinoHttp: {
-            level: config.log.level,
+            logger: createLogger(config),
             genReqId: (request: IncomingMessage) => requestIdOf(request),
             customAttributeKeys: { reqId: 'requestId' },
-            // Every line logged while handling a request or a job names its request id.
-            mixin: () => {
-              const requestId = ClsServiceManager.getClsService().getId();
-              return requestId ? { requestId } : {};
-            },
             // One short line per request: who asked for what, and what they got.
             serializers: {
               req: (request: { id: string; method: string; url: string }) => ({ id: request.id, method: request.method, url: request.url }),
