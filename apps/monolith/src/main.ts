@@ -4,6 +4,8 @@ import { provideDatabase } from '@strata/platform/database';
 import { createLogger } from '@strata/platform/http';
 import { createMonolithApp } from './app/create-monolith-app';
 
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const config = loadConfig(process.env);
@@ -18,7 +20,15 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal} received: closing HTTP, workers and queues, then the database`);
-    await app.close();
+    // In-flight requests and jobs get a bounded time; a backend that never answers must not
+    // keep the process alive forever.
+    const deadline = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        logger.error(`Shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms; exiting anyway`);
+        resolve();
+      }, SHUTDOWN_TIMEOUT_MS).unref(),
+    );
+    await Promise.race([app.close(), deadline]);
     await database.stop();
     process.exit(0);
   };

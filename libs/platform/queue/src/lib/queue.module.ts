@@ -1,5 +1,6 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Logger, Module, Provider } from '@nestjs/common';
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { TerminusModule } from '@nestjs/terminus';
 import type { JobDefinition } from './job-definition';
 import { JobProducer } from './job-producer';
@@ -27,7 +28,7 @@ export class QueueModule {
         }),
         BullModule.registerQueue({ name: HEALTH_QUEUE }),
       ],
-      providers: [QueueHealthIndicator],
+      providers: [QueueHealthIndicator, reportErrorsOf([HEALTH_QUEUE])],
       exports: [QueueHealthIndicator],
     };
   }
@@ -39,8 +40,24 @@ export class QueueModule {
     return {
       module: QueueModule,
       imports: [registered],
-      providers: [JobProducer],
+      providers: [JobProducer, reportErrorsOf(queues)],
       exports: [JobProducer, registered],
     };
   }
+}
+
+/**
+ * Logs the connection errors queues report while their backend is unreachable. Without a
+ * listener, BullMQ prints them to stderr, unstructured.
+ */
+function reportErrorsOf(queues: string[]): Provider {
+  const logger = new Logger('Queue');
+  return {
+    provide: Symbol(`report errors of ${queues.join(', ')}`),
+    inject: queues.map((name) => getQueueToken(name)),
+    useFactory: (...instances: Queue[]) =>
+      instances.forEach((queue) =>
+        queue.on('error', (error) => logger.warn({ msg: 'queue backend error', queue: queue.name, err: error.message })),
+      ),
+  };
 }
