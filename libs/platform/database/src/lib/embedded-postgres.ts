@@ -57,7 +57,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
  * taken back; the library's exit hook stays as the last resort.
  */
 function handOverSignals(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void };
   exitHook.unhookEvent('SIGINT');
   exitHook.unhookEvent('SIGTERM');
