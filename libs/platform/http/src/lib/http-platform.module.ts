@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { ClsModule } from 'nestjs-cls';
 import type { IncomingMessage } from 'node:http';
@@ -17,6 +17,8 @@ export class HttpPlatformModule {
       module: HttpPlatformModule,
       imports: [
         LoggerModule.forRoot({
+          // Nest 11's route syntax; nestjs-pino's default ('*') makes Nest print a deprecation warning.
+          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
           pinoHttp: {
             logger: createLogger(config),
             genReqId: (request: IncomingMessage) => requestIdOf(request),
