@@ -1,0 +1,5 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  displayName: 'architecture',
+  preset: '../../jest.preset.js',
+};
