@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { startMonolith, type ApiTarget } from './support/api-target';
-import { eventually } from './support/eventually';
+import { eventually } from '@strata/platform/testing';
 import { fixtures } from './support/fixtures';
 
 describe('/api/orders', () => {

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { PageQuery, type Page } from '@strata/platform/ports';
 
 /** PostgreSQL `integer`: the largest price or stock a product can hold. */
 export const MAX_INT32 = 2_147_483_647;
@@ -40,24 +40,9 @@ export class ProductDto {
   @ApiProperty() stock!: number;
 }
 
-export class ListProductsQuery {
-  @ApiProperty({ required: false, default: 20, minimum: 1, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit = 20;
+export class ListProductsQuery extends PageQuery {}
 
-  @ApiProperty({ required: false, default: 0, minimum: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset = 0;
-}
-
-export class ProductPageDto {
+export class ProductPageDto implements Page<ProductDto> {
   @ApiProperty({ type: [ProductDto] }) items!: ProductDto[];
   @ApiProperty() total!: number;
   @ApiProperty() limit!: number;

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PageQuery, type Page } from '@strata/platform/ports';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsOptional, IsUUID, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsUUID, Max, Min, ValidateNested } from 'class-validator';
 
 export const MAX_ORDER_LINES = 50;
 export const MAX_LINE_QUANTITY = 10_000;
@@ -50,28 +51,13 @@ export class OrderDto {
   @ApiProperty({ format: 'date-time', description: 'ISO 8601' }) createdAt!: string;
 }
 
-export class ListOrdersQuery {
+export class ListOrdersQuery extends PageQuery {
   @ApiProperty({ format: 'uuid' })
   @IsUUID('all')
   customerId!: string;
-
-  @ApiProperty({ required: false, default: 20, minimum: 1, maximum: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit = 20;
-
-  @ApiProperty({ required: false, default: 0, minimum: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset = 0;
 }
 
-export class OrderPageDto {
+export class OrderPageDto implements Page<OrderDto> {
   @ApiProperty({ type: [OrderDto] }) items!: OrderDto[];
   @ApiProperty() total!: number;
   @ApiProperty() limit!: number;

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { CLS_ID, ClsModule, ClsService } from 'nestjs-cls';
 import { ConfigModule, loadConfig } from '@strata/platform/config';
-import { createTestDatabase, type TestDatabase } from '@strata/platform/testing';
+import { createTestDatabase, eventually, type TestDatabase } from '@strata/platform/testing';
 import { defineJob } from './job-definition';
 import { JobProducer } from './job-producer';
 import { JobsWorker, OnJob } from './jobs-worker';
@@ -51,18 +51,6 @@ class TestJobsWorker extends JobsWorker {
 
 @Module({ imports: [QueueModule.forJobs(GreetJob, FlakyJob, OrphanJob)], providers: [Handled, TestJobsWorker], exports: [Handled] })
 class TestJobsModule {}
-
-async function eventually(check: () => void | Promise<void>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-}
 
 async function startQueue(backend: QueueBackend, withWorkers = true): Promise<TestingModule> {
   const module = await Test.createTestingModule({
