@@ -29,13 +29,9 @@ const moduleRules = modules.flatMap((module) => [
     sourceTag: `scope:${module}`,
     onlyDependOnLibsWithTags: [`scope:${module}`, 'scope:platform', 'type:contracts'],
   },
-  // Data access and contracts see no other module at all.
+  // Data access sees no other module at all (contracts are already limited to platform above).
   {
     allSourceTags: [`scope:${module}`, 'type:data-access'],
-    onlyDependOnLibsWithTags: [`scope:${module}`, 'scope:platform'],
-  },
-  {
-    allSourceTags: [`scope:${module}`, 'type:contracts'],
     onlyDependOnLibsWithTags: [`scope:${module}`, 'scope:platform'],
   },
 ]);

@@ -4,7 +4,7 @@ import { CatalogService } from './catalog.service';
 
 /**
  * The catalog's business tier: serves {@link CatalogPort}. It needs a `ProductRepository`, which
- * the unit's composition provides (locally from the data-access tier, or remotely).
+ * the unit's composition provides (in the monolith, locally from the data-access tier).
  */
 @Global()
 @Module({

@@ -6,7 +6,7 @@ export interface DatabaseModuleOptions {
   url: string;
   /** Migration classes, in order; the schema is only ever changed by them, never synchronised. */
   migrations: MixedList<new () => unknown>;
-  /** Run pending migrations when the connection opens (the monolith does; split units use a job). */
+  /** Run pending migrations when the connection opens (the monolith does, unless MIGRATIONS_RUN=false). */
   runMigrations: boolean;
   /** Pool size per process. */
   poolSize?: number;
