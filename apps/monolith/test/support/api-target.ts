@@ -1,13 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@strata/platform/config';
-import { databaseNameOf } from '@strata/platform/database';
 import { createTestDatabase, type TestDatabase } from '@strata/platform/testing';
 import { createMonolithApp } from '../../src/app/create-monolith-app';
 
 /** A running API under test: where to send requests, and how to stop it. */
 export interface ApiTarget {
   baseUrl: string;
-  databaseName: string;
   stop(): Promise<void>;
 }
 
@@ -22,7 +20,6 @@ export async function startMonolith(env: Record<string, string> = {}): Promise<A
   await app.listen(0, '127.0.0.1');
   return {
     baseUrl: await app.getUrl(),
-    databaseName: databaseNameOf(database.url),
     stop: async () => {
       await app.close();
       await database.drop();
