@@ -2,5 +2,4 @@
 module.exports = {
   displayName: 'docker',
   preset: '../jest.preset.js',
-  testTimeout: 120_000,
 };
