@@ -1,2 +1,3 @@
 export * from './lib/application-error';
 export * from './lib/page';
+export * from './lib/port';

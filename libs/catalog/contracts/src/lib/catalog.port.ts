@@ -1,3 +1,4 @@
+import { Port } from '@strata/platform/ports';
 import type { CreateProductDto, ListProductsQuery, ProductDto, ProductPageDto } from './product.dto';
 import type { ReleaseStockRequest, ReserveStockRequest, StockReservation } from './stock.dto';
 
@@ -6,6 +7,13 @@ import type { ReleaseStockRequest, ReserveStockRequest, StockReservation } from 
  * and a wire contract at once: one plain, serialisable argument per method, plain results, and
  * only the errors declared in `catalog.errors.ts`.
  */
+@Port<CatalogPort>('catalog', {
+  createProduct: 'at-most-once',
+  getProduct: 'idempotent',
+  listProducts: 'idempotent',
+  reserveStock: 'idempotent',
+  releaseStock: 'idempotent',
+})
 export abstract class CatalogPort {
   /** @throws DuplicateSkuError */
   abstract createProduct(product: CreateProductDto): Promise<ProductDto>;

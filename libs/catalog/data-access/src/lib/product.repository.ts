@@ -1,3 +1,4 @@
+import { Port } from '@strata/platform/ports';
 import type {
   CreateProductDto,
   ProductDto,
@@ -11,6 +12,13 @@ import type {
  * The catalog's data port: what the business tier needs from storage. Local in the monolith
  * (TypeORM), remote when the data tier runs in its own unit, so it speaks in plain records.
  */
+@Port<ProductRepository>('catalog.products', {
+  insert: 'at-most-once',
+  findById: 'idempotent',
+  findPage: 'idempotent',
+  reserve: 'idempotent',
+  release: 'idempotent',
+})
 export abstract class ProductRepository {
   /** @throws DuplicateSkuError */
   abstract insert(product: CreateProductDto): Promise<ProductDto>;

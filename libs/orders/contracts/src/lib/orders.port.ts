@@ -1,6 +1,14 @@
+import { Port } from '@strata/platform/ports';
 import type { ListOrdersQuery, OrderDto, OrderPageDto, PlaceOrderDto } from './order.dto';
 
 /** What the orders module offers; see `CatalogPort` for the rules every port follows. */
+@Port<OrdersPort>('orders', {
+  placeOrder: 'at-most-once',
+  getOrder: 'idempotent',
+  listOrders: 'idempotent',
+  // A repeat answers 409 "already cancelled" where the first answered 200: not safe to retry.
+  cancelOrder: 'at-most-once',
+})
 export abstract class OrdersPort {
   /**
    * Reserves stock for every line and records a pending order, then enqueues its confirmation.

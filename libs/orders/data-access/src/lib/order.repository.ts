@@ -1,3 +1,4 @@
+import { Port } from '@strata/platform/ports';
 import type { OrderDto, OrderLineDto, OrderPageDto } from '@strata/orders/contracts';
 
 export interface NewOrder {
@@ -14,6 +15,13 @@ export interface CancelOutcome {
 }
 
 /** The orders module's data port; see `ProductRepository` for why it speaks in plain records. */
+@Port<OrderRepository>('orders.orders', {
+  insert: 'at-most-once',
+  findById: 'idempotent',
+  findPageByCustomer: 'idempotent',
+  confirm: 'idempotent',
+  cancel: 'at-most-once',
+})
 export abstract class OrderRepository {
   /** Records a pending order with its lines, in one transaction. */
   abstract insert(order: NewOrder): Promise<OrderDto>;

@@ -2,13 +2,14 @@
  * The error categories a port may raise. Each maps to one HTTP status in the presentation tier
  * and crosses a network hop unchanged, so a caller sees the same failure in every topology.
  */
-export type ErrorCategory = 'not_found' | 'conflict' | 'validation' | 'unavailable';
+export type ErrorCategory = 'not_found' | 'conflict' | 'validation' | 'unavailable' | 'deadline_exceeded';
 
 const STATUS_OF: Record<ErrorCategory, number> = {
   not_found: 404,
   conflict: 409,
   validation: 400,
   unavailable: 503,
+  deadline_exceeded: 504,
 };
 
 /** The wire form of an {@link ApplicationError}: plain JSON, safe to serialise anywhere. */
@@ -75,15 +76,54 @@ export class UnavailableError extends ApplicationError {
   readonly category = 'unavailable';
 }
 
-const CLASS_OF: Record<ErrorCategory, new (code: string, message: string, details?: Record<string, unknown>) => ApplicationError> = {
+/**
+ * A call to another unit failed in the network, not in the code it called: the peer refused the
+ * connection, dropped it, or did not answer before the deadline. Callers that care can tell it
+ * from an application error by its class or by its `transport.` code; HTTP clients get 503 or 504.
+ */
+export abstract class TransportError extends ApplicationError {}
+
+/** The peer could not be reached, or the connection dropped before it answered (503). */
+export class PeerUnavailableError extends TransportError {
+  static readonly code = 'transport.peer_unavailable';
+  readonly category = 'unavailable';
+
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(PeerUnavailableError.code, message, details);
+  }
+}
+
+/** The peer did not answer before the call's deadline (504). */
+export class DeadlineExceededError extends TransportError {
+  static readonly code = 'transport.deadline_exceeded';
+  readonly category = 'deadline_exceeded';
+
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(DeadlineExceededError.code, message, details);
+  }
+}
+
+type ErrorClass = new (code: string, message: string, details?: Record<string, unknown>) => ApplicationError;
+
+class RevivedDeadlineExceededError extends ApplicationError {
+  readonly category = 'deadline_exceeded';
+}
+
+const CLASS_OF: Record<ErrorCategory, ErrorClass> = {
   not_found: NotFoundError,
   conflict: ConflictError,
   validation: InvalidInputError,
   unavailable: UnavailableError,
+  deadline_exceeded: RevivedDeadlineExceededError,
 };
 
-/** Revives an error received from another unit; the caller sees the same category, code and details. */
+/**
+ * Revives an error received from another unit; the caller sees the same category, code, message
+ * and details. A transport failure further down the chain stays a {@link TransportError}.
+ */
 export function errorFromEnvelope(envelope: ErrorEnvelope): ApplicationError {
+  if (envelope.code === PeerUnavailableError.code) return new PeerUnavailableError(envelope.message, envelope.details);
+  if (envelope.code === DeadlineExceededError.code) return new DeadlineExceededError(envelope.message, envelope.details);
   const ErrorClass = CLASS_OF[envelope.category] ?? UnavailableError;
   return new ErrorClass(envelope.code, envelope.message, envelope.details);
 }

@@ -1,0 +1,119 @@
+import { BeforeApplicationShutdown, Controller, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { MessagePattern } from '@nestjs/microservices';
+import { ApplicationError, requirePortSpec, type PortSpec } from '@strata/platform/ports';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { CLS_ID, ClsService } from 'nestjs-cls';
+import { CALLER_KEY, DEADLINE_KEY } from './call-context';
+import { ServiceCredentials } from './service-credentials';
+import { TRANSPORT_OPTIONS, type TransportOptions } from './transport.options';
+import { CALL_PATTERN, PING_PATTERN, type CallMessage, type CallReply } from './wire';
+
+interface ServedPort {
+  spec: PortSpec;
+  instance: Record<string, (...args: unknown[]) => Promise<unknown>>;
+}
+
+/**
+ * The server half of the remote binding: answers {@link CallMessage}s for every port this unit
+ * hosts by calling the local implementation, the same object local callers get. Generic over all
+ * ports; only methods declared with `@Port` can be called.
+ *
+ * Never throws back into the transport: every outcome is a {@link CallReply}, so a bad message
+ * costs its sender an answer, not this unit its connection or its process.
+ */
+@Controller()
+export class PortServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(PortServer.name);
+  private readonly ports = new Map<string, ServedPort>();
+  private inFlight = 0;
+  private draining = false;
+  private whenIdle?: () => void;
+
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly cls: ClsService,
+    private readonly credentials: ServiceCredentials,
+    @Inject(TRANSPORT_OPTIONS) private readonly options: TransportOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    for (const port of this.options.serve) {
+      this.ports.set(requirePortSpec(port).name, { spec: requirePortSpec(port), instance: this.moduleRef.get(port, { strict: false }) });
+    }
+  }
+
+  @MessagePattern(PING_PATTERN)
+  ping(message: unknown): CallReply {
+    const caller = this.credentials.verify((message as { credential?: unknown } | null)?.credential);
+    if (!caller) return { fault: 'unauthenticated', message: 'A valid service credential is required' };
+    return this.draining ? { fault: 'unavailable', message: `${this.options.unit} is shutting down` } : { value: this.options.unit };
+  }
+
+  @MessagePattern(CALL_PATTERN)
+  async call(message: unknown): Promise<CallReply> {
+    const caller = this.credentials.verify((message as { credential?: unknown } | null)?.credential);
+    if (!caller) {
+      this.logger.warn({ msg: 'refused an internal call without a valid credential' });
+      return { fault: 'unauthenticated', message: 'A valid service credential is required' };
+    }
+    if (!isCallMessage(message)) return { fault: 'malformed', message: 'Expected {port, method, args: [], context: {}, credential}' };
+    const served = this.ports.get(message.port);
+    if (!served || !served.spec.methods.has(message.method)) {
+      return { fault: 'unknown_method', message: `${this.options.unit} serves no method ${message.port}.${message.method}` };
+    }
+    // Refused before it ran, so the caller may safely try again elsewhere.
+    if (this.draining) return { fault: 'unavailable', message: `${this.options.unit} is shutting down` };
+    const { requestId, deadline } = message.context;
+    if (deadline !== undefined && Date.now() >= deadline) {
+      return { fault: 'deadline_exceeded', message: 'The deadline passed before the call arrived' };
+    }
+
+    this.inFlight++;
+    const startedAt = performance.now();
+    try {
+      return await this.cls.run(async () => {
+        this.cls.set(CLS_ID, requestId ?? randomUUID());
+        this.cls.set(CALLER_KEY, caller);
+        this.cls.set(DEADLINE_KEY, deadline);
+        const call = `${message.port}.${message.method}`;
+        const took = () => Math.round((performance.now() - startedAt) * 1000) / 1000;
+        try {
+          const value = await served.instance[message.method](...message.args);
+          // One line per call, as pino-http writes one per HTTP request: what, for whom, how long.
+          this.logger.log({ msg: 'call completed', call, caller, outcome: 'ok', responseTime: took() });
+          return { value };
+        } catch (error) {
+          if (error instanceof ApplicationError) {
+            this.logger.log({ msg: 'call completed', call, caller, outcome: error.code, responseTime: took() });
+            return { error: error.toEnvelope() };
+          }
+          this.logger.error({ msg: `${call} failed`, caller, err: error, responseTime: took() });
+          return { fault: 'internal', message: 'Internal server error' };
+        }
+      });
+    } finally {
+      if (--this.inFlight === 0) this.whenIdle?.();
+    }
+  }
+
+  /** On shutdown: refuse new calls, let the ones in flight finish (the process bounds the wait). */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.draining = true;
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.whenIdle = resolve));
+  }
+}
+
+function isCallMessage(message: unknown): message is CallMessage {
+  const candidate = message as Partial<CallMessage> | null;
+  return (
+    typeof candidate?.port === 'string' &&
+    typeof candidate.method === 'string' &&
+    Array.isArray(candidate.args) &&
+    typeof candidate.context === 'object' &&
+    candidate.context !== null &&
+    (candidate.context.requestId === undefined || typeof candidate.context.requestId === 'string') &&
+    (candidate.context.deadline === undefined || typeof candidate.context.deadline === 'number')
+  );
+}

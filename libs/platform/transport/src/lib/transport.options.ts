@@ -1,0 +1,27 @@
+import type { PeerAddress } from '@strata/platform/config';
+import type { PortClass } from '@strata/platform/ports';
+
+export interface PeerBinding {
+  /** The peer unit's name, for messages and logs. */
+  unit: string;
+  address: PeerAddress;
+  /** The ports this unit needs and the peer hosts: each gets a remote binding. */
+  ports: PortClass[];
+}
+
+/** How a unit takes part in internal calls; the runtime derives it from the topology. */
+export interface TransportOptions {
+  /** This unit's name: the identity its credential proves. */
+  unit: string;
+  /** Shared by every unit of a deployment; see `ServiceCredentials`. */
+  secret: string;
+  /** Ports this unit hosts and others call: served on its internal listener. */
+  serve: PortClass[];
+  peers: PeerBinding[];
+  /** Longest a call may take when the caller has no earlier deadline of its own. */
+  callTimeoutMs: number;
+  /** Largest internal message accepted or sent, in characters of JSON. */
+  maxMessageBytes: number;
+}
+
+export const TRANSPORT_OPTIONS = Symbol('strata:transport-options');

@@ -1,0 +1,427 @@
+import { Global, Injectable, Module, type INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ClientTCP } from '@nestjs/microservices';
+import { Test, type TestingModule } from '@nestjs/testing';
+import {
+  ApplicationError,
+  DeadlineExceededError,
+  NotFoundError,
+  PeerUnavailableError,
+  Port,
+  TransportError,
+} from '@strata/platform/ports';
+import { ClsModule, ClsService, CLS_ID } from 'nestjs-cls';
+import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { lastValueFrom } from 'rxjs';
+import { CALLER_KEY, DEADLINE_KEY } from './call-context';
+import { internalListenerOptions } from './internal-listener';
+import { PortServer } from './port-server';
+import { ServiceCredentials } from './service-credentials';
+import { TransportModule } from './transport.module';
+import { CALL_PATTERN, type CallMessage, type CallReply } from './wire';
+
+/**
+ * The remote binding end to end, over real TCP on loopback: a server unit hosting a port, a client
+ * unit calling it through the binding business code would get, and raw clients for what a
+ * well-behaved unit never sends.
+ */
+
+const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
+const MAX_MESSAGE_BYTES = 64 * 1024;
+
+class WidgetNotFoundError extends NotFoundError {
+  constructor(widgetId: string) {
+    super('widgets.widget_not_found', `Widget ${widgetId} was not found`, { widgetId });
+  }
+}
+
+interface SeenContext {
+  requestId?: string;
+  caller?: string;
+  deadline?: number;
+}
+
+@Port<WidgetsPort>('test.widgets', {
+  name: 'idempotent',
+  count: 'at-most-once',
+  find: 'idempotent',
+  explode: 'idempotent',
+  wait: 'idempotent',
+  nothing: 'idempotent',
+  context: 'idempotent',
+})
+abstract class WidgetsPort {
+  abstract name(id: string): Promise<string>;
+  abstract count(): Promise<number>;
+  abstract find(id: string): Promise<never>;
+  abstract explode(): Promise<never>;
+  abstract wait(ms: number): Promise<string>;
+  abstract nothing(): Promise<void>;
+  abstract context(): Promise<SeenContext>;
+}
+
+@Injectable()
+class LocalWidgets extends WidgetsPort {
+  calls = 0;
+
+  constructor(private readonly cls: ClsService) {
+    super();
+  }
+
+  async name(id: string) {
+    return `widget ${id}`;
+  }
+  async count() {
+    return ++this.calls;
+  }
+  async find(id: string): Promise<never> {
+    throw new WidgetNotFoundError(id);
+  }
+  async explode(): Promise<never> {
+    throw new Error('a bug in the callee');
+  }
+  async wait(ms: number) {
+    await sleep(ms);
+    return 'done';
+  }
+  async nothing() {
+    return undefined;
+  }
+  async context() {
+    return { requestId: this.cls.getId(), caller: this.cls.get(CALLER_KEY), deadline: this.cls.get(DEADLINE_KEY) };
+  }
+}
+
+@Global()
+@Module({ providers: [LocalWidgets, { provide: WidgetsPort, useExisting: LocalWidgets }], exports: [WidgetsPort, LocalWidgets] })
+class WidgetsModule {}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+async function startServerUnit(port: number, secret = SECRET): Promise<INestMicroservice> {
+  @Module({
+    imports: [
+      ClsModule.forRoot({ global: true }),
+      WidgetsModule,
+      TransportModule.forUnit({ unit: 'server', secret, serve: [WidgetsPort], peers: [], callTimeoutMs: 1000, maxMessageBytes: MAX_MESSAGE_BYTES }),
+    ],
+  })
+  class ServerUnit {}
+  const app = await NestFactory.createMicroservice(ServerUnit, { ...internalListenerOptions({ host: '127.0.0.1', port }, MAX_MESSAGE_BYTES), logger: false });
+  await app.listen();
+  return app;
+}
+
+async function startClientUnit(port: number, options: { secret?: string; callTimeoutMs?: number } = {}): Promise<TestingModule> {
+  const module = await Test.createTestingModule({
+    imports: [
+      ClsModule.forRoot({ global: true }),
+      TransportModule.forUnit({
+        unit: 'client',
+        secret: options.secret ?? SECRET,
+        serve: [],
+        peers: [{ unit: 'server', address: { host: '127.0.0.1', port }, ports: [WidgetsPort] }],
+        callTimeoutMs: options.callTimeoutMs ?? 1000,
+        maxMessageBytes: MAX_MESSAGE_BYTES,
+      }),
+    ],
+  })
+    .setLogger({ log: () => undefined, error: () => undefined, warn: () => undefined })
+    .compile();
+  await module.init();
+  return module;
+}
+
+/** A client that sends whatever it is given, as a unit that is not ours might. */
+async function rawCall(port: number, message: unknown): Promise<CallReply> {
+  const client = new ClientTCP({ host: '127.0.0.1', port });
+  try {
+    return await lastValueFrom(client.send<CallReply>(CALL_PATTERN, message));
+  } finally {
+    client.close();
+  }
+}
+
+/** Sends raw bytes on a fresh connection and resolves when the server closes it. */
+function sendBytesUntilClosed(port: number, bytes: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = new Socket();
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve());
+    socket.connect(port, '127.0.0.1', () => socket.write(bytes));
+    setTimeout(() => reject(new Error('the server kept the connection open')), 5000).unref();
+  });
+}
+
+async function timed<T>(promise: Promise<T>): Promise<{ outcome: PromiseSettledResult<T>; ms: number }> {
+  const startedAt = Date.now();
+  const [outcome] = await Promise.allSettled([promise]);
+  return { outcome, ms: Date.now() - startedAt };
+}
+
+const reasonOf = (outcome: PromiseSettledResult<unknown>) => (outcome.status === 'rejected' ? outcome.reason : undefined);
+
+describe('the remote binding over TCP', () => {
+  let port: number;
+  let server: INestMicroservice;
+  let client: TestingModule;
+  let widgets: WidgetsPort;
+  const local = () => server.get(LocalWidgets);
+  const validCall = (overrides: Partial<CallMessage> = {}): CallMessage => ({
+    port: 'test.widgets',
+    method: 'count',
+    args: [],
+    context: {},
+    credential: new ServiceCredentials(SECRET).issue('raw'),
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    port = await freePort();
+    server = await startServerUnit(port);
+    client = await startClientUnit(port);
+    widgets = client.get(WidgetsPort);
+  });
+  afterAll(async () => {
+    await client.close();
+    await server.close();
+  });
+
+  describe('to business code, a port like any other', () => {
+    it('is an instance of the port and returns what the remote implementation returns', async () => {
+      expect(widgets).toBeInstanceOf(WidgetsPort);
+      await expect(widgets.name('w-1')).resolves.toBe('widget w-1');
+    });
+
+    it('returns undefined for a method that returns nothing', async () => {
+      await expect(widgets.nothing()).resolves.toBeUndefined();
+    });
+
+    it('rejects with the typed error the callee threw: same category, code, message and details', async () => {
+      const error = reasonOf((await timed(widgets.find('w-2'))).outcome);
+
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect(error).not.toBeInstanceOf(TransportError);
+      expect((error as ApplicationError).toEnvelope()).toEqual(new WidgetNotFoundError('w-2').toEnvelope());
+    });
+
+    it('turns an unexpected error in the callee into a plain error, not an application error', async () => {
+      const error = reasonOf((await timed(widgets.explode())).outcome);
+
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toBeInstanceOf(ApplicationError);
+      expect((error as Error).message).toMatch(/internal/);
+    });
+  });
+
+  describe('request context', () => {
+    it('carries the request id, proves the caller, and passes the deadline on', async () => {
+      const cls = client.get(ClsService);
+      const before = Date.now();
+
+      const seen = await cls.run(() => {
+        cls.set(CLS_ID, 'request-7');
+        return widgets.context();
+      });
+
+      expect(seen.requestId).toBe('request-7');
+      expect(seen.caller).toBe('client');
+      expect(seen.deadline).toBeGreaterThanOrEqual(before + 1000);
+      expect(seen.deadline).toBeLessThanOrEqual(Date.now() + 1000);
+    });
+
+    it('keeps an earlier deadline inherited from the call being served', async () => {
+      const cls = client.get(ClsService);
+      const inherited = Date.now() + 150;
+
+      const { outcome, ms } = await timed(
+        cls.run(() => {
+          cls.set(DEADLINE_KEY, inherited);
+          return widgets.wait(1000);
+        }),
+      );
+
+      expect(reasonOf(outcome)).toBeInstanceOf(DeadlineExceededError);
+      expect(ms).toBeLessThan(600);
+    });
+  });
+
+  describe('deadlines and failures', () => {
+    it('rejects a call the peer does not answer in time with DeadlineExceededError (504), within the deadline', async () => {
+      const { outcome, ms } = await timed(widgets.wait(3000));
+
+      expect(reasonOf(outcome)).toBeInstanceOf(DeadlineExceededError);
+      expect(reasonOf(outcome).status).toBe(504);
+      expect(ms).toBeGreaterThanOrEqual(900);
+      expect(ms).toBeLessThan(1500);
+    });
+
+    it('does not run a call that arrives after its deadline', async () => {
+      const before = local().calls;
+
+      const reply = await rawCall(port, validCall({ context: { deadline: Date.now() - 1 } }));
+
+      expect(reply).toEqual({ fault: 'deadline_exceeded', message: expect.any(String) });
+      expect(local().calls).toBe(before);
+    });
+
+    it('rejects at once with PeerUnavailableError (503) when nothing listens at the peer address', async () => {
+      const nobody = await startClientUnit(await freePort());
+      try {
+        const { outcome, ms } = await timed(nobody.get(WidgetsPort).count());
+
+        expect(reasonOf(outcome)).toBeInstanceOf(PeerUnavailableError);
+        expect(reasonOf(outcome).status).toBe(503);
+        expect(ms).toBeLessThan(500);
+      } finally {
+        await nobody.close();
+      }
+    });
+
+    it('recovers by itself when the peer comes back', async () => {
+      const peerPort = await freePort();
+      const caller = await startClientUnit(peerPort);
+      try {
+        let peer = await startServerUnit(peerPort);
+        await expect(caller.get(WidgetsPort).name('a')).resolves.toBe('widget a');
+
+        await peer.close();
+        await expect(caller.get(WidgetsPort).count()).rejects.toBeInstanceOf(PeerUnavailableError);
+
+        peer = await startServerUnit(peerPort);
+        await expect(caller.get(WidgetsPort).name('b')).resolves.toBe('widget b');
+        await peer.close();
+      } finally {
+        await caller.close();
+      }
+    });
+
+    describe('against a peer that drops every connection as soon as a message arrives', () => {
+      let dropper: Server;
+      let messages = 0;
+      let caller: TestingModule;
+
+      beforeAll(async () => {
+        const dropperPort = await freePort();
+        dropper = createServer((socket) =>
+          socket.on('data', () => {
+            messages++;
+            socket.destroy();
+          }),
+        );
+        await new Promise<void>((resolve) => dropper.listen(dropperPort, '127.0.0.1', resolve));
+        caller = await startClientUnit(dropperPort);
+      });
+      afterAll(async () => {
+        await caller.close();
+        await new Promise((resolve) => dropper.close(resolve));
+      });
+      beforeEach(() => (messages = 0));
+
+      it('retries an idempotent call twice, then gives up with PeerUnavailableError', async () => {
+        await expect(caller.get(WidgetsPort).name('x')).rejects.toBeInstanceOf(PeerUnavailableError);
+        expect(messages).toBe(3);
+      });
+
+      it('never retries an at-most-once call: it may have run', async () => {
+        await expect(caller.get(WidgetsPort).count()).rejects.toBeInstanceOf(PeerUnavailableError);
+        expect(messages).toBe(1);
+      });
+    });
+  });
+
+  describe('what the server refuses, without running anything or dropping other callers', () => {
+    it.each([
+      ['no credential', { credential: undefined }],
+      ['a forged credential', { credential: 'client.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }],
+      ['a credential made with another secret', { credential: new ServiceCredentials('x'.repeat(40)).issue('client') }],
+    ])('a call with %s', async (_, overrides) => {
+      const before = local().calls;
+
+      const reply = await rawCall(port, { ...validCall(), ...overrides });
+
+      expect(reply).toEqual({ fault: 'unauthenticated', message: expect.any(String) });
+      expect(local().calls).toBe(before);
+    });
+
+    it.each([
+      ['a port it does not serve', { port: 'test.gadgets' }, 'unknown_method'],
+      ['a method the port does not declare', { method: 'constructor' }, 'unknown_method'],
+      ['arguments that are not a list', { args: 'x' as unknown as unknown[] }, 'malformed'],
+      ['a context that is not an object', { context: 7 as unknown as CallMessage['context'] }, 'malformed'],
+    ])('a call to %s', async (_, overrides, fault) => {
+      const before = local().calls;
+
+      const reply = await rawCall(port, validCall(overrides));
+
+      expect(reply).toEqual({ fault, message: expect.any(String) });
+      expect(local().calls).toBe(before);
+    });
+
+    it('a message larger than the limit: its connection is closed, the unit keeps serving', async () => {
+      const huge = JSON.stringify({ pattern: CALL_PATTERN, id: '1', data: validCall({ args: ['x'.repeat(MAX_MESSAGE_BYTES)] }) });
+
+      await sendBytesUntilClosed(port, `${huge.length}#${huge}`);
+
+      await expect(widgets.name('still here')).resolves.toBe('widget still here');
+    });
+
+    it('bytes that are not a message: the connection is closed, the unit keeps serving', async () => {
+      await sendBytesUntilClosed(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n#{"not": json');
+
+      await expect(widgets.name('still here')).resolves.toBe('widget still here');
+    });
+  });
+
+  describe('shutdown', () => {
+    it('finishes calls in flight, refuses new ones as not run (safe to retry elsewhere)', async () => {
+      const peerPort = await freePort();
+      const peer = await startServerUnit(peerPort);
+      const caller = await startClientUnit(peerPort, { callTimeoutMs: 2000 });
+      try {
+        const inFlight = caller.get(WidgetsPort).wait(300);
+        await sleep(50);
+
+        const draining = peer.get(PortServer).beforeApplicationShutdown();
+        const refused = reasonOf((await timed(caller.get(WidgetsPort).count())).outcome);
+
+        expect(refused).toBeInstanceOf(PeerUnavailableError);
+        expect(refused.details).toMatchObject({ executed: false });
+        await expect(inFlight).resolves.toBe('done');
+        await draining;
+      } finally {
+        await caller.close();
+        await peer.close();
+      }
+    });
+  });
+});
+
+describe('ServiceCredentials', () => {
+  const credentials = new ServiceCredentials(SECRET);
+
+  it('proves the unit that holds the secret', () => {
+    expect(credentials.verify(credentials.issue('gateway'))).toBe('gateway');
+  });
+
+  it.each([
+    ['another unit name on the same signature', credentials.issue('gateway').replace(/^gateway/, 'data')],
+    ['a signature from another secret', new ServiceCredentials('y'.repeat(40)).issue('gateway')],
+    ['a truncated signature', credentials.issue('gateway').slice(0, -2)],
+    ['no signature', 'gateway'],
+    ['not a string', 42],
+  ])('rejects %s', (_, credential) => {
+    expect(credentials.verify(credential)).toBeUndefined();
+  });
+
+  it('refuses a secret too short to be one', () => {
+    expect(() => new ServiceCredentials('short')).toThrow(/at least 32 characters/);
+  });
+});

@@ -1,0 +1,31 @@
+import type { ErrorEnvelope } from '@strata/platform/ports';
+import type { CallContext } from './call-context';
+
+/** The one message pattern every port call uses: a new port or method adds no transport code. */
+export const CALL_PATTERN = 'strata.call';
+/** Answers with the serving unit's name; the health check of a unit that calls peers uses it. */
+export const PING_PATTERN = 'strata.ping';
+
+/** A port call as it crosses the network (NestJS microservices' TCP transport, JSON-framed). */
+export interface CallMessage {
+  port: string;
+  method: string;
+  args: unknown[];
+  context: Pick<CallContext, 'requestId' | 'deadline'>;
+  credential: string;
+}
+
+export interface PingMessage {
+  credential: string;
+}
+
+/**
+ * Failures that are not the called code's answer. `unavailable` (the callee is shutting down) and
+ * `deadline_exceeded` mean the call did not run: the caller sees 503 or 504, and may retry.
+ * The others are bugs or attacks (a wrong credential, a caller built from other contracts, an
+ * unexpected exception): the caller sees a plain error, an HTTP 500 as in the monolith.
+ */
+export type CallFault = 'unauthenticated' | 'malformed' | 'unknown_method' | 'internal' | 'deadline_exceeded' | 'unavailable';
+
+/** The answer to a {@link CallMessage}: a value, a typed application error, or a fault. */
+export type CallReply = { value?: unknown } | { error: ErrorEnvelope } | { fault: CallFault; message: string };
