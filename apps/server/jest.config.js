@@ -1,6 +1,6 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  displayName: 'monolith',
+  displayName: 'server',
   preset: '../../jest.preset.js',
   globalSetup: '../../libs/platform/testing/src/jest/postgres.global-setup.ts',
   globalTeardown: '../../libs/platform/testing/src/jest/postgres.global-teardown.ts',

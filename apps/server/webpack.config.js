@@ -5,7 +5,7 @@ const { TsconfigPathsPlugin } = require('tsconfig-paths-webpack-plugin');
 const workspaceRoot = path.resolve(__dirname, '../..');
 
 /**
- * Bundles the monolith's own code (the app and every lib it imports) into dist/apps/monolith;
+ * Bundles the server's own code (the app and every lib it imports) into dist/apps/server;
  * npm packages stay external and are loaded from node_modules at run time. ts-loader compiles
  * without type-checking (the `typecheck` target does that) and keeps the decorator metadata that
  * NestJS's dependency injection reads, which esbuild would drop.
@@ -16,10 +16,14 @@ module.exports = {
   target: 'node20',
   context: workspaceRoot,
   entry: {
-    main: './apps/monolith/src/main.ts',
-    migrate: './apps/monolith/src/migrate.ts',
+    // Any unit of any topology (TOPOLOGY, UNIT).
+    main: './apps/server/src/main.ts',
+    // Every unit of a topology on this machine (npm run start:split).
+    launch: './apps/server/src/launch.ts',
+    // Pending migrations, then exit (npm run migrate).
+    migrate: './apps/server/src/migrate.ts',
   },
-  output: { path: path.join(workspaceRoot, 'dist/apps/monolith'), filename: '[name].js', clean: true },
+  output: { path: path.join(workspaceRoot, 'dist/apps/server'), filename: '[name].js', clean: true },
   resolve: {
     extensions: ['.ts', '.js'],
     plugins: [new TsconfigPathsPlugin({ configFile: path.join(workspaceRoot, 'tsconfig.base.json') })],
@@ -38,6 +42,6 @@ module.exports = {
   optimization: { minimize: false },
   devtool: 'source-map',
   // Rebuilds after a small change take about a second instead of four.
-  cache: { type: 'filesystem', cacheDirectory: path.join(workspaceRoot, 'node_modules/.cache/webpack/monolith') },
+  cache: { type: 'filesystem', cacheDirectory: path.join(workspaceRoot, 'node_modules/.cache/webpack/server') },
   stats: 'errors-warnings',
 };

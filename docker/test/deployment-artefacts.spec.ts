@@ -93,14 +93,14 @@ function dockerignored(patterns: string[], path: string): boolean {
 const environmentSource = read('libs/platform/config/src/lib/environment.ts');
 /** The variables the app reads: the properties of its validated schema. */
 const declaredVariables = [...environmentSource.matchAll(/^\s+([A-Z][A-Z0-9_]+)\?:/gm)].map((match) => match[1]);
-/** The port the app listens on when PORT is unset. */
-const defaultPort = /port:\s*vars\.PORT\s*\?\?\s*(\d+)/.exec(environmentSource)?.[1];
+/** The port the monolith listens on when PORT is unset: its unit's httpPort in the topology. */
+const defaultPort = String(JSON.parse(read('topologies/monolith.json')).units.monolith.httpPort);
 
-const webpackConfigPath = 'apps/monolith/webpack.config.js';
+const webpackConfigPath = 'apps/server/webpack.config.js';
 const webpackConfig = require(join(workspaceRoot, webpackConfigPath));
-/** The bundle's directory relative to the workspace root, e.g. dist/apps/monolith. */
+/** The bundle's directory relative to the workspace root, e.g. dist/apps/server. */
 const bundleDir = relative(workspaceRoot, webpackConfig.output.path).split('\\').join('/');
-/** The files webpack writes for its entries, e.g. dist/apps/monolith/main.js. */
+/** The files webpack writes for its entries, e.g. dist/apps/server/main.js. */
 const entryOutputs = Object.keys(webpackConfig.entry).map((name) =>
   posix.join(bundleDir, String(webpackConfig.output.filename).replace('[name]', name)),
 );

@@ -182,7 +182,7 @@ const allowed: Fixture[] = [
   },
   {
     name: "app may import anything (a module's business)",
-    from: 'apps/monolith',
+    from: 'apps/server',
     code: importing('OrdersBusinessModule', '@strata/orders/business'),
   },
 ];

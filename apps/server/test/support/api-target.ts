@@ -1,7 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@strata/platform/config';
+import { createUnitApp, resolveUnit } from '@strata/platform/runtime';
 import { createTestDatabase, type TestDatabase } from '@strata/platform/testing';
-import { createMonolithApp } from '../../src/app/create-monolith-app';
+import { application } from '../../src/application';
 
 /** A running API under test: where to send requests, and how to stop it. */
 export interface ApiTarget {
@@ -15,8 +16,8 @@ export interface ApiTarget {
  */
 export async function startMonolith(env: Record<string, string> = {}): Promise<ApiTarget> {
   const database: TestDatabase = await createTestDatabase({ migrate: false });
-  const config = loadConfig({ LOG_LEVEL: 'silent', ...env });
-  const app: NestFastifyApplication = await createMonolithApp({ config, databaseUrl: database.url });
+  const unit = resolveUnit(loadConfig({ LOG_LEVEL: 'silent', TOPOLOGY: 'monolith', ...env }), application);
+  const app: NestFastifyApplication = await createUnitApp(unit, application, database.url);
   await app.listen(0, '127.0.0.1');
   return {
     baseUrl: await app.getUrl(),

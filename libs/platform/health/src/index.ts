@@ -1,2 +1,3 @@
 export * from './lib/health.module';
 export * from './lib/health.options';
+export * from './lib/readiness';

@@ -1,10 +1,12 @@
 import { ConfigurationError, loadConfig } from './environment';
 
 describe('loadConfig', () => {
-  it('needs nothing set: embedded PostgreSQL, queue on PostgreSQL, port 3000', () => {
+  it('needs nothing set: the monolith topology, its port, embedded PostgreSQL, queue on PostgreSQL', () => {
     const config = loadConfig({});
 
-    expect(config.http.port).toBe(3000);
+    expect(config.unit.topology).toBe('monolith');
+    expect(config.unit.name).toBeUndefined();
+    expect(config.http.port).toBeUndefined(); // the unit's httpPort in the topology: 3000 for the monolith
     expect(config.database.url).toBeUndefined();
     expect(config.queue.redisUrl).toBeUndefined();
     expect(config.database.runMigrations).toBe(true);
@@ -36,6 +38,12 @@ describe('loadConfig', () => {
     ['MIGRATIONS_RUN', 'maybe'],
     ['LOG_LEVEL', 'loud'],
     ['LOG_FORMAT', 'xml'],
+    ['UNIT', 'Gateway'],
+    ['INTERNAL_PORT', '0'],
+    ['CALL_TIMEOUT_MS', '5'],
+    ['QUEUE_PREFIX', 'a b'],
+    ['PEER_BUSINESS', 'business'],
+    ['PEER_BUSINESS', 'business:99999'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigurationError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}.*${value}`));
@@ -48,5 +56,27 @@ describe('loadConfig', () => {
     } catch (error) {
       expect((error as ConfigurationError).problems).toHaveLength(2);
     }
+  });
+
+  it('reads the placement of a unit and the addresses of its peers', () => {
+    const config = loadConfig({
+      TOPOLOGY: 'split',
+      UNIT: 'gateway',
+      PEER_BUSINESS: 'strata-business:4001',
+      PEER_ORDERS_SERVICE: '[::1]:4100',
+      INTERNAL_AUTH_SECRET: 'x'.repeat(32),
+    });
+
+    expect(config.unit).toEqual({ topology: 'split', name: 'gateway', internalPort: undefined });
+    expect(config.transport.peers).toEqual({
+      business: { host: 'strata-business', port: 4001 },
+      'orders-service': { host: '::1', port: 4100 },
+    });
+    expect(config.transport.callTimeoutMs).toBe(5000);
+  });
+
+  it('rejects a short INTERNAL_AUTH_SECRET without repeating it', () => {
+    expect(() => loadConfig({ INTERNAL_AUTH_SECRET: 'hunter2' })).toThrow(/INTERNAL_AUTH_SECRET must be at least 32 characters/);
+    expect(() => loadConfig({ INTERNAL_AUTH_SECRET: 'hunter2' })).not.toThrow(/hunter2/);
   });
 });

@@ -1,10 +1,13 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 const toBoolean = ({ value }: { value: unknown }) =>
   value === undefined ? undefined : value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 const toInteger = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
+
+/** The shortest `INTERNAL_AUTH_SECRET` accepted: 32 random bytes as hex or base64 are longer. */
+export const MIN_SECRET_LENGTH = 32;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -68,6 +71,59 @@ class EnvironmentVariables {
   WORKER_CONCURRENCY?: number;
 
   @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'QUEUE_PREFIX may contain only letters, digits, "-" and "_"' })
+  QUEUE_PREFIX?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  TOPOLOGY?: string;
+
+  @IsOptional()
+  @Matches(/^[a-z][a-z0-9-]{0,30}$/, { message: 'UNIT must be a unit name of the topology: lower-case letters, digits and "-"' })
+  UNIT?: string;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  INTERNAL_PORT?: number;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(MIN_SECRET_LENGTH, { message: `INTERNAL_AUTH_SECRET must be at least ${MIN_SECRET_LENGTH} characters long` })
+  INTERNAL_AUTH_SECRET?: string;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
+  CALL_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
+  INTERNAL_MAX_MESSAGE_BYTES?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  SHUTDOWN_DRAIN_MS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS?: number;
+
+  @IsOptional()
   @IsIn(LOG_LEVELS)
   LOG_LEVEL?: LogLevel;
 
@@ -76,9 +132,37 @@ class EnvironmentVariables {
   LOG_FORMAT?: LogFormat;
 }
 
+/** `PEER_<UNIT>=host:port`: where to reach a peer unit, when not on this machine at its topology port. */
+const PEER_VARIABLE = /^PEER_([A-Z][A-Z0-9_]*)$/;
+const HOST_AND_PORT = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})$/;
+
+export interface PeerAddress {
+  host: string;
+  port: number;
+}
+
 /** The typed configuration of one process, parsed once at boot and injected everywhere as is. */
 export class StrataConfig {
-  readonly http: { port: number; host: string; bodyLimitBytes: number };
+  /** `port` unset: the unit's `httpPort` from the topology. */
+  readonly http: { port?: number; host: string; bodyLimitBytes: number };
+  /** Which unit of which topology this process runs. */
+  readonly unit: {
+    /** A shipped topology's name, or the path of a topology file. */
+    topology: string;
+    /** Unset: the topology's only unit. */
+    name?: string;
+    /** Unset: the unit's `internalPort` from the topology. */
+    internalPort?: number;
+  };
+  /** Calls between units. */
+  readonly transport: {
+    /** Unset is fine for a topology of one unit; any other needs it. */
+    secret?: string;
+    callTimeoutMs: number;
+    maxMessageBytes: number;
+    /** Peer addresses from `PEER_<UNIT>`, by unit name; other peers are on 127.0.0.1. */
+    peers: Record<string, PeerAddress>;
+  };
   readonly database: {
     /** Unset: `npm start` runs an embedded PostgreSQL. */
     url?: string;
@@ -89,6 +173,14 @@ export class StrataConfig {
     /** Unset: the BullMQ queue lives on the PostgreSQL database. */
     redisUrl?: string;
     workerConcurrency: number;
+    /** Namespaces the queues, so deployments can share one Redis. Unset: BullMQ's default. */
+    prefix?: string;
+  };
+  readonly shutdown: {
+    /** After SIGTERM, how long `/health` answers 503 before the unit stops taking work. */
+    drainMs: number;
+    /** The most a shutdown may take; past it the process exits anyway. */
+    timeoutMs: number;
   };
   readonly log: {
     level: LogLevel;
@@ -96,10 +188,13 @@ export class StrataConfig {
     format: LogFormat;
   };
 
-  constructor(values: Pick<StrataConfig, 'http' | 'database' | 'queue' | 'log'>) {
+  constructor(values: Pick<StrataConfig, 'http' | 'unit' | 'transport' | 'database' | 'queue' | 'shutdown' | 'log'>) {
     this.http = values.http;
+    this.unit = values.unit;
+    this.transport = values.transport;
     this.database = values.database;
     this.queue = values.queue;
+    this.shutdown = values.shutdown;
     this.log = values.log;
   }
 }
@@ -122,23 +217,45 @@ export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const vars = plainToInstance(EnvironmentVariables, present, { excludeExtraneousValues: false });
   const errors = validateSync(vars, { stopAtFirstError: true, forbidUnknownValues: false });
-  if (errors.length > 0) {
-    throw new ConfigurationError(
-      errors.flatMap((error) => Object.values(error.constraints ?? {}).map((message) => `${message} (got ${JSON.stringify(error.value)})`)),
-    );
+  const problems = errors.flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) =>
+      // A secret's value never goes into a message or a log.
+      error.property === 'INTERNAL_AUTH_SECRET' ? message : `${message} (got ${JSON.stringify(error.value)})`,
+    ),
+  );
+  const peers: Record<string, PeerAddress> = {};
+  for (const [name, value] of Object.entries(present)) {
+    const peer = PEER_VARIABLE.exec(name);
+    if (!peer) continue;
+    const address = HOST_AND_PORT.exec(String(value));
+    if (!address || Number(address[2]) < 1 || Number(address[2]) > 65535) {
+      problems.push(`${name} must be host:port (got ${JSON.stringify(value)})`);
+      continue;
+    }
+    peers[peer[1].toLowerCase().replace(/_/g, '-')] = { host: address[1].replace(/^\[|\]$/g, ''), port: Number(address[2]) };
   }
+  if (problems.length > 0) throw new ConfigurationError(problems);
+
   return new StrataConfig({
     http: {
-      port: vars.PORT ?? 3000,
+      port: vars.PORT,
       host: vars.HOST ?? '0.0.0.0',
       bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? 100 * 1024,
+    },
+    unit: { topology: vars.TOPOLOGY ?? 'monolith', name: vars.UNIT, internalPort: vars.INTERNAL_PORT },
+    transport: {
+      secret: vars.INTERNAL_AUTH_SECRET,
+      callTimeoutMs: vars.CALL_TIMEOUT_MS ?? 5000,
+      maxMessageBytes: vars.INTERNAL_MAX_MESSAGE_BYTES ?? 1024 * 1024,
+      peers,
     },
     database: {
       url: vars.DATABASE_URL,
       embedded: { dataDir: vars.EMBEDDED_POSTGRES_DIR ?? '.data/postgres', port: vars.EMBEDDED_POSTGRES_PORT ?? 5488 },
       runMigrations: vars.MIGRATIONS_RUN ?? true,
     },
-    queue: { redisUrl: vars.REDIS_URL, workerConcurrency: vars.WORKER_CONCURRENCY ?? 10 },
+    queue: { redisUrl: vars.REDIS_URL, workerConcurrency: vars.WORKER_CONCURRENCY ?? 10, prefix: vars.QUEUE_PREFIX },
+    shutdown: { drainMs: vars.SHUTDOWN_DRAIN_MS ?? 1000, timeoutMs: vars.SHUTDOWN_TIMEOUT_MS ?? 10_000 },
     log: { level: vars.LOG_LEVEL ?? 'info', format: vars.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },
   });
 }

@@ -3,26 +3,35 @@ import { Test } from '@nestjs/testing';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { QueueHealthIndicator } from '@strata/platform/queue';
+import { PeersHealthIndicator } from '@strata/platform/transport';
 import request from 'supertest';
 import { HealthModule } from './health.module';
+import { Readiness } from './readiness';
 
 /**
  * How the state of the dependencies becomes an HTTP status. The indicators themselves are tested
  * against real and unreachable servers (platform/queue's queue.spec.ts); here they are stand-ins
  * reporting what each case needs.
  */
-async function startHealth(state: { database: boolean; queue: boolean }): Promise<NestFastifyApplication> {
+type State = { database: boolean; queue: boolean; peers: boolean };
+
+async function startHealth(state: State): Promise<NestFastifyApplication> {
   const indicators = new HealthIndicatorService();
   const report = (key: string, up: boolean) => (up ? indicators.check(key).up() : indicators.check(key).down({ message: 'unreachable' }));
 
   @Global()
   @Module({
-    providers: [{ provide: QueueHealthIndicator, useValue: { isHealthy: async (key = 'queue') => report(key, state.queue) } }],
-    exports: [QueueHealthIndicator],
+    providers: [
+      { provide: QueueHealthIndicator, useValue: { isHealthy: async (key = 'queue') => report(key, state.queue) } },
+      { provide: PeersHealthIndicator, useValue: { isHealthy: async (key = 'peers') => report(key, state.peers) } },
+    ],
+    exports: [QueueHealthIndicator, PeersHealthIndicator],
   })
-  class QueueStandIn {}
+  class IndicatorStandIns {}
 
-  const module = await Test.createTestingModule({ imports: [QueueStandIn, HealthModule.forRoot({ database: true, queue: true })] })
+  const module = await Test.createTestingModule({
+    imports: [IndicatorStandIns, HealthModule.forRoot({ database: true, queue: true, peers: true })],
+  })
     .overrideProvider(TypeOrmHealthIndicator)
     .useValue({ pingCheck: async (key: string) => report(key, state.database) })
     .compile();
@@ -33,11 +42,12 @@ async function startHealth(state: { database: boolean; queue: boolean }): Promis
 }
 
 describe('GET /health', () => {
-  it.each([
-    [{ database: true, queue: true }, 200],
-    [{ database: false, queue: true }, 503],
-    [{ database: true, queue: false }, 503],
-    [{ database: false, queue: false }, 503],
+  it.each<[State, number]>([
+    [{ database: true, queue: true, peers: true }, 200],
+    [{ database: false, queue: true, peers: true }, 503],
+    [{ database: true, queue: false, peers: true }, 503],
+    [{ database: true, queue: true, peers: false }, 503],
+    [{ database: false, queue: false, peers: false }, 503],
   ])('with %p answers %d, naming each dependency', async (state, status) => {
     const app = await startHealth(state);
     try {
@@ -46,7 +56,32 @@ describe('GET /health', () => {
       expect(response.body.details).toEqual({
         database: expect.objectContaining({ status: state.database ? 'up' : 'down' }),
         queue: expect.objectContaining({ status: state.queue ? 'up' : 'down' }),
+        peers: expect.objectContaining({ status: state.peers ? 'up' : 'down' }),
       });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('keeps answering /health/live while a dependency is down: liveness is not readiness', async () => {
+    const app = await startHealth({ database: false, queue: true, peers: true });
+    try {
+      await request(app.getHttpServer()).get('/health/live').expect(200, { status: 'ok' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answers 503 once readiness is withdrawn for shutdown, while liveness stays 200', async () => {
+    const app = await startHealth({ database: true, queue: true, peers: true });
+    try {
+      await request(app.getHttpServer()).get('/health').expect(200);
+
+      app.get(Readiness).withdraw();
+
+      const response = await request(app.getHttpServer()).get('/health').expect(503);
+      expect(response.body.status).toBe('shutting_down');
+      await request(app.getHttpServer()).get('/health/live').expect(200);
     } finally {
       await app.close();
     }

@@ -1,7 +1,7 @@
-import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyReply } from 'fastify';
-import { ApplicationError } from '@strata/platform/ports';
+import { ApplicationError, TransportError } from '@strata/platform/ports';
 
 /** The JSON body of every error response. */
 export interface ErrorResponseBody {
@@ -15,10 +15,29 @@ export interface ErrorResponseBody {
 /**
  * Turns the typed errors that ports throw into HTTP responses. This is the only place that knows
  * their HTTP form; business code never throws HTTP exceptions.
+ *
+ * A {@link TransportError} (a unit behind this one did not answer) keeps its status and code, but
+ * its message and details, which name internal units and calls, go to the log, not the client.
  */
 @Catch(ApplicationError)
 export class ApplicationErrorFilter implements ExceptionFilter<ApplicationError> {
+  private readonly logger = new Logger('HttpErrors');
+
   catch(error: ApplicationError, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (error instanceof TransportError) {
+      this.logger.warn({ msg: error.message, code: error.code, ...error.details });
+      void reply.status(error.status).send({
+        statusCode: error.status,
+        error: STATUS_CODES[error.status] ?? 'Error',
+        message:
+          error.status === 504
+            ? 'A service needed for this request did not answer in time; try again later'
+            : 'A service needed for this request is unavailable; try again later',
+        code: error.code,
+      } satisfies ErrorResponseBody);
+      return;
+    }
     const body: ErrorResponseBody = {
       statusCode: error.status,
       error: STATUS_CODES[error.status] ?? 'Error',
@@ -26,6 +45,6 @@ export class ApplicationErrorFilter implements ExceptionFilter<ApplicationError>
       code: error.code,
       ...(error.details ? { details: error.details } : {}),
     };
-    void host.switchToHttp().getResponse<FastifyReply>().status(error.status).send(body);
+    void reply.status(error.status).send(body);
   }
 }

@@ -19,11 +19,14 @@ export function createHttpAdapter(config: StrataConfig): FastifyAdapter {
 export interface HttpAppOptions {
   title: string;
   description?: string;
+  /** Serves the public API: the `/api` prefix, validation and the OpenAPI document at `/docs`. */
+  api: boolean;
 }
 
 /**
- * Everything an HTTP unit needs between `NestFactory.create` and `listen`: logs, security
- * headers, the `/api` prefix, validation, error mapping and the OpenAPI document at `/docs`.
+ * Everything a unit's HTTP server needs between `NestFactory.create` and `listen`: logs, security
+ * headers, the `/api` prefix, validation, error mapping and, for a unit that serves the public
+ * API, the OpenAPI document at `/docs`. Units without an API serve only their health checks.
  */
 export async function configureHttpApp(app: NestFastifyApplication, options: HttpAppOptions): Promise<void> {
   app.useLogger(app.get(Logger));
@@ -47,7 +50,7 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
     },
   });
 
-  app.setGlobalPrefix('api', { exclude: ['health'] });
+  app.setGlobalPrefix('api', { exclude: ['health', 'health/live'] });
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -57,6 +60,7 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
     }),
   );
   app.useGlobalFilters(new ApplicationErrorFilter());
+  if (!options.api) return;
 
   const document = SwaggerModule.createDocument(
     app,

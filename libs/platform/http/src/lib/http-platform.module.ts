@@ -29,7 +29,7 @@ export class HttpPlatformModule {
               res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
             },
             // Health probes every few seconds would drown the log.
-            autoLogging: { ignore: (request: IncomingMessage) => request.url === '/health' },
+            autoLogging: { ignore: (request: IncomingMessage & { originalUrl?: string }) => /^\/health(\/|\?|$)/.test(request.originalUrl ?? request.url ?? '') },
           },
         }),
         ClsModule.forRoot({

@@ -1,4 +1,4 @@
-import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import { CLS_ID, ClsService } from 'nestjs-cls';
@@ -34,18 +34,29 @@ export function OnJob<Payload>(job: JobDefinition<Payload>) {
  *   async confirm({ orderId }: ConfirmOrderPayload) { ... }
  * }
  */
-export abstract class JobsWorker extends WorkerHost implements OnApplicationBootstrap {
+export abstract class JobsWorker extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   @Inject(ClsService) private readonly cls!: ClsService;
   @Inject(StrataConfig) private readonly config!: StrataConfig;
   protected readonly logger = new Logger(this.constructor.name);
+  private closing = false;
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.queue.workerConcurrency;
   }
 
+  /**
+   * Stops taking jobs and waits for the running ones, before Nest closes the queues and the
+   * connections those jobs use (the process bounds the wait; see `SHUTDOWN_TIMEOUT_MS`).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    await this.worker.close();
+  }
+
   @OnWorkerEvent('error')
   onWorkerError(error: Error): void {
-    this.logger.warn({ msg: 'queue backend error', err: error.message });
+    // While closing, a dropped connection is expected (Ctrl-C reaches the embedded PostgreSQL too).
+    this.logger[this.closing ? 'debug' : 'warn']({ msg: 'queue backend error', err: error.message });
   }
 
   @OnWorkerEvent('failed')

@@ -1,4 +1,4 @@
-import { DynamicModule, Logger, Module, Provider } from '@nestjs/common';
+import { BeforeApplicationShutdown, DynamicModule, Injectable, Logger, Module, Provider } from '@nestjs/common';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { TerminusModule } from '@nestjs/terminus';
@@ -10,7 +10,8 @@ import { useQueueBackend, type QueueBackend } from './queue-connection';
 /** Connects the process to the one job queue, on PostgreSQL or Redis. */
 @Module({})
 export class QueueModule {
-  static forRoot(backend: QueueBackend): DynamicModule {
+  /** `prefix` namespaces every queue, so several deployments (or test runs) can share a Redis. */
+  static forRoot(backend: QueueBackend, { prefix }: { prefix?: string } = {}): DynamicModule {
     return {
       module: QueueModule,
       global: true,
@@ -18,6 +19,7 @@ export class QueueModule {
         TerminusModule,
         BullModule.forRoot({
           connection: useQueueBackend(backend),
+          prefix,
           defaultJobOptions: {
             attempts: 5,
             backoff: { type: 'exponential', delay: 200 },
@@ -28,8 +30,8 @@ export class QueueModule {
         }),
         BullModule.registerQueue({ name: HEALTH_QUEUE }),
       ],
-      providers: [QueueHealthIndicator, reportErrorsOf([HEALTH_QUEUE])],
-      exports: [QueueHealthIndicator],
+      providers: [QueueHealthIndicator, QueueShutdown, reportErrorsOf([HEALTH_QUEUE])],
+      exports: [QueueHealthIndicator, QueueShutdown],
     };
   }
 
@@ -46,6 +48,16 @@ export class QueueModule {
   }
 }
 
+/** Knows when the unit is closing, when a dropped queue connection is expected rather than news. */
+@Injectable()
+export class QueueShutdown implements BeforeApplicationShutdown {
+  closing = false;
+
+  beforeApplicationShutdown(): void {
+    this.closing = true;
+  }
+}
+
 /**
  * Logs the connection errors queues report while their backend is unreachable. Without a
  * listener, BullMQ prints them to stderr, unstructured.
@@ -54,10 +66,12 @@ function reportErrorsOf(queues: string[]): Provider {
   const logger = new Logger('Queue');
   return {
     provide: Symbol(`report errors of ${queues.join(', ')}`),
-    inject: queues.map((name) => getQueueToken(name)),
-    useFactory: (...instances: Queue[]) =>
+    inject: [QueueShutdown, ...queues.map((name) => getQueueToken(name))],
+    useFactory: (shutdown: QueueShutdown, ...instances: Queue[]) =>
       instances.forEach((queue) =>
-        queue.on('error', (error) => logger.warn({ msg: 'queue backend error', queue: queue.name, err: error.message })),
+        queue.on('error', (error) =>
+          logger[shutdown.closing ? 'debug' : 'warn']({ msg: 'queue backend error', queue: queue.name, err: error.message }),
+        ),
       ),
   };
 }

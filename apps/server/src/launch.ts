@@ -1,0 +1,14 @@
+import 'reflect-metadata';
+import { ConfigurationError } from '@strata/platform/config';
+import { launchTopology, TopologyError } from '@strata/platform/runtime';
+import { join } from 'node:path';
+import { application } from './application';
+
+/**
+ * `npm run start:split` (or `node dist/apps/server/launch.js <topology name or file>`): every unit
+ * of a topology as its own process on this machine.
+ */
+launchTopology(application, process.argv[2] ?? 'split', join(__dirname, 'main.js')).catch((error: unknown) => {
+  console.error(error instanceof ConfigurationError || error instanceof TopologyError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,174 @@
+import { CatalogPort } from '@strata/catalog/contracts';
+import { ProductRepository } from '@strata/catalog/data-access';
+import { CustomersPort } from '@strata/customers/contracts';
+import { CustomerRepository } from '@strata/customers/data-access';
+import { OrdersPort } from '@strata/orders/contracts';
+import { OrderRepository } from '@strata/orders/data-access';
+import { OrdersBusinessModule } from '@strata/orders/business';
+import { loadConfig } from '@strata/platform/config';
+import { planTopology, parseTopology, portDependenciesOf, resolveUnit, TopologyError, type UnitPlan } from '@strata/platform/runtime';
+import { application } from '../src/application';
+
+/** The shipped topologies against the sample's real modules, and the ones that must not start. */
+
+const plan = (units: object, name = 'test') => planTopology(parseTopology(name, { units }), application.modules);
+const problemsOf = (fn: () => unknown): string[] => {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof TopologyError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a TopologyError');
+};
+const summary = (unit: UnitPlan) => ({
+  tiers: unit.tiers.map((tier) => `${tier.module}/${tier.tier}`).sort(),
+  workers: unit.workers.map((workers) => workers.module),
+  serves: unit.serves.map((port) => port.name).sort(),
+  peers: Object.fromEntries(unit.peers.map((peer) => [peer.unit, peer.ports.map((port) => port.name).sort()])),
+  database: unit.database,
+  queue: unit.queue,
+  api: unit.api,
+});
+
+describe('the ports of a tier, read from its Nest module', () => {
+  it('orders/business provides OrdersPort and needs its repository and the other modules’ ports', () => {
+    const { provides, needs } = portDependenciesOf(OrdersBusinessModule);
+
+    expect(provides).toEqual([OrdersPort]);
+    expect(needs).toEqual(expect.arrayContaining([OrderRepository, CatalogPort, CustomersPort]));
+    expect(needs).toHaveLength(3);
+  });
+});
+
+describe('the shipped topologies', () => {
+  const shipped = (name: string) => planTopology(parseTopology(name, application.topologies[name]), application.modules);
+
+  it('monolith: one unit hosting everything, calling nobody', () => {
+    const units = shipped('monolith');
+
+    expect([...units.keys()]).toEqual(['monolith']);
+    expect(summary(units.get('monolith') as UnitPlan)).toEqual({
+      tiers: ['catalog/business', 'catalog/data-access', 'catalog/presentation', 'customers/business', 'customers/data-access', 'customers/presentation', 'orders/business', 'orders/data-access', 'orders/presentation'],
+      workers: ['orders'],
+      serves: [],
+      peers: {},
+      database: true,
+      queue: true,
+      api: true,
+    });
+    expect(units.get('monolith')?.alone).toBe(true);
+  });
+
+  it('split: gateway → business → data, and the worker → data; only data has a database', () => {
+    const units = shipped('split');
+    const facades = [CatalogPort, CustomersPort, OrdersPort].map((port) => port.name).sort();
+    const repositories = [ProductRepository, CustomerRepository, OrderRepository].map((port) => port.name).sort();
+
+    expect(summary(units.get('gateway') as UnitPlan)).toMatchObject({ serves: [], peers: { business: facades }, database: false, queue: false, api: true });
+    expect(summary(units.get('business') as UnitPlan)).toMatchObject({ serves: facades, peers: { data: repositories }, database: false, queue: true, api: false });
+    expect(summary(units.get('data') as UnitPlan)).toMatchObject({ serves: repositories, peers: {}, database: true, queue: false, api: false });
+    expect(summary(units.get('worker') as UnitPlan)).toMatchObject({
+      workers: ['orders'],
+      serves: [],
+      peers: { data: [OrderRepository.name] },
+      database: false,
+      queue: true,
+    });
+  });
+
+  it('orders-service: orders extracted; it calls the core for catalog and customers, nobody calls it', () => {
+    const units = shipped('orders-service');
+
+    expect(summary(units.get('orders') as UnitPlan)).toMatchObject({ peers: { core: [CatalogPort.name, CustomersPort.name].sort() }, serves: [], database: true });
+    expect(summary(units.get('core') as UnitPlan)).toMatchObject({ serves: [CatalogPort.name, CustomersPort.name].sort(), peers: {} });
+  });
+});
+
+describe('a topology that cannot run stops with a message saying what is wrong', () => {
+  const everythingBut = (unit: object) => ({
+    rest: { hosts: ['catalog/*', 'customers/*', 'orders/business', 'orders/data-access'], workers: ['orders'], httpPort: 3001, internalPort: 4001 },
+    ...unit,
+  });
+
+  it('a port nobody hosts', () => {
+    const problems = problemsOf(() => plan({ gateway: { hosts: ['orders/presentation'], httpPort: 3000 }, data: { hosts: ['*/data-access'], httpPort: 3002, internalPort: 4002 } }));
+
+    expect(problems).toContain('unit gateway runs orders/presentation, which needs the port orders (OrdersPort), but no unit hosts it');
+  });
+
+  it('two units hosting the data of one module', () => {
+    const problems = problemsOf(() =>
+      plan({ a: { hosts: ['*'], workers: ['orders'], httpPort: 3000, internalPort: 4000 }, b: { hosts: ['orders/data-access'], httpPort: 3001 } }),
+    );
+
+    expect(problems).toEqual([expect.stringMatching(/^orders\/data-access is hosted by both a and b: .*invariants/)]);
+  });
+
+  it('jobs that no unit handles', () => {
+    const problems = problemsOf(() => plan({ all: { hosts: ['*'], httpPort: 3000 } }));
+
+    expect(problems).toEqual(['orders/business enqueues jobs, but no unit runs the workers of orders: add "workers": ["orders"] to a unit']);
+  });
+
+  it('a unit others call that has no internal port', () => {
+    const problems = problemsOf(() => plan({ gateway: { hosts: ['*/presentation'], httpPort: 3000 }, ...everythingBut({ rest: { hosts: ['*/business', '*/data-access'], workers: ['orders'], httpPort: 3001 } }) }));
+
+    expect(problems).toContain('unit rest hosts CatalogPort, which gateway calls, so it needs an "internalPort"');
+  });
+
+  it.each([
+    [{ hosts: ['billing/business'], httpPort: 3000 }, 'unit x hosts "billing/business": there is no module billing (modules: catalog, customers, orders)'],
+    [{ workers: ['catalog'], httpPort: 3000 }, 'unit x runs workers of catalog, but catalog has no job handlers'],
+  ])('a module or workers that do not exist: %p', (unit, message) => {
+    expect(problemsOf(() => plan({ x: unit }))).toContain(message);
+  });
+
+  it('two units on one port', () => {
+    const problems = problemsOf(() => plan({ gateway: { hosts: ['*/presentation'], httpPort: 3000 }, ...everythingBut({ rest: { ...everythingBut({}).rest, hosts: ['*/business', '*/data-access'], httpPort: 3000 } }) }));
+
+    expect(problems).toContain("unit rest's httpPort 3000 is already gateway's");
+  });
+
+  it.each([
+    [{ units: {} }, '/units must NOT have fewer than 1 properties'],
+    [{ units: { a: { hosts: ['*'] } } }, "/units/a must have required property 'httpPort'"],
+    [{ units: { a: { hosts: ['catalog/services'], httpPort: 1 } } }, '/units/a/hosts/0 must match pattern'],
+    [{ units: { a: { httpPort: 'eighty' } } }, '/units/a/httpPort must be integer'],
+    [{ units: { a: { httpPort: 80, replicas: 2 } } }, '/units/a must NOT have additional properties (replicas)'],
+    [{ units: { Gateway: { httpPort: 80 } } }, '/units unit name "Gateway" must match pattern'],
+  ])('a file that is not a topology: %p', (value, message) => {
+    expect(problemsOf(() => parseTopology('file.json', value)).join('\n')).toContain(message);
+  });
+});
+
+describe('a unit whose configuration does not give it what its plan needs', () => {
+  const secret = { INTERNAL_AUTH_SECRET: 's'.repeat(32) };
+  const resolve = (env: Record<string, string>) => resolveUnit(loadConfig({ TOPOLOGY: 'split', ...secret, DATABASE_URL: 'postgres://db/strata', ...env }), application);
+
+  it('fills in its name and ports from the topology', () => {
+    const { plan: unit, config } = resolve({ UNIT: 'business' });
+
+    expect(unit.unit).toBe('business');
+    expect(config.http.port).toBe(3001);
+    expect(config.unit.internalPort).toBe(4001);
+  });
+
+  it.each([
+    [{}, 'it has 4 units (gateway, business, data, worker): set UNIT to the one this process runs'],
+    [{ UNIT: 'billing' }, 'UNIT=billing is not one of its units (gateway, business, data, worker)'],
+    [{ UNIT: 'gateway', PEER_BUSSINESS: 'b:4001' }, 'PEER_BUSSINESS names no unit of the topology (units: gateway, business, data, worker)'],
+    [{ UNIT: 'gateway', INTERNAL_AUTH_SECRET: '' }, 'unit gateway calls other units: set INTERNAL_AUTH_SECRET'],
+    [{ UNIT: 'data', INTERNAL_AUTH_SECRET: '' }, 'unit data serves ports to other units: set INTERNAL_AUTH_SECRET'],
+    [{ UNIT: 'data', DATABASE_URL: '' }, 'unit data hosts catalog/data-access, customers/data-access, orders/data-access but DATABASE_URL is not set'],
+    [{ UNIT: 'worker', DATABASE_URL: '' }, 'unit worker enqueues or handles jobs: set REDIS_URL, or DATABASE_URL to keep the queue on PostgreSQL'],
+  ])('%p', (env, message) => {
+    expect(problemsOf(() => resolve(env)).join('\n')).toContain(message);
+  });
+
+  it('a topology that is neither shipped nor a file', () => {
+    expect(problemsOf(() => resolveUnit(loadConfig({ TOPOLOGY: 'splitt' }), application))).toEqual([
+      'there is no shipped topology of that name (shipped: monolith, split, orders-service); give a path to use a file',
+    ]);
+  });
+});

@@ -1,0 +1,196 @@
+import type { Type } from '@nestjs/common';
+import { requirePortSpec, type PortClass } from '@strata/platform/ports';
+import { QueueModule } from '@strata/platform/queue';
+import { TIERS, type ApplicationModules, type Tier } from './application-modules';
+import { portDependenciesOf } from './port-dependencies';
+import { TopologyError, type Topology } from './topology';
+
+export interface HostedTier {
+  module: string;
+  tier: Tier;
+  nestModule: Type<unknown>;
+}
+
+export interface HostedWorkers {
+  module: string;
+  nestModule: Type<unknown>;
+}
+
+/** A peer unit this unit calls, and the ports it calls there. */
+export interface PlannedPeer {
+  unit: string;
+  internalPort: number;
+  ports: PortClass[];
+}
+
+/** What one unit of a topology runs and whom it talks to: everything its process is built from. */
+export interface UnitPlan {
+  topology: string;
+  unit: string;
+  /** The only unit of its topology: the monolith. */
+  alone: boolean;
+  httpPort: number;
+  internalPort?: number;
+  /** Hosted tiers, data access first (the order Nest initialises them in). */
+  tiers: HostedTier[];
+  workers: HostedWorkers[];
+  /** Ports this unit hosts that other units call. */
+  serves: PortClass[];
+  /** Ports it needs and does not host, by the unit that hosts them. */
+  peers: PlannedPeer[];
+  /** Hosts a data-access tier: needs a database connection. */
+  database: boolean;
+  /** Hosts a tier that enqueues jobs, or workers: needs the job queue. */
+  queue: boolean;
+  /** Hosts a presentation tier: serves the public HTTP API. */
+  api: boolean;
+}
+
+/**
+ * Checks that a topology can run with the application's modules and plans every unit: which
+ * tiers and workers it hosts, which ports it serves, and which peer hosts each port it calls.
+ * Throws a {@link TopologyError} listing every problem: a tier or module that does not exist, a
+ * tier hosted twice, a port nobody hosts, workers nobody runs, a port a peer cannot be reached on.
+ */
+export function planTopology(topology: Topology, application: ApplicationModules): Map<string, UnitPlan> {
+  const problems: string[] = [];
+  const modules = Object.keys(application);
+  const unitNames = Object.keys(topology.units);
+
+  // 1. What each unit hosts, with wildcards expanded.
+  const hosted = new Map<string, HostedTier[]>();
+  const workers = new Map<string, HostedWorkers[]>();
+  const hostOfTier = new Map<string, string>();
+  for (const [unit, declaration] of Object.entries(topology.units)) {
+    const tiers: HostedTier[] = [];
+    for (const entry of declaration.hosts ?? []) {
+      const [module, tier] = entry === '*' ? ['*', '*'] : entry.split('/');
+      const matchedModules = module === '*' ? modules : [module];
+      if (module !== '*' && !application[module]) {
+        problems.push(`unit ${unit} hosts "${entry}": there is no module ${module} (modules: ${modules.join(', ')})`);
+        continue;
+      }
+      for (const name of matchedModules) {
+        for (const matchedTier of tier === '*' ? TIERS : [tier as Tier]) {
+          const ref = `${name}/${matchedTier}`;
+          const other = hostOfTier.get(ref);
+          if (other === unit) continue;
+          if (other) {
+            problems.push(
+              `${ref} is hosted by both ${other} and ${unit}: a tier has one home unit (run more replicas of it to scale)` +
+                (matchedTier === 'data-access' ? '; two units hosting the data of one module could not keep its invariants' : ''),
+            );
+            continue;
+          }
+          hostOfTier.set(ref, unit);
+          tiers.push({ module: name, tier: matchedTier, nestModule: application[name][matchedTier] });
+        }
+      }
+    }
+    tiers.sort((a, b) => TIERS.indexOf(b.tier) - TIERS.indexOf(a.tier));
+    hosted.set(unit, tiers);
+
+    const unitWorkers: HostedWorkers[] = [];
+    for (const entry of declaration.workers ?? []) {
+      const candidates = entry === '*' ? modules.filter((name) => application[name].workers) : [entry];
+      for (const name of candidates) {
+        const nestModule = application[name]?.workers;
+        if (!application[name]) problems.push(`unit ${unit} runs workers of "${name}": there is no module ${name} (modules: ${modules.join(', ')})`);
+        else if (!nestModule) problems.push(`unit ${unit} runs workers of ${name}, but ${name} has no job handlers`);
+        else unitWorkers.push({ module: name, nestModule });
+      }
+    }
+    workers.set(unit, unitWorkers);
+  }
+
+  // 2. Jobs a hosted tier enqueues must be handled somewhere.
+  const runsWorkersOf = (module: string) => [...workers.values()].some((list) => list.some((entry) => entry.module === module));
+  for (const [ref] of hostOfTier) {
+    const [module, tier] = ref.split('/') as [string, Tier];
+    if (enqueuesJobs(application[module][tier]) && !runsWorkersOf(module)) {
+      problems.push(`${ref} enqueues jobs, but no unit runs the workers of ${module}: add "workers": ["${module}"] to a unit`);
+    }
+  }
+
+  // 3. Which unit hosts each port, and what each unit needs.
+  const hostOfPort = new Map<PortClass, string>();
+  const needsOf = new Map<string, { port: PortClass; by: string }[]>();
+  for (const unit of unitNames) {
+    const needs: { port: PortClass; by: string }[] = [];
+    for (const { module, tier, nestModule } of hosted.get(unit) ?? []) {
+      const { provides, needs: tierNeeds } = portDependenciesOf(nestModule);
+      provides.forEach((port) => hostOfPort.set(port, unit));
+      tierNeeds.forEach((port) => needs.push({ port, by: `${module}/${tier}` }));
+    }
+    for (const { module, nestModule } of workers.get(unit) ?? []) {
+      portDependenciesOf(nestModule).needs.forEach((port) => needs.push({ port, by: `the workers of ${module}` }));
+    }
+    needsOf.set(unit, needs);
+  }
+
+  // 4. Every need met, locally or by a reachable peer.
+  const plans = new Map<string, UnitPlan>();
+  const served = new Map<string, Set<PortClass>>(unitNames.map((unit) => [unit, new Set()]));
+  const peersOf = new Map<string, Map<string, PortClass[]>>();
+  for (const unit of unitNames) {
+    const peers = new Map<string, PortClass[]>();
+    for (const { port, by } of needsOf.get(unit) ?? []) {
+      const host = hostOfPort.get(port);
+      if (!host) {
+        problems.push(`unit ${unit} runs ${by}, which needs the port ${requirePortSpec(port).name} (${port.name}), but no unit hosts it`);
+      } else if (host !== unit) {
+        if (topology.units[host].internalPort === undefined) {
+          problems.push(`unit ${host} hosts ${port.name}, which ${unit} calls, so it needs an "internalPort"`);
+        }
+        served.get(host)?.add(port);
+        const ports = peers.get(host) ?? [];
+        if (!ports.includes(port)) ports.push(port);
+        peers.set(host, ports);
+      }
+    }
+    peersOf.set(unit, peers);
+  }
+
+  // 5. On one machine every unit listens on its own ports.
+  const ports = new Map<number, string>();
+  for (const [unit, { httpPort, internalPort }] of Object.entries(topology.units)) {
+    for (const [kind, port] of [['httpPort', httpPort], ['internalPort', internalPort]] as const) {
+      if (port === undefined) continue;
+      const user = ports.get(port);
+      if (user) problems.push(`unit ${unit}'s ${kind} ${port} is already ${user}'s`);
+      else ports.set(port, `${unit}`);
+    }
+  }
+
+  if (problems.length > 0) throw new TopologyError(topology.name, problems);
+
+  for (const [unit, declaration] of Object.entries(topology.units)) {
+    const tiers = hosted.get(unit) ?? [];
+    const unitWorkers = workers.get(unit) ?? [];
+    plans.set(unit, {
+      topology: topology.name,
+      unit,
+      alone: unitNames.length === 1,
+      httpPort: declaration.httpPort,
+      internalPort: declaration.internalPort,
+      tiers,
+      workers: unitWorkers,
+      serves: [...(served.get(unit) ?? [])],
+      peers: [...(peersOf.get(unit) ?? new Map<string, PortClass[]>())].map(([peer, peerPorts]) => ({
+        unit: peer,
+        internalPort: topology.units[peer].internalPort as number,
+        ports: peerPorts,
+      })),
+      database: tiers.some((tier) => tier.tier === 'data-access'),
+      queue: unitWorkers.length > 0 || tiers.some((tier) => enqueuesJobs(tier.nestModule)),
+      api: tiers.some((tier) => tier.tier === 'presentation'),
+    });
+  }
+  return plans;
+}
+
+/** Whether a tier's Nest module registers job producers (`QueueModule.forJobs(...)`). */
+function enqueuesJobs(nestModule: Type<unknown>): boolean {
+  const imports = (Reflect.getMetadata('imports', nestModule) ?? []) as unknown[];
+  return imports.some((entry) => (entry as { module?: unknown } | undefined)?.module === QueueModule);
+}

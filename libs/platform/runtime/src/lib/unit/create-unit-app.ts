@@ -1,0 +1,39 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { configureHttpApp, createHttpAdapter } from '@strata/platform/http';
+import { internalListenerOptions } from '@strata/platform/transport';
+import type { ResolvedUnit } from './resolve-unit';
+import type { StrataApplication } from './strata-application';
+import { UnitModule } from './unit.module';
+
+/**
+ * Builds a unit's Nest application, ready to start: HTTP on Fastify (health checks, and the API
+ * if the unit hosts a presentation tier) and, if it serves ports to other units, the internal
+ * TCP listener. `runUnit` and the tests both start units through it.
+ */
+export async function createUnitApp(
+  { plan, config }: ResolvedUnit,
+  application: StrataApplication,
+  databaseUrl: string | undefined,
+): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    UnitModule.forUnit({ config, plan, databaseUrl, migrations: application.migrations }),
+    createHttpAdapter(config),
+    { bufferLogs: true },
+  );
+  if (plan.serves.length > 0) {
+    const port = config.unit.internalPort;
+    if (port === undefined) throw new Error(`Unit ${plan.unit} serves ports but has no internal port`);
+    app.connectMicroservice(internalListenerOptions({ host: config.http.host, port }, config.transport.maxMessageBytes), {
+      inheritAppConfig: false,
+    });
+  }
+  await configureHttpApp(app, { title: application.title, description: application.description, api: plan.api });
+  return app;
+}
+
+/** Opens the unit's listeners: internal first, so it can answer peers by the time it reports ready. */
+export async function startUnitApp(app: NestFastifyApplication, { config }: ResolvedUnit): Promise<void> {
+  await app.startAllMicroservices();
+  await app.listen(config.http.port as number, config.http.host);
+}

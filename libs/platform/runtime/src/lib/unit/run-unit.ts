@@ -1,0 +1,86 @@
+import { ConfigurationError, loadConfig } from '@strata/platform/config';
+import { ensureDatabaseExists, provideDatabase, type ProvidedDatabase } from '@strata/platform/database';
+import { Readiness } from '@strata/platform/health';
+import { createLogger } from '@strata/platform/http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TopologyError } from '../topology/topology';
+import { createUnitApp, startUnitApp } from './create-unit-app';
+import { resolveUnit } from './resolve-unit';
+import type { StrataApplication } from './strata-application';
+
+/**
+ * The `main` of every unit: reads the configuration, picks and checks the unit, provides its
+ * database, starts it, and shuts it down in order on SIGTERM or SIGINT. A configuration or
+ * topology that cannot work stops the process with a message saying what to change.
+ */
+export function runUnit(application: StrataApplication): void {
+  main(application).catch((error: unknown) => {
+    // Before the logger exists (bad configuration) or after it failed: plain stderr.
+    console.error(error instanceof ConfigurationError || error instanceof TopologyError ? error.message : error);
+    process.exit(1);
+  });
+}
+
+async function main(application: StrataApplication): Promise<void> {
+  const startedAt = Date.now();
+  const unit = resolveUnit(loadConfig(process.env), application);
+  const { config, plan } = unit;
+  const logger = createLogger(config).child({ context: 'Main' });
+
+  let database: ProvidedDatabase | undefined;
+  if (plan.database || (plan.queue && !config.queue.redisUrl)) {
+    if (plan.alone) {
+      database = await provideDatabase(config, (message) => logger.info(message));
+    } else {
+      const url = config.database.url as string; // resolveUnit checked it is set
+      await ensureDatabaseExists(url);
+      database = { url, stop: async () => undefined };
+    }
+  }
+  const app = await createUnitApp(unit, application, database?.url);
+  await startUnitApp(app, unit);
+  const role = [
+    plan.api ? 'API under /api, docs at /docs' : undefined,
+    plan.serves.length > 0 ? `internal port ${config.unit.internalPort}` : undefined,
+    plan.workers.length > 0 ? `workers for ${plan.workers.map((w) => w.module).join(', ')}` : undefined,
+  ].filter(Boolean);
+  logger.info(
+    `Unit ${plan.unit} of topology ${plan.topology} ready on http://localhost:${config.http.port}` +
+      `${role.length ? ` (${role.join('; ')})` : ''} in ${Date.now() - startedAt} ms`,
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    // A peer or backend that never answers must not keep the process alive forever.
+    const deadline = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        logger.error(`Shutdown took longer than ${config.shutdown.timeoutMs} ms; exiting anyway`);
+        resolve();
+      }, config.shutdown.timeoutMs).unref(),
+    );
+    const stop = async () => {
+      // 1. Readiness fails first; under an orchestrator (SIGTERM) the unit keeps serving for the
+      //    drain period while load balancers take it out of rotation. Ctrl-C skips the wait.
+      app.get(Readiness).withdraw();
+      if (signal === 'SIGTERM' && config.shutdown.drainMs > 0) {
+        logger.info(`${signal} received: readiness withdrawn, serving for ${config.shutdown.drainMs} ms more`);
+        await sleep(config.shutdown.drainMs);
+      }
+      // 2. Nest's close: job workers finish their jobs and the internal listener its calls
+      //    (beforeApplicationShutdown), HTTP and TCP listeners close after their in-flight
+      //    requests, then the queues and the database connection.
+      logger.info(`${signal}: finishing in-flight requests, calls and jobs, then closing`);
+      await app.close();
+    };
+    await Promise.race([stop(), deadline]);
+    await database?.stop();
+    logger.info('Stopped');
+    process.exit(0);
+  };
+  // `on`, not `once`: a second Ctrl-C (a terminal sends it to every process of the group, and
+  // concurrently forwards its own) must not fall through to Node's default and kill the shutdown.
+  process.on('SIGINT', (signal) => void shutdown(signal));
+  process.on('SIGTERM', (signal) => void shutdown(signal));
+}
