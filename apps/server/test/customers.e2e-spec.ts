@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { startMonolith, type ApiTarget } from './support/api-target';
+import { startApi, type ApiTarget } from './support/api-target';
 
 describe('/api/customers', () => {
   let target: ApiTarget;
   const api = () => request(target.baseUrl);
 
   beforeAll(async () => {
-    target = await startMonolith();
+    target = await startApi();
   });
   afterAll(() => target.stop());
 

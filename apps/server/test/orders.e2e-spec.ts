@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { startMonolith, type ApiTarget } from './support/api-target';
+import { startApi, type ApiTarget } from './support/api-target';
 import { eventually } from '@strata/platform/testing';
 import { fixtures } from './support/fixtures';
 
@@ -10,7 +10,7 @@ describe('/api/orders', () => {
   const api = () => request(target.baseUrl);
 
   beforeAll(async () => {
-    target = await startMonolith();
+    target = await startApi();
     given = fixtures(target.baseUrl);
   });
   afterAll(() => target.stop());

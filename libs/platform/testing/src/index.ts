@@ -1,3 +1,4 @@
 export * from './lib/data-access-testing';
 export * from './lib/eventually';
 export * from './lib/test-database';
+export * from './lib/topology-processes';

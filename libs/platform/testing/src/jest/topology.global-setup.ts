@@ -1,0 +1,32 @@
+import type { Config } from '@jest/types';
+import { E2E_API_URL_VARIABLE, TopologyProcesses } from '../lib/topology-processes';
+import startTestPostgres, { TEST_POSTGRES_URL_VARIABLE } from './postgres.global-setup';
+
+export interface TopologyGlobals {
+  main: string;
+  migrate: string;
+  topologyFile: string;
+  /** The unit that serves the public API. */
+  apiUnit: string;
+}
+
+/**
+ * Jest global setup for running a suite against a topology as real processes: PostgreSQL (see
+ * `postgres.global-setup.ts`), then the topology's units from the built server, shared by every
+ * test file, on a database and queue prefix of their own and on the Redis at `REDIS_URL`
+ * (default 127.0.0.1:6379; not answering is a failure, not a skip). Options come from the Jest
+ * config's `globals.strataTopology`.
+ */
+export default async function startTopology(_: unknown, project: Config.ProjectConfig): Promise<void> {
+  const options = project.globals['strataTopology'] as TopologyGlobals;
+  await startTestPostgres();
+  const deployment = await TopologyProcesses.start({
+    main: options.main,
+    migrate: options.migrate,
+    topologyFile: options.topologyFile,
+    postgresUrl: process.env[TEST_POSTGRES_URL_VARIABLE] as string,
+    redisUrl: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+  });
+  (globalThis as { __strataTopology__?: TopologyProcesses }).__strataTopology__ = deployment;
+  process.env[E2E_API_URL_VARIABLE] = deployment.unit(options.apiUnit).httpUrl;
+}

@@ -1,0 +1,211 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
+
+/*
+ * Runs a topology's units as real processes of the built server, for tests of the split
+ * topology. Imports npm packages and Node only (no `@strata/*` aliases): the Jest global setup
+ * that starts the shared deployment loads it outside Jest's module resolution.
+ */
+
+/** Set by `topology.global-setup.ts` for the test files: the shared deployment's public API. */
+export const E2E_API_URL_VARIABLE = 'STRATA_E2E_API_URL';
+
+export interface TopologyProcessesOptions {
+  /** The built unit program, e.g. `dist/apps/server/main.js`. */
+  main: string;
+  /** The built migration program, run once before the units start. */
+  migrate: string;
+  /** The topology file to run. */
+  topologyFile: string;
+  /** A PostgreSQL server; the deployment gets a fresh database of its own on it. */
+  postgresUrl: string;
+  /** The Redis the queue uses (namespaced per deployment), or none to keep the queue on PostgreSQL. */
+  redisUrl?: string;
+  /** More environment for every unit (e.g. `CALL_TIMEOUT_MS`). */
+  env?: Record<string, string>;
+}
+
+interface UnitDeclaration {
+  httpPort: number;
+  internalPort?: number;
+}
+
+export interface UnitProcess {
+  unit: string;
+  httpUrl: string;
+  process?: ChildProcess;
+  /** Where the unit's JSON log lines go. */
+  logFile: string;
+}
+
+/** A running deployment of one topology on this machine. */
+export class TopologyProcesses {
+  private constructor(
+    readonly units: Map<string, UnitProcess>,
+    private readonly environments: Map<string, NodeJS.ProcessEnv>,
+    private readonly options: TopologyProcessesOptions,
+    readonly databaseUrl: string,
+  ) {}
+
+  /**
+   * Creates a database, runs the real migrations on it, and starts every unit with its own free
+   * ports, a fresh internal secret and a queue prefix no other run shares; resolves when all of
+   * them report ready.
+   */
+  static async start(options: TopologyProcessesOptions): Promise<TopologyProcesses> {
+    const topology = JSON.parse(readFileSync(options.topologyFile, 'utf8')) as { units: Record<string, UnitDeclaration> };
+    // The migration program creates the database if it is missing, as it does for a deployment.
+    const databaseUrl = withDatabaseName(options.postgresUrl, `strata_topology_${randomUUID().replace(/-/g, '').slice(0, 16)}`);
+    await run(process.execPath, [options.migrate], { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
+
+    const ports = new Map<string, { http: number; internal: number }>();
+    for (const unit of Object.keys(topology.units)) ports.set(unit, { http: await freePort(), internal: await freePort() });
+    const peers = Object.fromEntries([...ports].map(([unit, port]) => [`PEER_${unit.toUpperCase().replace(/-/g, '_')}`, `127.0.0.1:${port.internal}`]));
+    const shared: NodeJS.ProcessEnv = {
+      ...process.env,
+      TOPOLOGY: options.topologyFile,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: options.redisUrl,
+      QUEUE_PREFIX: `test-${randomUUID().slice(0, 8)}`,
+      INTERNAL_AUTH_SECRET: randomBytes(32).toString('hex'),
+      MIGRATIONS_RUN: 'false',
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'info',
+      SHUTDOWN_DRAIN_MS: '0',
+      ...peers,
+      ...options.env,
+    };
+    if (!options.redisUrl) delete shared.REDIS_URL;
+
+    const logDir = mkdtempSync(join(tmpdir(), 'strata-units-'));
+    const units = new Map<string, UnitProcess>();
+    const environments = new Map<string, NodeJS.ProcessEnv>();
+    for (const [unit, port] of ports) {
+      environments.set(unit, { ...shared, UNIT: unit, PORT: String(port.http), INTERNAL_PORT: String(port.internal) });
+      units.set(unit, { unit, httpUrl: `http://127.0.0.1:${port.http}`, logFile: join(logDir, `${unit}.log`) });
+    }
+    const deployment = new TopologyProcesses(units, environments, options, databaseUrl);
+    try {
+      await Promise.all([...units.keys()].map((unit) => deployment.startUnit(unit)));
+    } catch (error) {
+      await deployment.stop();
+      throw error;
+    }
+    return deployment;
+  }
+
+  unit(name: string): UnitProcess {
+    const unit = this.units.get(name);
+    if (!unit) throw new Error(`no unit ${name}`);
+    return unit;
+  }
+
+  /** Starts (or restarts) a unit and resolves once its readiness check answers 200. */
+  async startUnit(name: string): Promise<void> {
+    const unit = this.unit(name);
+    const log = createWriteStream(unit.logFile, { flags: 'a' });
+    const child = spawn(process.execPath, [this.options.main], { env: this.environments.get(name), stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    unit.process = child;
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`unit ${name} exited with ${code} while starting; see ${unit.logFile}:\n${tail(unit.logFile)}`))),
+    );
+    await Promise.race([waitUntilReady(`${unit.httpUrl}/health/live`, 30_000), exited]);
+  }
+
+  /** Sends `signal` to a unit and resolves when its process has exited, with its exit code. */
+  async stopUnit(name: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const child = this.unit(name).process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill(signal);
+    return exited;
+  }
+
+  /** Freezes a unit (SIGSTOP): its sockets stay open, it answers nothing. `resume` undoes it. */
+  pause(name: string): void {
+    this.unit(name).process?.kill('SIGSTOP');
+  }
+
+  resume(name: string): void {
+    this.unit(name).process?.kill('SIGCONT');
+  }
+
+  /** The JSON log lines a unit has written so far. */
+  logs(name: string): Record<string, unknown>[] {
+    return readFileSync(this.unit(name).logFile, 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  /** Waits until every unit reports ready (`/health` 200). */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    await Promise.all([...this.units.values()].map((unit) => waitUntilReady(`${unit.httpUrl}/health`, timeoutMs)));
+  }
+
+  async stop(): Promise<void> {
+    for (const name of this.units.keys()) this.resume(name);
+    await Promise.all([...this.units.keys()].map((name) => this.stopUnit(name, 'SIGTERM')));
+    await dropDatabase(this.databaseUrl);
+  }
+}
+
+async function waitUntilReady(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await fetch(url, { signal: AbortSignal.timeout(1000) }).then((response) => response.ok, () => false)) return;
+    await sleep(50);
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`))));
+  });
+}
+
+function withDatabaseName(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+async function dropDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const admin = new Client({ connectionString: withDatabaseName(url, 'postgres') });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
