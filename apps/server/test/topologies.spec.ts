@@ -60,7 +60,7 @@ describe('the shipped topologies', () => {
     expect(units.get('monolith')?.alone).toBe(true);
   });
 
-  it('split: gateway → business → data, and the worker → data; only data has a database', () => {
+  it('split: gateway → business → data, the worker → data and business; only data has a database', () => {
     const units = shipped('split');
     const facades = [CatalogPort, CustomersPort, OrdersPort].map((port) => port.name).sort();
     const repositories = [ProductRepository, CustomerRepository, OrderRepository].map((port) => port.name).sort();
@@ -71,7 +71,7 @@ describe('the shipped topologies', () => {
     expect(summary(units.get('worker') as UnitPlan)).toMatchObject({
       workers: ['orders'],
       serves: [],
-      peers: { data: [OrderRepository.name] },
+      peers: { data: [OrderRepository.name], business: [CatalogPort.name] },
       database: false,
       queue: true,
     });

@@ -1,12 +1,16 @@
 import { Processor } from '@nestjs/bullmq';
-import { ConfirmOrderJob, ConfirmOrderPayload, ORDERS_QUEUE } from '@strata/orders/contracts';
+import { CatalogPort } from '@strata/catalog/contracts';
+import { ConfirmOrderJob, ConfirmOrderPayload, ORDERS_QUEUE, SettleOrderJob, SettleOrderPayload } from '@strata/orders/contracts';
 import { OrderRepository } from '@strata/orders/data-access';
 import { JobsWorker, OnJob } from '@strata/platform/queue';
 
 /** Handles the orders queue's jobs in whichever unit runs the workers. */
 @Processor(ORDERS_QUEUE)
 export class OrderJobsWorker extends JobsWorker {
-  constructor(private readonly orders: OrderRepository) {
+  constructor(
+    private readonly orders: OrderRepository,
+    private readonly catalog: CatalogPort,
+  ) {
     super();
   }
 
@@ -15,5 +19,21 @@ export class OrderJobsWorker extends JobsWorker {
   async confirm({ orderId }: ConfirmOrderPayload): Promise<void> {
     const confirmed = await this.orders.confirm(orderId);
     this.logger.log({ msg: confirmed ? 'order confirmed' : 'order not pending; left as it is', orderId });
+  }
+
+  /**
+   * Idempotent: an order never recorded gets any stock reserved for it back (the release is a
+   * no-op when nothing was reserved or it was already released); an order left pending is
+   * confirmed; any other order is left as it is.
+   */
+  @OnJob(SettleOrderJob)
+  async settle({ orderId }: SettleOrderPayload): Promise<void> {
+    const order = await this.orders.findById(orderId);
+    if (!order) {
+      await this.catalog.releaseStock({ reservationId: orderId });
+      this.logger.log({ msg: 'order never recorded; released any stock reserved for it', orderId });
+    } else if (order.status === 'pending' && (await this.orders.confirm(orderId))) {
+      this.logger.warn({ msg: 'order was left pending; confirmed it', orderId });
+    }
   }
 }

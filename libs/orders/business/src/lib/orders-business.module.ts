@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { ConfirmOrderJob, OrdersPort } from '@strata/orders/contracts';
+import { ConfirmOrderJob, OrdersPort, SettleOrderJob } from '@strata/orders/contracts';
 import { QueueModule } from '@strata/platform/queue';
 import { OrdersService } from './orders.service';
 
@@ -9,7 +9,7 @@ import { OrdersService } from './orders.service';
  */
 @Global()
 @Module({
-  imports: [QueueModule.forJobs(ConfirmOrderJob)],
+  imports: [QueueModule.forJobs(ConfirmOrderJob, SettleOrderJob)],
   providers: [{ provide: OrdersPort, useClass: OrdersService }],
   exports: [OrdersPort],
 })

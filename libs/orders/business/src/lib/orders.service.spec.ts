@@ -1,7 +1,8 @@
 import { CatalogPort, InsufficientStockError, type ReserveStockRequest } from '@strata/catalog/contracts';
 import { CustomerNotFoundError, CustomersPort } from '@strata/customers/contracts';
-import { ConfirmOrderJob, OrderAlreadyCancelledError, OrderNotFoundError, type OrderDto } from '@strata/orders/contracts';
+import { ConfirmOrderJob, OrderAlreadyCancelledError, OrderNotFoundError, SettleOrderJob, type OrderDto } from '@strata/orders/contracts';
 import type { NewOrder, OrderRepository } from '@strata/orders/data-access';
+import { loadConfig } from '@strata/platform/config';
 import { UnavailableError } from '@strata/platform/ports';
 import type { JobProducer } from '@strata/platform/queue';
 import { OrdersService } from './orders.service';
@@ -41,6 +42,7 @@ function setUp() {
     catalog as unknown as CatalogPort,
     customers as unknown as CustomersPort,
     jobs as unknown as JobProducer,
+    loadConfig({ SETTLE_AFTER_MS: '45000' }),
   );
   return { service, customers, catalog, orders, jobs };
 }
@@ -59,6 +61,24 @@ describe('OrdersService.placeOrder', () => {
     expect(jobs.enqueue).toHaveBeenCalledWith(ConfirmOrderJob, { orderId: placed.id }, { jobId: `confirm-${placed.id}` });
   });
 
+  it('queues the settle job, delayed, before it takes any stock', async () => {
+    const { service, catalog, jobs } = setUp();
+
+    const placed = await service.placeOrder(order);
+
+    expect(jobs.enqueue).toHaveBeenNthCalledWith(1, SettleOrderJob, { orderId: placed.id }, { jobId: `settle-${placed.id}`, delayMs: 45000 });
+    expect(jobs.enqueue.mock.invocationCallOrder[0]).toBeLessThan(catalog.reserveStock.mock.invocationCallOrder[0]);
+  });
+
+  it('takes nothing and answers 503 when the settle job cannot be queued', async () => {
+    const { service, catalog, orders, jobs } = setUp();
+    jobs.enqueue.mockRejectedValueOnce(new Error('queue down'));
+
+    await expect(service.placeOrder(order)).rejects.toBeInstanceOf(UnavailableError);
+    expect(catalog.reserveStock).not.toHaveBeenCalled();
+    expect(orders.insert).not.toHaveBeenCalled();
+  });
+
   it('refuses an unknown customer before reserving anything', async () => {
     const { service, customers, catalog } = setUp();
     customers.getCustomer.mockRejectedValue(new CustomerNotFoundError(CUSTOMER));
@@ -67,13 +87,13 @@ describe('OrdersService.placeOrder', () => {
     expect(catalog.reserveStock).not.toHaveBeenCalled();
   });
 
-  it('records nothing when the stock cannot be reserved', async () => {
+  it('records nothing and confirms nothing when the stock cannot be reserved', async () => {
     const { service, catalog, orders, jobs } = setUp();
     catalog.reserveStock.mockRejectedValue(new InsufficientStockError(PRODUCT, 3, 1));
 
     await expect(service.placeOrder(order)).rejects.toBeInstanceOf(InsufficientStockError);
     expect(orders.insert).not.toHaveBeenCalled();
-    expect(jobs.enqueue).not.toHaveBeenCalled();
+    expect(jobs.enqueue).not.toHaveBeenCalledWith(ConfirmOrderJob, expect.anything(), expect.anything());
   });
 
   it('gives the stock back when the order cannot be recorded', async () => {
@@ -88,7 +108,7 @@ describe('OrdersService.placeOrder', () => {
 
   it('undoes the order and answers 503 when its confirmation cannot be queued', async () => {
     const { service, catalog, orders, jobs } = setUp();
-    jobs.enqueue.mockRejectedValue(new Error('queue down'));
+    jobs.enqueue.mockResolvedValueOnce(undefined).mockRejectedValueOnce(new Error('queue down'));
 
     await expect(service.placeOrder(order)).rejects.toBeInstanceOf(UnavailableError);
     const [{ reservationId }] = catalog.reserveStock.mock.calls[0];

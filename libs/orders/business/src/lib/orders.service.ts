@@ -11,16 +11,19 @@ import {
   OrderPageDto,
   OrdersPort,
   PlaceOrderDto,
+  SettleOrderJob,
 } from '@strata/orders/contracts';
 import { OrderRepository } from '@strata/orders/data-access';
+import { StrataConfig } from '@strata/platform/config';
 import { UnavailableError } from '@strata/platform/ports';
 import { JobProducer } from '@strata/platform/queue';
 import { totalCentsOf } from './order-pricing';
 
 /**
  * Placing an order spans three modules with no shared transaction: each step is atomic on its own
- * side and a failure undoes the steps before it (brief, section 5). So it behaves the same
- * whether catalog and customers run in this process or across the network.
+ * side, a failure undoes the steps before it (brief, section 5), and a delayed settle job, queued
+ * before anything is taken, finishes the work if the process running it dies half-way. So it
+ * behaves the same whether catalog and customers run in this process or across the network.
  */
 @Injectable()
 export class OrdersService extends OrdersPort {
@@ -31,6 +34,7 @@ export class OrdersService extends OrdersPort {
     private readonly catalog: CatalogPort,
     private readonly customers: CustomersPort,
     private readonly jobs: JobProducer,
+    private readonly config: StrataConfig,
   ) {
     super();
   }
@@ -40,6 +44,12 @@ export class OrdersService extends OrdersPort {
     // The order id is chosen first and doubles as the reservation id, which makes both the
     // reservation and its release idempotent.
     const orderId = randomUUID();
+    try {
+      await this.jobs.enqueue(SettleOrderJob, { orderId }, { jobId: `settle-${orderId}`, delayMs: this.config.queue.settleAfterMs });
+    } catch (error) {
+      this.logger.error({ msg: 'could not enqueue the safety net; taking nothing', orderId, err: error });
+      throw new UnavailableError('orders.queue_unavailable', 'The order could not be queued for confirmation; nothing was kept');
+    }
     const reservation = await this.catalog.reserveStock({ reservationId: orderId, lines });
 
     let order: OrderDto;

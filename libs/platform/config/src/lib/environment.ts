@@ -112,6 +112,13 @@ class EnvironmentVariables {
   @IsOptional()
   @Transform(toInteger)
   @IsInt()
+  @Min(100)
+  @Max(24 * 3600 * 1000)
+  SETTLE_AFTER_MS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
   @Min(0)
   @Max(600_000)
   SHUTDOWN_DRAIN_MS?: number;
@@ -175,6 +182,11 @@ export class StrataConfig {
     workerConcurrency: number;
     /** Namespaces the queues, so deployments can share one Redis. Unset: BullMQ's default. */
     prefix?: string;
+    /**
+     * How long a use case spanning modules may take before its safety-net job settles what it
+     * left half-done. Must be far longer than the slowest such use case (each call has a deadline).
+     */
+    settleAfterMs: number;
   };
   readonly shutdown: {
     /** After SIGTERM, how long `/health` answers 503 before the unit stops taking work. */
@@ -254,7 +266,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
       embedded: { dataDir: vars.EMBEDDED_POSTGRES_DIR ?? '.data/postgres', port: vars.EMBEDDED_POSTGRES_PORT ?? 5488 },
       runMigrations: vars.MIGRATIONS_RUN ?? true,
     },
-    queue: { redisUrl: vars.REDIS_URL, workerConcurrency: vars.WORKER_CONCURRENCY ?? 10, prefix: vars.QUEUE_PREFIX },
+    queue: {
+      redisUrl: vars.REDIS_URL,
+      workerConcurrency: vars.WORKER_CONCURRENCY ?? 10,
+      prefix: vars.QUEUE_PREFIX,
+      settleAfterMs: vars.SETTLE_AFTER_MS ?? 60_000,
+    },
     shutdown: { drainMs: vars.SHUTDOWN_DRAIN_MS ?? 1000, timeoutMs: vars.SHUTDOWN_TIMEOUT_MS ?? 10_000 },
     log: { level: vars.LOG_LEVEL ?? 'info', format: vars.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },
   });

@@ -8,6 +8,8 @@ import type { JobData, JobDefinition } from './job-definition';
 export interface EnqueueOptions {
   /** Deduplicates: a job with the same id is not added twice while it is kept. */
   jobId?: string;
+  /** Runs the job no earlier than this many milliseconds from now. */
+  delayMs?: number;
 }
 
 /** Adds declared jobs to their queues, with the current request's context attached. */
@@ -21,6 +23,6 @@ export class JobProducer {
   async enqueue<Payload>(job: JobDefinition<Payload>, payload: Payload, options: EnqueueOptions = {}): Promise<void> {
     const queue = this.moduleRef.get<Queue>(getQueueToken(job.queue), { strict: false });
     const data: JobData<Payload> = { payload, context: { requestId: this.cls.getId() } };
-    await queue.add(job.name, data, { jobId: options.jobId });
+    await queue.add(job.name, data, { jobId: options.jobId, delay: options.delayMs });
   }
 }

@@ -1,0 +1,50 @@
+import type { CatalogPort } from '@strata/catalog/contracts';
+import type { OrderDto, OrderStatus } from '@strata/orders/contracts';
+import type { OrderRepository } from '@strata/orders/data-access';
+import { OrderJobsWorker } from './order-jobs.worker';
+
+const ORDER = '00000000-0000-4000-8000-0000000000d1';
+
+function setUp(status?: OrderStatus) {
+  const order = status ? ({ id: ORDER, status } as OrderDto) : null;
+  const orders = { findById: jest.fn(async () => order), confirm: jest.fn(async () => status === 'pending') };
+  const catalog = { releaseStock: jest.fn(async () => undefined) };
+  const worker = new OrderJobsWorker(orders as unknown as OrderRepository, catalog as unknown as CatalogPort);
+  return { worker, orders, catalog };
+}
+
+describe('OrderJobsWorker.settle, the safety net of placing an order', () => {
+  it('gives back the stock reserved for an order that was never recorded', async () => {
+    const { worker, catalog, orders } = setUp();
+
+    await worker.settle({ orderId: ORDER });
+
+    expect(catalog.releaseStock).toHaveBeenCalledWith({ reservationId: ORDER });
+    expect(orders.confirm).not.toHaveBeenCalled();
+  });
+
+  it('confirms an order left pending, and releases nothing', async () => {
+    const { worker, catalog, orders } = setUp('pending');
+
+    await worker.settle({ orderId: ORDER });
+
+    expect(orders.confirm).toHaveBeenCalledWith(ORDER);
+    expect(catalog.releaseStock).not.toHaveBeenCalled();
+  });
+
+  it.each<OrderStatus>(['confirmed', 'cancelled'])('leaves a %s order as it is', async (status) => {
+    const { worker, catalog, orders } = setUp(status);
+
+    await worker.settle({ orderId: ORDER });
+
+    expect(orders.confirm).not.toHaveBeenCalled();
+    expect(catalog.releaseStock).not.toHaveBeenCalled();
+  });
+
+  it('lets a failure propagate, so the job is retried', async () => {
+    const { worker, catalog } = setUp();
+    catalog.releaseStock.mockRejectedValue(new Error('catalog unavailable'));
+
+    await expect(worker.settle({ orderId: ORDER })).rejects.toThrow('catalog unavailable');
+  });
+});
