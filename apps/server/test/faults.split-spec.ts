@@ -33,14 +33,15 @@ describe('the split topology under faults', () => {
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });
-  const getJson = async (path: string) => (await fetch(`${split.baseUrl}${path}`, { signal: AbortSignal.timeout(10_000) })).json();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const getJson = async (path: string): Promise<any> => (await fetch(`${split.baseUrl}${path}`, { signal: AbortSignal.timeout(10_000) })).json();
 
   beforeAll(async () => {
     split = await startSplit({ CALL_TIMEOUT_MS: String(CALL_TIMEOUT_MS), SETTLE_AFTER_MS: '1500' });
-    customerId = (await (await post('/api/customers', { email: `faults-${Date.now()}@example.com`, name: 'Load' })).json()).id;
+    customerId = ((await (await post('/api/customers', { email: `faults-${Date.now()}@example.com`, name: 'Load' })).json()) as { id: string }).id;
     productIds = [];
     for (let i = 0; i < 3; i++) {
-      const product = await (await post('/api/products', { sku: `FAULT-${Date.now()}-${i}`, name: 'Widget', priceCents: 100, stock: INITIAL_STOCK })).json();
+      const product = (await (await post('/api/products', { sku: `FAULT-${Date.now()}-${i}`, name: 'Widget', priceCents: 100, stock: INITIAL_STOCK })).json()) as { id: string };
       productIds.push(product.id);
     }
   }, 60_000);
