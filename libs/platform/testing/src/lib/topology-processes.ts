@@ -39,6 +39,8 @@ interface UnitDeclaration {
 export interface UnitProcess {
   unit: string;
   httpUrl: string;
+  /** Where it listens for other units' calls (whether or not it serves any). */
+  internalPort: number;
   process?: ChildProcess;
   /** Where the unit's JSON log lines go. */
   logFile: string;
@@ -88,7 +90,7 @@ export class TopologyProcesses {
     const environments = new Map<string, NodeJS.ProcessEnv>();
     for (const [unit, port] of ports) {
       environments.set(unit, { ...shared, UNIT: unit, PORT: String(port.http), INTERNAL_PORT: String(port.internal) });
-      units.set(unit, { unit, httpUrl: `http://127.0.0.1:${port.http}`, logFile: join(logDir, `${unit}.log`) });
+      units.set(unit, { unit, httpUrl: `http://127.0.0.1:${port.http}`, internalPort: port.internal, logFile: join(logDir, `${unit}.log`) });
     }
     const deployment = new TopologyProcesses(units, environments, options, databaseUrl);
     try {

@@ -1,0 +1,181 @@
+import { ClientTCP } from '@nestjs/microservices';
+import { dropDatabase } from '@strata/platform/database';
+import { eventually, type TopologyProcesses } from '@strata/platform/testing';
+import { CALL_PATTERN, type CallReply } from '@strata/platform/transport';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, Socket, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stripVTControlCharacters } from 'node:util';
+import { lastValueFrom } from 'rxjs';
+import request from 'supertest';
+import { startSplit, type ApiTarget } from './support/api-target';
+
+/** The units of the split topology as processes: their internal ports, their logs, their lifecycle. */
+
+const workspaceRoot = join(__dirname, '../../..');
+const main = join(workspaceRoot, 'dist/apps/server/main.js');
+
+describe('units of the split topology', () => {
+  let split: ApiTarget & { deployment: TopologyProcesses };
+  const api = () => request(split.baseUrl);
+
+  beforeAll(async () => {
+    split = await startSplit({ SHUTDOWN_DRAIN_MS: '600' });
+  }, 60_000);
+  afterAll(() => split?.stop());
+
+  describe("a unit's internal port", () => {
+    const rawCall = async (message: unknown): Promise<CallReply> => {
+      const client = new ClientTCP({ host: '127.0.0.1', port: split.deployment.unit('data').internalPort });
+      try {
+        return await lastValueFrom(client.send<CallReply>(CALL_PATTERN, message));
+      } finally {
+        client.close();
+      }
+    };
+
+    it('refuses a call without a valid service credential', async () => {
+      const customer = (await api().post('/api/customers').send({ email: `raw-${randomUUID()}@example.com`, name: 'Raw' }).expect(201)).body;
+      const call = { port: 'customers.customers', method: 'findById', args: [customer.id], context: {} };
+
+      await expect(rawCall(call)).resolves.toEqual({ fault: 'unauthenticated', message: expect.any(String) });
+      await expect(rawCall({ ...call, credential: 'gateway.not-the-signature' })).resolves.toEqual({ fault: 'unauthenticated', message: expect.any(String) });
+    });
+
+    it('closes a connection that sends more than the message limit, and keeps serving', async () => {
+      const huge = 'x'.repeat(2 * 1024 * 1024);
+      await new Promise<void>((resolve) => {
+        const socket = new Socket();
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve());
+        socket.connect(split.deployment.unit('data').internalPort, '127.0.0.1', () => socket.write(`${huge.length + 2}#"${huge}"`));
+      });
+
+      await api().get('/api/products?limit=1').expect(200);
+      await request(split.deployment.unit('data').httpUrl).get('/health').expect(200);
+    });
+  });
+
+  it("carries a client's request id into the logs of every unit that touched the request, and into the job", async () => {
+    const requestId = `trace-${randomUUID()}`;
+    const customer = (await api().post('/api/customers').send({ email: `trace-${randomUUID()}@example.com`, name: 'Trace' }).expect(201)).body;
+    const product = (await api().post('/api/products').send({ sku: `TRACE-${randomUUID()}`, name: 'Trace', priceCents: 1, stock: 5 }).expect(201)).body;
+
+    await api()
+      .post('/api/orders')
+      .set('x-request-id', requestId)
+      .send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 1 }] })
+      .expect(201);
+
+    await eventually(() => {
+      for (const unit of ['gateway', 'business', 'data', 'worker']) {
+        const lines = split.deployment.logs(unit).filter((line) => line['requestId'] === requestId);
+        expect({ unit, logged: lines.length > 0 }).toEqual({ unit, logged: true });
+        expect(lines.every((line) => line['unit'] === unit)).toBe(true);
+      }
+    });
+  });
+
+  it('on SIGTERM: fails readiness first, finishes the request in flight, then exits 0', async () => {
+    const product = (await api().post('/api/products').send({ sku: `TERM-${randomUUID()}`, name: 'Term', priceCents: 1, stock: 5 }).expect(201)).body;
+    const gateway = split.deployment.unit('gateway').httpUrl;
+
+    // A request held in flight: the data unit is frozen until after the gateway has been told to stop.
+    split.deployment.pause('data');
+    const inFlight = request(gateway).get(`/api/products/${product.id}`);
+    const answered = inFlight.then((response) => response);
+    await sleep(100);
+    const exited = split.deployment.stopUnit('gateway', 'SIGTERM');
+
+    await eventually(async () => expect((await fetch(`${gateway}/health`)).status).toBe(503), 1000);
+    await expect(fetch(`${gateway}/health/live`).then((response) => response.status)).resolves.toBe(200);
+    split.deployment.resume('data');
+
+    expect((await answered).status).toBe(200);
+    await expect(exited).resolves.toBe(0);
+
+    await split.deployment.startUnit('gateway');
+    await api().get('/api/products?limit=1').expect(200);
+  });
+});
+
+describe('a unit that cannot run stops at once and says why', () => {
+  const boot = (env: Record<string, string>) =>
+    new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn(process.execPath, [main], { env: { PATH: process.env['PATH'], LOG_FORMAT: 'json', ...env } });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code, output });
+      });
+    });
+
+  it('a data unit without a database', async () => {
+    const { code, output } = await boot({ TOPOLOGY: 'split', UNIT: 'data', INTERNAL_AUTH_SECRET: 's'.repeat(32) });
+
+    expect(code).toBe(1);
+    expect(output).toContain('unit data hosts catalog/data-access, customers/data-access, orders/data-access but DATABASE_URL is not set');
+  });
+
+  it('a topology file where a port has no host', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'strata-topology-')), 'broken.json');
+    writeFileSync(file, JSON.stringify({ units: { gateway: { hosts: ['*/presentation'], httpPort: 3999 } } }));
+
+    const { code, output } = await boot({ TOPOLOGY: file });
+
+    expect(code).toBe(1);
+    expect(output).toContain(`Topology ${file} cannot run`);
+    expect(output).toContain('unit gateway runs catalog/presentation, which needs the port catalog (CatalogPort), but no unit hosts it');
+  });
+});
+
+describe('npm run start:split (the launcher)', () => {
+  it('starts every unit of a topology with labelled logs, serves the API, and stops them all on Ctrl-C', async () => {
+    const freePort = async () => {
+      const probe = createServer();
+      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+      const { port } = probe.address() as AddressInfo;
+      await new Promise((resolve) => probe.close(resolve));
+      return port;
+    };
+    // The shipped split topology on free ports, so the test can run beside anything else.
+    const topology = JSON.parse(readFileSync(join(workspaceRoot, 'topologies/split.json'), 'utf8'));
+    for (const unit of Object.values(topology.units) as { httpPort: number; internalPort?: number }[]) {
+      unit.httpPort = await freePort();
+      if (unit.internalPort) unit.internalPort = await freePort();
+    }
+    const file = join(mkdtempSync(join(tmpdir(), 'strata-topology-')), 'split.json');
+    writeFileSync(file, JSON.stringify(topology));
+    const database = new URL(process.env['STRATA_TEST_POSTGRES_URL'] as string);
+    database.pathname = `/strata_launch_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+
+    const launcher = spawn(process.execPath, [join(workspaceRoot, 'dist/apps/server/launch.js'), file], {
+      env: { ...process.env, DATABASE_URL: database.toString(), QUEUE_PREFIX: `launch-${randomUUID().slice(0, 8)}`, LOG_FORMAT: 'json' },
+    });
+    let output = '';
+    // Without the colours concurrently adds when the environment asks for them (FORCE_COLOR).
+    launcher.stdout.on('data', (chunk) => (output += stripVTControlCharacters(String(chunk))));
+    launcher.stderr.on('data', (chunk) => (output += stripVTControlCharacters(String(chunk))));
+    const exited = new Promise<number | null>((resolve) => launcher.on('exit', resolve));
+    try {
+      await eventually(() => expect(output).toMatch(/\[launch\] all 4 units ready/), 30_000);
+      for (const unit of ['gateway', 'business', 'data', 'worker']) expect(output).toMatch(new RegExp(`^\\[${unit} *\\] \\{`, 'm'));
+
+      const gateway = `http://127.0.0.1:${topology.units.gateway.httpPort}`;
+      await request(gateway).post('/api/customers').send({ email: `launch-${randomUUID()}@example.com`, name: 'Launch' }).expect(201);
+    } finally {
+      launcher.kill('SIGINT');
+    }
+
+    await expect(exited).resolves.toBe(0);
+    for (const unit of ['gateway', 'business', 'data', 'worker']) expect(output).toMatch(new RegExp(`\\[${unit} *\\] .*"msg":"Stopped"`));
+    await dropDatabase(database.toString());
+  }, 60_000);
+});

@@ -1,5 +1,0 @@
-/** @type {import('jest').Config} */
-module.exports = {
-  displayName: 'platform-runtime',
-  preset: '../../../jest.preset.js',
-};
