@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
-import { dropDatabase, ensureDatabaseExists, withDatabase } from '@strata/platform/database';
+import { dropDatabase, ensureDatabaseExists, runMigrations, waitForMigrations, withDatabase } from '@strata/platform/database';
 import { migrations } from './index';
 
 describe('the migration chain', () => {
@@ -62,5 +62,31 @@ describe('the migration chain', () => {
     for (let i = 0; i < migrations.length; i++) await dataSource.undoLastMigration();
 
     expect(await tables()).toEqual([]);
+  });
+});
+
+describe('migrating from several processes at once (a migration job beside a data unit)', () => {
+  const url = withDatabase(process.env.STRATA_TEST_POSTGRES_URL as string, `strata_migrations_${randomUUID().slice(0, 8)}`);
+
+  beforeAll(() => ensureDatabaseExists(url));
+  afterAll(() => dropDatabase(url));
+
+  it('applies each migration once: one run applies them, the others wait and find nothing left', async () => {
+    const waiting = waitForMigrations(url, migrations, 20_000);
+
+    const runs = await Promise.all([runMigrations(url, migrations), runMigrations(url, migrations), runMigrations(url, migrations)]);
+
+    expect(runs.flat().sort()).toEqual(migrations.map((migration) => migration.name).sort());
+    await expect(waiting).resolves.toBeUndefined();
+  });
+
+  it('gives up waiting for migrations nobody applies', async () => {
+    const empty = withDatabase(process.env.STRATA_TEST_POSTGRES_URL as string, `strata_migrations_${randomUUID().slice(0, 8)}`);
+    await ensureDatabaseExists(empty);
+    try {
+      await expect(waitForMigrations(empty, migrations, 500)).rejects.toThrow(/pending migrations/);
+    } finally {
+      await dropDatabase(empty);
+    }
   });
 });

@@ -1,13 +1,22 @@
 import 'reflect-metadata';
 import { loadConfig } from '@strata/platform/config';
-import { provideDatabase, runMigrations } from '@strata/platform/database';
+import { provideDatabase, runMigrations, waitForMigrations } from '@strata/platform/database';
 import { migrations } from '@strata/migrations';
 
-/** `npm run migrate`: applies pending migrations to `DATABASE_URL` (or the embedded database) and exits. */
+/**
+ * `npm run migrate`: applies pending migrations to `DATABASE_URL` (or the embedded database) and
+ * exits; safe to run from several processes at once. `--wait`: applies nothing, and exits once
+ * another process has applied them all (a data unit's init container, beside the migration job).
+ */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const database = await provideDatabase(config);
   try {
+    if (process.argv.includes('--wait')) {
+      await waitForMigrations(database.url, migrations, 5 * 60_000);
+      console.log('The database is up to date.');
+      return;
+    }
     const applied = await runMigrations(database.url, migrations);
     console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'The database is up to date.');
   } finally {

