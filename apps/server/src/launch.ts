@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { ConfigurationError } from '@strata/platform/config';
-import { launchTopology, TopologyError } from '@strata/platform/runtime';
+import { TopologyError } from '@strata/platform/runtime';
+import { launchTopology } from '@strata/platform/runtime/launch';
 import { join } from 'node:path';
 import { application } from './application';
 

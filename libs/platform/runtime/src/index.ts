@@ -2,7 +2,6 @@ export * from './lib/topology/application-modules';
 export * from './lib/topology/plan-topology';
 export * from './lib/topology/port-dependencies';
 export * from './lib/topology/topology';
-export * from './lib/launch/launch-topology';
 export * from './lib/unit/create-unit-app';
 export * from './lib/unit/resolve-unit';
 export * from './lib/unit/run-unit';
