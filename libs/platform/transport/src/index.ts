@@ -2,7 +2,6 @@ export * from './lib/call-context';
 export * from './lib/internal-listener';
 export * from './lib/peer-client';
 export * from './lib/peer-clients';
-export * from './lib/peers.health';
 export * from './lib/port-server';
 export * from './lib/remote-port';
 export * from './lib/service-credentials';

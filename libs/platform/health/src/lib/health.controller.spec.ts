@@ -3,7 +3,6 @@ import { Test } from '@nestjs/testing';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { QueueHealthIndicator } from '@strata/platform/queue';
-import { PeersHealthIndicator } from '@strata/platform/transport';
 import request from 'supertest';
 import { HealthModule } from './health.module';
 import { Readiness } from './readiness';
@@ -13,7 +12,7 @@ import { Readiness } from './readiness';
  * against real and unreachable servers (platform/queue's queue.spec.ts); here they are stand-ins
  * reporting what each case needs.
  */
-type State = { database: boolean; queue: boolean; peers: boolean };
+type State = { database: boolean; queue: boolean };
 
 async function startHealth(state: State): Promise<NestFastifyApplication> {
   const indicators = new HealthIndicatorService();
@@ -23,14 +22,13 @@ async function startHealth(state: State): Promise<NestFastifyApplication> {
   @Module({
     providers: [
       { provide: QueueHealthIndicator, useValue: { isHealthy: async (key = 'queue') => report(key, state.queue) } },
-      { provide: PeersHealthIndicator, useValue: { isHealthy: async (key = 'peers') => report(key, state.peers) } },
     ],
-    exports: [QueueHealthIndicator, PeersHealthIndicator],
+    exports: [QueueHealthIndicator],
   })
   class IndicatorStandIns {}
 
   const module = await Test.createTestingModule({
-    imports: [IndicatorStandIns, HealthModule.forRoot({ database: true, queue: true, peers: true })],
+    imports: [IndicatorStandIns, HealthModule.forRoot({ database: true, queue: true })],
   })
     .overrideProvider(TypeOrmHealthIndicator)
     .useValue({ pingCheck: async (key: string) => report(key, state.database) })
@@ -43,11 +41,10 @@ async function startHealth(state: State): Promise<NestFastifyApplication> {
 
 describe('GET /health', () => {
   it.each<[State, number]>([
-    [{ database: true, queue: true, peers: true }, 200],
-    [{ database: false, queue: true, peers: true }, 503],
-    [{ database: true, queue: false, peers: true }, 503],
-    [{ database: true, queue: true, peers: false }, 503],
-    [{ database: false, queue: false, peers: false }, 503],
+    [{ database: true, queue: true }, 200],
+    [{ database: false, queue: true }, 503],
+    [{ database: true, queue: false }, 503],
+    [{ database: false, queue: false }, 503],
   ])('with %p answers %d, naming each dependency', async (state, status) => {
     const app = await startHealth(state);
     try {
@@ -56,7 +53,6 @@ describe('GET /health', () => {
       expect(response.body.details).toEqual({
         database: expect.objectContaining({ status: state.database ? 'up' : 'down' }),
         queue: expect.objectContaining({ status: state.queue ? 'up' : 'down' }),
-        peers: expect.objectContaining({ status: state.peers ? 'up' : 'down' }),
       });
     } finally {
       await app.close();
@@ -64,7 +60,7 @@ describe('GET /health', () => {
   });
 
   it('keeps answering /health/live while a dependency is down: liveness is not readiness', async () => {
-    const app = await startHealth({ database: false, queue: true, peers: true });
+    const app = await startHealth({ database: false, queue: true });
     try {
       await request(app.getHttpServer()).get('/health/live').expect(200, { status: 'ok' });
     } finally {
@@ -73,7 +69,7 @@ describe('GET /health', () => {
   });
 
   it('answers 503 once readiness is withdrawn for shutdown, while liveness stays 200', async () => {
-    const app = await startHealth({ database: true, queue: true, peers: true });
+    const app = await startHealth({ database: true, queue: true });
     try {
       await request(app.getHttpServer()).get('/health').expect(200);
 

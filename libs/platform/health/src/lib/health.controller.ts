@@ -2,13 +2,14 @@ import { Controller, Get, Inject, Optional, ServiceUnavailableException } from '
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorFunction, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { QueueHealthIndicator } from '@strata/platform/queue';
-import { PeersHealthIndicator } from '@strata/platform/transport';
 import { HEALTH_CHECKS, type HealthChecks } from './health.options';
 import { Readiness } from './readiness';
 
 /**
- * `GET /health` (readiness): 200 when every dependency this unit uses answers, 503 otherwise and
- * from the moment the unit starts shutting down. `GET /health/live` (liveness): 200 while the
+ * `GET /health` (readiness): 200 when the resources this unit owns answer (its database, its
+ * queue), 503 otherwise and from the moment the unit starts shutting down. Peer units are not
+ * checked: one unit down would make every unit that calls it unready in turn, and a load
+ * balancer would then refuse connections where the caller can answer 503 itself. `GET /health/live` (liveness): 200 while the
  * process serves HTTP at all; a dependency being down is no reason to restart it.
  */
 @ApiTags('health')
@@ -20,7 +21,6 @@ export class HealthController {
     @Inject(HEALTH_CHECKS) private readonly checks: HealthChecks,
     private readonly readiness: Readiness,
     @Optional() private readonly queue?: QueueHealthIndicator,
-    @Optional() private readonly peers?: PeersHealthIndicator,
   ) {}
 
   @Get()
@@ -34,12 +34,9 @@ export class HealthController {
       indicators.push(() => this.database.pingCheck('database', { timeout: 2000 }));
     }
     if (this.checks.queue) {
-      const queue = this.required(this.queue, 'queue', 'QueueModule');
+      const queue = this.queue;
+      if (!queue) throw new Error('HealthModule was asked to check the queue, but no QueueModule is imported');
       indicators.push(() => queue.isHealthy('queue'));
-    }
-    if (this.checks.peers) {
-      const peers = this.required(this.peers, 'peers', 'TransportModule');
-      indicators.push(() => peers.isHealthy('peers'));
     }
     return this.health.check(indicators);
   }
@@ -49,10 +46,5 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ description: 'Never: a process that cannot answer is not live.' })
   live(): { status: 'ok' } {
     return { status: 'ok' };
-  }
-
-  private required<T>(indicator: T | undefined, check: string, module: string): T {
-    if (!indicator) throw new Error(`HealthModule was asked to check the ${check}, but no ${module} is imported`);
-    return indicator;
   }
 }

@@ -4,6 +4,4 @@ export const HEALTH_CHECKS = Symbol('HEALTH_CHECKS');
 export interface HealthChecks {
   database: boolean;
   queue: boolean;
-  /** The peer units this unit calls (a ping over the internal transport). */
-  peers: boolean;
 }

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
 import { inheritedDeadline } from './call-context';
 import type { PeerAddress } from '@strata/platform/config';
-import { CALL_PATTERN, PING_PATTERN, type CallMessage, type CallReply } from './wire';
+import { CALL_PATTERN, type CallMessage, type CallReply } from './wire';
 
 /** Retries of an idempotent call after a connection failure, and the pause before each. */
 const RETRY_DELAYS_MS = [25, 100];
@@ -68,12 +68,6 @@ export class PeerClient {
         await sleep(delay);
       }
     }
-  }
-
-  /** Resolves when the peer answers a ping with a valid credential within `timeoutMs`. */
-  async ping(timeoutMs: number): Promise<void> {
-    const reply = await this.send<CallReply>(PING_PATTERN, { credential: this.options.credential }, Date.now() + timeoutMs, 'ping');
-    this.unwrap(reply, 'ping');
   }
 
   close(): void {

@@ -24,10 +24,6 @@ export class PeerClients implements OnApplicationShutdown {
     return client;
   }
 
-  all(): PeerClient[] {
-    return [...this.clients.values()];
-  }
-
   onApplicationShutdown(): void {
     this.clients.forEach((client) => client.close());
   }

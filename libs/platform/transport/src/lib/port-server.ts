@@ -8,7 +8,7 @@ import { CLS_ID, ClsService } from 'nestjs-cls';
 import { CALLER_KEY, DEADLINE_KEY } from './call-context';
 import { ServiceCredentials } from './service-credentials';
 import { TRANSPORT_OPTIONS, type TransportOptions } from './transport.options';
-import { CALL_PATTERN, PING_PATTERN, type CallMessage, type CallReply } from './wire';
+import { CALL_PATTERN, type CallMessage, type CallReply } from './wire';
 
 interface ServedPort {
   spec: PortSpec;
@@ -42,13 +42,6 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
     for (const port of this.options.serve) {
       this.ports.set(requirePortSpec(port).name, { spec: requirePortSpec(port), instance: this.moduleRef.get(port, { strict: false }) });
     }
-  }
-
-  @MessagePattern(PING_PATTERN)
-  ping(message: unknown): CallReply {
-    const caller = this.credentials.verify((message as { credential?: unknown } | null)?.credential);
-    if (!caller) return { fault: 'unauthenticated', message: 'A valid service credential is required' };
-    return this.draining ? { fault: 'unavailable', message: `${this.options.unit} is shutting down` } : { value: this.options.unit };
   }
 
   @MessagePattern(CALL_PATTERN)

@@ -1,7 +1,5 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
 import { PeerClients } from './peer-clients';
-import { PeersHealthIndicator } from './peers.health';
 import { PortServer } from './port-server';
 import { bindRemotePort } from './remote-port';
 import { ServiceCredentials } from './service-credentials';
@@ -25,16 +23,14 @@ export class TransportModule {
     return {
       module: TransportModule,
       global: true,
-      imports: [TerminusModule],
       controllers: options.serve.length > 0 ? [PortServer] : [],
       providers: [
         { provide: TRANSPORT_OPTIONS, useValue: options },
         { provide: ServiceCredentials, useValue: new ServiceCredentials(options.secret) },
         PeerClients,
-        PeersHealthIndicator,
         ...remotePorts,
       ],
-      exports: [PeerClients, PeersHealthIndicator, ...options.peers.flatMap((peer) => peer.ports)],
+      exports: [PeerClients, ...options.peers.flatMap((peer) => peer.ports)],
     };
   }
 }

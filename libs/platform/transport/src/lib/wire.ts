@@ -3,8 +3,6 @@ import type { CallContext } from './call-context';
 
 /** The one message pattern every port call uses: a new port or method adds no transport code. */
 export const CALL_PATTERN = 'strata.call';
-/** Answers with the serving unit's name; the health check of a unit that calls peers uses it. */
-export const PING_PATTERN = 'strata.ping';
 
 /** A port call as it crosses the network (NestJS microservices' TCP transport, JSON-framed). */
 export interface CallMessage {
@@ -12,10 +10,6 @@ export interface CallMessage {
   method: string;
   args: unknown[];
   context: Pick<CallContext, 'requestId' | 'deadline'>;
-  credential: string;
-}
-
-export interface PingMessage {
   credential: string;
 }
 

@@ -63,7 +63,7 @@ export class UnitModule {
               }),
             ]
           : []),
-        HealthModule.forRoot({ database: plan.database, queue: plan.queue, peers: plan.peers.length > 0 }),
+        HealthModule.forRoot({ database: plan.database, queue: plan.queue }),
         ...plan.tiers.map((tier) => tier.nestModule),
         ...plan.workers.map((workers) => workers.nestModule),
       ],
