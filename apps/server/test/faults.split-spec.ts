@@ -118,7 +118,7 @@ describe('the split topology under faults', () => {
       expect(byPhase('after').length).toBeGreaterThan(0);
       expect(byPhase('after').every((outcome) => outcome.status === 201)).toBe(true);
 
-      await eventually(expectNothingHalfWritten, 15_000);
+      await eventually(expectNothingHalfWritten, 30_000);
     },
     90_000,
   );
@@ -137,6 +137,6 @@ describe('the split topology under faults', () => {
     }
 
     await eventually(async () => expect((await post('/api/orders', { customerId, lines: [{ productId: productIds[1], quantity: 1 }] })).status).toBe(201), 5000);
-    await eventually(expectNothingHalfWritten, 15_000);
+    await eventually(expectNothingHalfWritten, 30_000);
   }, 60_000);
 });

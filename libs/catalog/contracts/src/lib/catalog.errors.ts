@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '@strata/platform/ports';
+import { ConflictError, NotFoundError, UnavailableError } from '@strata/platform/ports';
 
 export class ProductNotFoundError extends NotFoundError {
   constructor(productId: string) {
@@ -19,5 +19,16 @@ export class InsufficientStockError extends ConflictError {
       requested,
       available,
     });
+  }
+}
+
+/**
+ * The reservation was released before it was made: the order it was for was given up (its
+ * settle job ran) while this request was still on its way. Nothing is taken; placing the order
+ * again may succeed.
+ */
+export class ReservationReleasedError extends UnavailableError {
+  constructor(reservationId: string) {
+    super('catalog.reservation_released', `Reservation ${reservationId} was already given up; nothing was taken`, { reservationId });
   }
 }

@@ -25,10 +25,13 @@ export abstract class CatalogPort {
 
   /**
    * Takes stock for every line, all or nothing. Idempotent per reservation id.
-   * @throws ProductNotFoundError, InsufficientStockError (and then nothing is taken)
+   * @throws ProductNotFoundError, InsufficientStockError, ReservationReleasedError (and then nothing is taken)
    */
   abstract reserveStock(request: ReserveStockRequest): Promise<StockReservation>;
 
-  /** Gives back what a reservation took. Idempotent: a second release returns nothing twice. */
+  /**
+   * Gives back what a reservation took. Idempotent: a second release returns nothing twice. A
+   * release before its reservation wins: the reservation, when it arrives, takes nothing.
+   */
   abstract releaseStock(request: ReleaseStockRequest): Promise<void>;
 }

@@ -35,6 +35,9 @@ export abstract class ProductRepository {
    */
   abstract reserve(request: ReserveStockRequest): Promise<StockReservation>;
 
-  /** Gives back a reservation's stock; does nothing if it is unknown or already released. */
+  /**
+   * Gives back a reservation's stock, once. An unknown reservation is recorded as released, so a
+   * `reserve` for it arriving later is refused (ReservationReleasedError) and takes nothing.
+   */
   abstract release(request: ReleaseStockRequest): Promise<void>;
 }

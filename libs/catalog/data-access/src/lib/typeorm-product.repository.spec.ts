@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DuplicateSkuError, InsufficientStockError, ProductNotFoundError, type ProductDto } from '@strata/catalog/contracts';
+import { DuplicateSkuError, InsufficientStockError, ProductNotFoundError, ReservationReleasedError, type ProductDto } from '@strata/catalog/contracts';
 import { startDataAccess, type DataAccessTestContext } from '@strata/platform/testing';
 import { CatalogDataAccessModule } from './catalog-data-access.module';
 import { ProductRepository } from './product.repository';
@@ -155,7 +155,29 @@ describe('TypeOrmProductRepository (PostgreSQL)', () => {
     expect((await products.findById(product.id))?.stock).toBe(5);
   });
 
-  it('ignores the release of an unknown reservation', async () => {
-    await expect(products.release({ reservationId: randomUUID() })).resolves.toBeUndefined();
+  it('a release that comes before its reservation wins: the reservation is refused and takes nothing', async () => {
+    const product = await newProduct(5);
+    const reservationId = randomUUID();
+
+    await expect(products.release({ reservationId })).resolves.toBeUndefined();
+    await expect(products.reserve({ reservationId, lines: [{ productId: product.id, quantity: 2 }] })).rejects.toBeInstanceOf(
+      ReservationReleasedError,
+    );
+
+    expect((await products.findById(product.id))?.stock).toBe(5);
+  });
+
+  it('a release racing its reservation leaves the stock whole, whichever wins', async () => {
+    const product = await newProduct(50);
+    const races = Array.from({ length: 10 }, async () => {
+      const reservationId = randomUUID();
+      await Promise.allSettled([
+        products.reserve({ reservationId, lines: [{ productId: product.id, quantity: 1 }] }),
+        products.release({ reservationId }),
+      ]);
+    });
+    await Promise.all(races);
+
+    expect((await products.findById(product.id))?.stock).toBe(50);
   });
 });

@@ -9,6 +9,7 @@ import {
   ProductNotFoundError,
   ProductPageDto,
   ReleaseStockRequest,
+  ReservationReleasedError,
   ReservedLine,
   ReserveStockRequest,
   StockLine,
@@ -61,6 +62,7 @@ export class TypeOrmProductRepository extends ProductRepository {
         .execute();
       if (claimed.raw.length === 0) {
         const existing = await reservations.findOneByOrFail({ id: reservationId });
+        if (existing.releasedAt) throw new ReservationReleasedError(reservationId);
         return { reservationId, lines: existing.lines };
       }
       // Lock rows in one global order so two multi-line reservations cannot deadlock.
@@ -77,6 +79,17 @@ export class TypeOrmProductRepository extends ProductRepository {
 
   async release({ reservationId }: ReleaseStockRequest): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
+      // Unknown: record it as released, so a reserve still on its way for it takes nothing. (A
+      // reserve in progress holds the id's row; this insert waits for it and then releases it.)
+      const tombstone = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(StockReservationEntity)
+        .values({ id: reservationId, lines: [], releasedAt: () => 'now()' })
+        .orIgnore()
+        .returning(['id'])
+        .execute();
+      if (tombstone.raw.length === 1) return;
       const released = await manager
         .createQueryBuilder()
         .update(StockReservationEntity)

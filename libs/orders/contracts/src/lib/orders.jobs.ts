@@ -20,4 +20,8 @@ export interface SettleOrderPayload {
  * the work: it gives back stock reserved for an order that was never recorded, and confirms an
  * order left pending.
  */
-export const SettleOrderJob = defineJob<SettleOrderPayload>(ORDERS_QUEUE, 'orders.settle');
+export const SettleOrderJob = defineJob<SettleOrderPayload>(ORDERS_QUEUE, 'orders.settle', {
+  // A safety net must outlast the outage it covers (the unit it calls may be down too): with the
+  // queue's exponential backoff from 200 ms, 16 attempts span about 3.6 hours.
+  attempts: 16,
+});

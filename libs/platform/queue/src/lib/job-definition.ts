@@ -8,12 +8,14 @@
 export interface JobDefinition<Payload> {
   readonly queue: string;
   readonly name: string;
+  /** How many times a failing job runs before it is kept as failed; default 5 (`QueueModule`). */
+  readonly attempts?: number;
   /** Never set: carries the payload type. */
   readonly payloadType?: Payload;
 }
 
-export function defineJob<Payload extends object>(queue: string, name: string): JobDefinition<Payload> {
-  return { queue, name };
+export function defineJob<Payload extends object>(queue: string, name: string, options: { attempts?: number } = {}): JobDefinition<Payload> {
+  return { queue, name, ...options };
 }
 
 /** Request context serialised into every job, so a job's logs can be traced to its request. */

@@ -23,6 +23,6 @@ export class JobProducer {
   async enqueue<Payload>(job: JobDefinition<Payload>, payload: Payload, options: EnqueueOptions = {}): Promise<void> {
     const queue = this.moduleRef.get<Queue>(getQueueToken(job.queue), { strict: false });
     const data: JobData<Payload> = { payload, context: { requestId: this.cls.getId() } };
-    await queue.add(job.name, data, { jobId: options.jobId, delay: options.delayMs });
+    await queue.add(job.name, data, { jobId: options.jobId, delay: options.delayMs, ...(job.attempts ? { attempts: job.attempts } : {}) });
   }
 }

@@ -19,6 +19,7 @@ const QUEUE = `queue-test-${randomUUID()}`;
 const GreetJob = defineJob<{ name: string }>(QUEUE, 'test.greet');
 const FlakyJob = defineJob<{ key: string }>(QUEUE, 'test.flaky');
 const OrphanJob = defineJob<{ nobody: true }>(QUEUE, 'test.orphan');
+const DoomedJob = defineJob<{ key: string }>(QUEUE, 'test.doomed', { attempts: 2 });
 
 @Injectable()
 class Handled {
@@ -47,9 +48,15 @@ class TestJobsWorker extends JobsWorker {
     this.handled.attempts.set(key, attempt);
     if (attempt === 1) throw new Error('first attempt fails');
   }
+
+  @OnJob(DoomedJob)
+  async doomed({ key }: { key: string }): Promise<void> {
+    this.handled.attempts.set(key, (this.handled.attempts.get(key) ?? 0) + 1);
+    throw new Error('always fails');
+  }
 }
 
-@Module({ imports: [QueueModule.forJobs(GreetJob, FlakyJob, OrphanJob)], providers: [Handled, TestJobsWorker], exports: [Handled] })
+@Module({ imports: [QueueModule.forJobs(GreetJob, FlakyJob, OrphanJob, DoomedJob)], providers: [Handled, TestJobsWorker], exports: [Handled] })
 class TestJobsModule {}
 
 async function startQueue(backend: QueueBackend, withWorkers = true): Promise<TestingModule> {
@@ -103,6 +110,16 @@ describe.each([
     await module.get(JobProducer).enqueue(FlakyJob, { key }, { jobId: `flaky-${key}` });
 
     await eventually(async () => expect(await (await queue.getJob(`flaky-${key}`))?.isCompleted()).toBe(true));
+    expect(module.get(Handled).attempts.get(key)).toBe(2);
+  });
+
+  it('runs a failing job as many times as its declaration says, then keeps it as failed', async () => {
+    const key = randomUUID();
+    const queue = module.get<Queue>(getQueueToken(QUEUE));
+
+    await module.get(JobProducer).enqueue(DoomedJob, { key }, { jobId: `doomed-${key}` });
+
+    await eventually(async () => expect(await (await queue.getJob(`doomed-${key}`))?.isFailed()).toBe(true));
     expect(module.get(Handled).attempts.get(key)).toBe(2);
   });
 
