@@ -3,14 +3,13 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { migrations } from '@strata/migrations';
 import { dropDatabase, ensureDatabaseExists, runMigrations, startEmbeddedPostgres, withDatabase } from '@strata/platform/database';
-import { TopologyProcesses } from '@strata/platform/testing';
+import { freePort, TopologyProcesses } from '@strata/platform/testing';
 import { TransportModule } from '@strata/platform/transport';
 import { Redis } from 'ioredis';
 import { CLS_ID, ClsModule, ClsService } from 'nestjs-cls';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -270,14 +269,6 @@ async function stop(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 main().catch((error: unknown) => {

@@ -1,11 +1,11 @@
 import { ClientTCP } from '@nestjs/microservices';
 import { dropDatabase } from '@strata/platform/database';
-import { eventually, type TopologyProcesses } from '@strata/platform/testing';
+import { eventually, freePort, type TopologyProcesses } from '@strata/platform/testing';
 import { CALL_PATTERN, type CallReply } from '@strata/platform/transport';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, Socket, type AddressInfo } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -138,13 +138,6 @@ describe('a unit that cannot run stops at once and says why', () => {
 
 describe('npm run start:split (the launcher)', () => {
   it('starts every unit of a topology with labelled logs, serves the API, and stops them all on Ctrl-C', async () => {
-    const freePort = async () => {
-      const probe = createServer();
-      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-      const { port } = probe.address() as AddressInfo;
-      await new Promise((resolve) => probe.close(resolve));
-      return port;
-    };
     // The shipped split topology on free ports, so the test can run beside anything else.
     const topology = JSON.parse(readFileSync(join(workspaceRoot, 'topologies/split.json'), 'utf8'));
     for (const unit of Object.values(topology.units) as { httpPort: number; internalPort?: number }[]) {

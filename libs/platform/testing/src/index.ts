@@ -1,4 +1,5 @@
 export * from './lib/data-access-testing';
 export * from './lib/eventually';
+export * from './lib/free-port';
 export * from './lib/test-database';
 export * from './lib/topology-processes';

@@ -1,7 +1,7 @@
 import { chmod, mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../lib/free-port';
 
 export const TEST_POSTGRES_URL_VARIABLE = 'STRATA_TEST_POSTGRES_URL';
 
@@ -39,15 +39,4 @@ export default async function startTestPostgres(): Promise<void> {
   await server.start();
   (globalThis as { __strataTestPostgres__?: { stop(): Promise<void> } }).__strataTestPostgres__ = server;
   process.env[TEST_POSTGRES_URL_VARIABLE] = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }

@@ -11,7 +11,8 @@ import {
   TransportError,
 } from '@strata/platform/ports';
 import { ClsModule, ClsService, CLS_ID } from 'nestjs-cls';
-import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
+import { createServer, Socket, type Server } from 'node:net';
+import { freePort } from '@strata/platform/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lastValueFrom } from 'rxjs';
 import { CALLER_KEY, DEADLINE_KEY } from './call-context';
@@ -96,14 +97,6 @@ class LocalWidgets extends WidgetsPort {
 @Global()
 @Module({ providers: [LocalWidgets, { provide: WidgetsPort, useExisting: LocalWidgets }], exports: [WidgetsPort, LocalWidgets] })
 class WidgetsModule {}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 async function startServerUnit(port: number, secret = SECRET): Promise<INestMicroservice> {
   @Module({
