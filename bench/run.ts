@@ -22,7 +22,8 @@ import { percentiles, sequentialLatency, throughput, type Endpoint, type Latency
  * the split topology, measured in one run on this machine, and the cost of one hop between units.
  * Settings: BENCH_SECONDS (per measurement, default 10), BENCH_CONNECTIONS (default 32),
  * BENCH_SEQUENTIAL (requests timed one at a time, default 3000), DATABASE_URL (default: an
- * embedded PostgreSQL in a temporary folder), REDIS_URL (default redis://127.0.0.1:6379).
+ * embedded PostgreSQL in a temporary folder), REDIS_URL (default redis://127.0.0.1:6379),
+ * BENCH_ONLY (e.g. `hop`: measure only some parts).
  */
 
 const workspaceRoot = join(__dirname, '../..');
@@ -30,6 +31,9 @@ const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const SEQUENTIAL = Number(process.env['BENCH_SEQUENTIAL'] ?? 3000);
 const HOP_CALLS = 20_000;
+/** BENCH_ONLY=hop (or baseline, monolith, split, comma-separated): measure only those. */
+const ONLY = process.env['BENCH_ONLY']?.split(',');
+const runs = (part: string) => !ONLY || ONLY.includes(part);
 /** The kit's units log every request and call at `info`; the baseline logs nothing. Compare like with like. */
 const LOG_LEVEL = 'warn';
 
@@ -48,12 +52,10 @@ async function main(): Promise<void> {
   await requireRedis(redisUrl);
   const rows: Row[] = [];
   try {
-    rows.push(...(await benchBaseline(postgres.url, 'bare')));
-    rows.push(...(await benchBaseline(postgres.url, 'usual')));
-    rows.push(...(await benchTopology('monolith', 'monolith', postgres.url, redisUrl)));
-    rows.push(...(await benchTopology('split', 'gateway', postgres.url, redisUrl)));
-    const hop = await benchHop();
-    report(rows, hop);
+    if (runs('baseline')) rows.push(...(await benchBaseline(postgres.url, 'bare')), ...(await benchBaseline(postgres.url, 'usual')));
+    if (runs('monolith')) rows.push(...(await benchTopology('monolith', 'monolith', postgres.url, redisUrl)));
+    if (runs('split')) rows.push(...(await benchTopology('split', 'gateway', postgres.url, redisUrl)));
+    report(rows, runs('hop') ? await benchHop() : undefined);
   } finally {
     await postgres.stop();
   }
@@ -175,7 +177,7 @@ async function benchHop(): Promise<{ local: Latency; remote: Latency }> {
   const secret = randomBytes(32).toString('hex');
   const port = await freePort();
   const unit = spawn(process.execPath, [join(__dirname, 'echo-unit.js')], {
-    env: { ...process.env, INTERNAL_PORT: String(port), INTERNAL_AUTH_SECRET: secret, LOG_LEVEL: 'info', LOG_FORMAT: 'json' },
+    env: { ...process.env, INTERNAL_PORT: String(port), INTERNAL_AUTH_SECRET: secret, LOG_LEVEL: process.env['BENCH_HOP_LOG_LEVEL'] ?? 'info', LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve) => unit.stdout?.on('data', (chunk: Buffer) => String(chunk).includes('echo unit ready') && resolve()));
@@ -220,7 +222,7 @@ async function benchHop(): Promise<{ local: Latency; remote: Latency }> {
   }
 }
 
-function report(rows: Row[], hop: { local: Latency; remote: Latency }): void {
+function report(rows: Row[], hop?: { local: Latency; remote: Latency }): void {
   const ms = (value: number, digits = 2) => value.toFixed(digits);
   const find = (target: string, endpoint: string) => rows.find((row) => row.target === target && row.endpoint === endpoint);
   console.log(`\n| target | endpoint | req/s at ${CONNECTIONS} conn. | p50 / p99 under load (ms) | p50 / p99 one at a time (ms) |`);
@@ -249,6 +251,7 @@ function report(rows: Row[], hop: { local: Latency; remote: Latency }): void {
       `per hop, from ${get} one at a time, (split − monolith) / 2: p50 ${ms((split.p50Ms - monolith.p50Ms) / 2, 3)} ms, p99 ${ms((split.p99Ms - monolith.p99Ms) / 2, 3)} ms`,
     );
   }
+  if (!hop) return;
   const added = { p50: hop.remote.p50Ms - hop.local.p50Ms, p99: hop.remote.p99Ms - hop.local.p99Ms };
   console.log(
     `per hop, measured alone (${HOP_CALLS} calls): p50 ${ms(added.p50, 3)} ms (target ≤ 0.15) ${added.p50 <= 0.15 ? 'met' : 'MISSED'}, ` +
