@@ -21,7 +21,7 @@ import { percentiles, sequentialLatency, throughput, type Endpoint, type Latency
  * `npm run bench`: the sample's two hot endpoints on the plain NestJS baseline, the monolith and
  * the split topology, measured in one run on this machine, and the cost of one hop between units.
  * Settings: BENCH_SECONDS (per measurement, default 10), BENCH_CONNECTIONS (default 32),
- * BENCH_SEQUENTIAL (requests timed one at a time, default 3000), DATABASE_URL (default: an
+ * BENCH_SEQUENTIAL (requests timed one at a time, at most, default 3000), BENCH_ROUNDS (default 3), DATABASE_URL (default: an
  * embedded PostgreSQL in a temporary folder), REDIS_URL (default redis://127.0.0.1:6379),
  * BENCH_ONLY (e.g. `hop`: measure only some parts).
  */
@@ -30,6 +30,7 @@ const workspaceRoot = join(__dirname, '../..');
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const SEQUENTIAL = Number(process.env['BENCH_SEQUENTIAL'] ?? 3000);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const HOP_CALLS = 20_000;
 /** BENCH_ONLY=hop (or baseline, monolith, split, comma-separated): measure only those. */
 const ONLY = process.env['BENCH_ONLY']?.split(',');
@@ -44,19 +45,43 @@ interface Row {
   alone: Latency;
 }
 
+/** A running API to measure, with the data seeded into it. */
+interface Target {
+  name: string;
+  baseUrl: string;
+  get: Endpoint;
+  post?: Endpoint;
+  stop(): Promise<void>;
+}
+
 async function main(): Promise<void> {
   console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-  console.log(`Each measurement: ${SECONDS} s at ${CONNECTIONS} connections (autocannon), then ${SEQUENTIAL} requests one at a time.\n`);
+  console.log(
+    `Each measurement: ${SECONDS} s at ${CONNECTIONS} connections (autocannon), then up to ${SEQUENTIAL} requests (or ${SECONDS} s) ` +
+      `one at a time; ${ROUNDS} rounds, the targets taking turns; medians reported.\n`,
+  );
   const postgres = await providePostgres();
   const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
   await requireRedis(redisUrl);
-  const rows: Row[] = [];
+  const targets: Target[] = [];
   try {
-    if (runs('baseline')) rows.push(...(await benchBaseline(postgres.url, 'bare')), ...(await benchBaseline(postgres.url, 'usual')));
-    if (runs('monolith')) rows.push(...(await benchTopology('monolith', 'monolith', postgres.url, redisUrl)));
-    if (runs('split')) rows.push(...(await benchTopology('split', 'gateway', postgres.url, redisUrl)));
-    report(rows, runs('hop') ? await benchHop() : undefined);
+    // First, while nothing else runs: the hop is measured in tenths of a millisecond.
+    const hop = runs('hop') ? await benchHop() : undefined;
+    if (runs('baseline')) targets.push(await startBaseline(postgres.url, 'bare'), await startBaseline(postgres.url, 'usual'));
+    if (runs('monolith')) targets.push(await startTopology('monolith', 'monolith', postgres.url, redisUrl));
+    if (runs('split')) targets.push(await startTopology('split', 'gateway', postgres.url, redisUrl));
+    const rows: Row[] = [];
+    for (const endpoint of ['get', 'post'] as const) {
+      const measured = targets.filter((target) => target[endpoint]);
+      const rounds: Row[][] = measured.map(() => []);
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const [index, target] of measured.entries()) rounds[index].push(await measure(target, target[endpoint] as Endpoint, round));
+      }
+      rows.push(...rounds.map(medianRow));
+    }
+    report(rows, hop);
   } finally {
+    for (const target of targets) await target.stop();
     await postgres.stop();
   }
 }
@@ -120,15 +145,34 @@ function endpoints({ productIds, customerId }: { productIds: string[]; customerI
   };
 }
 
-async function measure(target: string, baseUrl: string, endpoint: Endpoint): Promise<Row> {
-  process.stdout.write(`  ${target}: ${endpoint.name} ... `);
-  const load = await throughput(baseUrl, endpoint, CONNECTIONS, SECONDS);
-  const alone = await sequentialLatency(baseUrl, endpoint, SEQUENTIAL);
-  console.log(`${Math.round(load.requestsPerSecond)} req/s${load.errors ? ` (${load.errors} errors!)` : ''}`);
-  return { target, endpoint: endpoint.name, load, alone };
+async function measure(target: Target, endpoint: Endpoint, round: number): Promise<Row> {
+  process.stdout.write(`  round ${round}, ${target.name}: ${endpoint.name} ... `);
+  const load = await throughput(target.baseUrl, endpoint, CONNECTIONS, SECONDS);
+  const alone = await sequentialLatency(target.baseUrl, endpoint, SEQUENTIAL, SECONDS);
+  console.log(`${Math.round(load.requestsPerSecond)} req/s${load.errors ? ` (${load.errors} errors!)` : ''}, p50 alone ${alone.p50Ms.toFixed(2)} ms`);
+  return { target: target.name, endpoint: endpoint.name, load, alone };
 }
 
-async function benchBaseline(postgresUrl: string, parts: 'bare' | 'usual'): Promise<Row[]> {
+/** Each figure's median over the rounds: one slow round on a shared machine does not decide. */
+function medianRow(rounds: Row[]): Row {
+  const median = (pick: (row: Row) => number) => {
+    const values = rounds.map(pick).sort((a, b) => a - b);
+    return values[Math.floor(values.length / 2)];
+  };
+  return {
+    target: rounds[0].target,
+    endpoint: rounds[0].endpoint,
+    load: {
+      requestsPerSecond: median((row) => row.load.requestsPerSecond),
+      p50Ms: median((row) => row.load.p50Ms),
+      p99Ms: median((row) => row.load.p99Ms),
+      errors: rounds.reduce((sum, row) => sum + row.load.errors, 0),
+    },
+    alone: { p50Ms: median((row) => row.alone.p50Ms), p99Ms: median((row) => row.alone.p99Ms) },
+  };
+}
+
+async function startBaseline(postgresUrl: string, parts: 'bare' | 'usual'): Promise<Target> {
   const databaseUrl = withDatabase(postgresUrl, `strata_bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`);
   await ensureDatabaseExists(databaseUrl);
   await runMigrations(databaseUrl, migrations);
@@ -138,17 +182,20 @@ async function benchBaseline(postgresUrl: string, parts: 'bare' | 'usual'): Prom
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), BASELINE: parts, LOG_LEVEL },
     stdio: 'inherit',
   });
-  try {
-    const baseUrl = `http://127.0.0.1:${port}`;
-    await untilAnswers(`${baseUrl}/api/products/${data.productIds[0]}`);
-    return [await measure(`baseline (${parts})`, baseUrl, endpoints(data).get)];
-  } finally {
-    await stop(child);
-    await dropDatabase(databaseUrl);
-  }
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await untilAnswers(`${baseUrl}/api/products/${data.productIds[0]}`);
+  return {
+    name: `baseline (${parts})`,
+    baseUrl,
+    get: endpoints(data).get,
+    stop: async () => {
+      await stop(child);
+      await dropDatabase(databaseUrl);
+    },
+  };
 }
 
-async function benchTopology(topology: string, apiUnit: string, postgresUrl: string, redisUrl: string): Promise<Row[]> {
+async function startTopology(topology: string, apiUnit: string, postgresUrl: string, redisUrl: string): Promise<Target> {
   const deployment = await TopologyProcesses.start({
     main: join(workspaceRoot, 'dist/apps/server/main.js'),
     migrate: join(workspaceRoot, 'dist/apps/server/migrate.js'),
@@ -157,14 +204,8 @@ async function benchTopology(topology: string, apiUnit: string, postgresUrl: str
     redisUrl,
     env: { LOG_LEVEL },
   });
-  try {
-    const data = await seed(deployment.databaseUrl);
-    const baseUrl = deployment.unit(apiUnit).httpUrl;
-    const { get, post } = endpoints(data);
-    return [await measure(topology, baseUrl, get), await measure(topology, baseUrl, post)];
-  } finally {
-    await deployment.stop();
-  }
+  const data = await seed(deployment.databaseUrl);
+  return { name: topology, baseUrl: deployment.unit(apiUnit).httpUrl, ...endpoints(data), stop: () => deployment.stop() };
 }
 
 /**

@@ -56,9 +56,10 @@ export async function throughput(baseUrl: string, endpoint: Endpoint, connection
 
 /**
  * Latency percentiles of one request at a time over a kept-alive connection, timed with the
- * high-resolution clock: what one call costs when nothing else is running.
+ * high-resolution clock: what one call costs when nothing else is running. Stops after `count`
+ * requests or `maxSeconds`, whichever comes first.
  */
-export async function sequentialLatency(baseUrl: string, endpoint: Endpoint, count: number): Promise<Latency> {
+export async function sequentialLatency(baseUrl: string, endpoint: Endpoint, count: number, maxSeconds: number): Promise<Latency> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const url = new URL(baseUrl);
   const once = () =>
@@ -79,9 +80,10 @@ export async function sequentialLatency(baseUrl: string, endpoint: Endpoint, cou
       req.on('error', reject);
       req.end(body);
     });
-  for (let i = 0; i < Math.min(500, count); i++) await once(); // warm-up
+  for (let i = 0; i < Math.min(200, count); i++) await once(); // warm-up
   const samples: number[] = [];
-  for (let i = 0; i < count; i++) samples.push(await once());
+  const until = Date.now() + maxSeconds * 1000;
+  for (let i = 0; i < count && Date.now() < until; i++) samples.push(await once());
   agent.destroy();
   return percentiles(samples);
 }
