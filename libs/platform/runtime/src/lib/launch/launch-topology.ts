@@ -52,7 +52,8 @@ export async function launchTopology(application: StrataApplication, topologyNam
     const { result } = concurrently(
       plans.map((plan) => ({
         name: plan.unit,
-        command: `node ${JSON.stringify(unitScript)}`,
+        // exec: the unit is the process concurrently signals and waits for, not a shell around it.
+        command: `exec node ${JSON.stringify(unitScript)}`,
         env: { ...shared, UNIT: plan.unit, ...(env.PORT && apiUnits.length === 1 && plan.api ? { PORT: env.PORT } : {}) },
       })),
       { prefix: 'name', padPrefix: true, killOthersOn: ['failure'], restartTries: 0 },
