@@ -1,5 +1,5 @@
 import { loadConfig, type StrataConfig } from '@strata/platform/config';
-import { ensureDatabaseExists, provideDatabase, runMigrations, type ProvidedDatabase } from '@strata/platform/database';
+import { provideDatabase, runMigrations, type ProvidedDatabase } from '@strata/platform/database';
 import { concurrently } from 'concurrently';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
@@ -31,7 +31,6 @@ export async function launchTopology(application: StrataApplication, topologyNam
   const database = await provideDatabase(config, say);
   let exitCode = 1;
   try {
-    await ensureDatabaseExists(database.url);
     const applied = await runMigrations(database.url, application.migrations);
     say(applied.length ? `applied ${applied.length} migration(s)` : 'the database is up to date');
 

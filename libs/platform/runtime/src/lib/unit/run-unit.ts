@@ -1,5 +1,5 @@
 import { ConfigurationError, loadConfig } from '@strata/platform/config';
-import { ensureDatabaseExists, provideDatabase, type ProvidedDatabase } from '@strata/platform/database';
+import { provideDatabase } from '@strata/platform/database';
 import { Readiness } from '@strata/platform/health';
 import { createLogger } from '@strata/platform/http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,16 +27,10 @@ async function main(application: StrataApplication): Promise<void> {
   const { config, plan } = unit;
   const logger = createLogger(config).child({ context: 'Main' });
 
-  let database: ProvidedDatabase | undefined;
-  if (plan.database || (plan.queue && !config.queue.redisUrl)) {
-    if (plan.alone) {
-      database = await provideDatabase(config, (message) => logger.info(message));
-    } else {
-      const url = config.database.url as string; // resolveUnit checked it is set
-      await ensureDatabaseExists(url);
-      database = { url, stop: async () => undefined };
-    }
-  }
+  // DATABASE_URL (created if missing), or an embedded server, which resolveUnit allows only for
+  // a topology of one unit.
+  const needsDatabase = plan.database || (plan.queue && !config.queue.redisUrl);
+  const database = needsDatabase ? await provideDatabase(config, (message) => logger.info(message)) : undefined;
   const app = await createUnitApp(unit, application, database?.url);
   await startUnitApp(app, unit);
   const role = [
