@@ -21,6 +21,8 @@ const tierRules = [
   { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform'] },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:platform'] },
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform'] },
+  // The Nx plugin runs inside Nx, which may load it without the workspace's path aliases.
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: [] },
 ];
 
 const moduleRules = modules.flatMap((module) => [

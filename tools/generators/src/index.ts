@@ -1,0 +1,3 @@
+export { moduleGenerator } from './generators/module/generator';
+export { extractGenerator } from './generators/extract/generator';
+export { mergeGenerator } from './generators/merge/generator';
