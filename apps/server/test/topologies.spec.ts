@@ -1,12 +1,19 @@
 import { CatalogPort } from '@strata/catalog/contracts';
-import { ProductRepository } from '@strata/catalog/data-access';
 import { CustomersPort } from '@strata/customers/contracts';
-import { CustomerRepository } from '@strata/customers/data-access';
 import { OrdersPort } from '@strata/orders/contracts';
 import { OrderRepository } from '@strata/orders/data-access';
 import { OrdersBusinessModule } from '@strata/orders/business';
 import { loadConfig } from '@strata/platform/config';
-import { planTopology, parseTopology, portDependenciesOf, resolveUnit, TopologyError, type UnitPlan } from '@strata/platform/runtime';
+import {
+  planTopology,
+  parseTopology,
+  portDependenciesOf,
+  resolveUnit,
+  TopologyError,
+  type Tier,
+  type UnitPlan,
+  TIERS,
+} from '@strata/platform/runtime';
 import { application } from '../src/application';
 
 /** The shipped topologies against the sample's real modules, and the ones that must not start. */
@@ -42,6 +49,11 @@ describe('the ports of a tier, read from its Nest module', () => {
 });
 
 describe('the shipped topologies', () => {
+  // Derived from the application, so a module added by the generator is checked here too.
+  const modules = Object.keys(application.modules);
+  const modulesWithWorkers = modules.filter((module) => application.modules[module].workers);
+  const portsProvidedBy = (tier: Tier) =>
+    modules.flatMap((module) => portDependenciesOf(application.modules[module][tier]).provides.map((port) => port.name)).sort();
   const shipped = (name: string) => planTopology(parseTopology(name, application.topologies[name]), application.modules);
 
   it('monolith: one unit hosting everything, calling nobody', () => {
@@ -49,8 +61,8 @@ describe('the shipped topologies', () => {
 
     expect([...units.keys()]).toEqual(['monolith']);
     expect(summary(units.get('monolith') as UnitPlan)).toEqual({
-      tiers: ['catalog/business', 'catalog/data-access', 'catalog/presentation', 'customers/business', 'customers/data-access', 'customers/presentation', 'orders/business', 'orders/data-access', 'orders/presentation'],
-      workers: ['orders'],
+      tiers: modules.flatMap((module) => TIERS.map((tier) => `${module}/${tier}`)).sort(),
+      workers: modulesWithWorkers,
       serves: [],
       peers: {},
       database: true,
@@ -62,16 +74,42 @@ describe('the shipped topologies', () => {
 
   it('split: gateway → business → data, the worker → data and business; only data has a database', () => {
     const units = shipped('split');
-    const facades = [CatalogPort, CustomersPort, OrdersPort].map((port) => port.name).sort();
-    const repositories = [ProductRepository, CustomerRepository, OrderRepository].map((port) => port.name).sort();
+    const facades = portsProvidedBy('business');
+    const repositories = portsProvidedBy('data-access');
+    const workerNeeds = modulesWithWorkers.flatMap((module) =>
+      portDependenciesOf(application.modules[module].workers!).needs.map((port) => port.name),
+    );
+    const workerPeers = Object.fromEntries(
+      Object.entries({ data: repositories, business: facades })
+        .map(([unit, ports]) => [unit, [...new Set(workerNeeds.filter((port) => ports.includes(port)))].sort()])
+        .filter(([, ports]) => ports.length > 0),
+    );
 
-    expect(summary(units.get('gateway') as UnitPlan)).toMatchObject({ serves: [], peers: { business: facades }, database: false, queue: false, api: true });
-    expect(summary(units.get('business') as UnitPlan)).toMatchObject({ serves: facades, peers: { data: repositories }, database: false, queue: true, api: false });
-    expect(summary(units.get('data') as UnitPlan)).toMatchObject({ serves: repositories, peers: {}, database: true, queue: false, api: false });
-    expect(summary(units.get('worker') as UnitPlan)).toMatchObject({
-      workers: ['orders'],
+    expect(summary(units.get('gateway') as UnitPlan)).toMatchObject({
       serves: [],
-      peers: { data: [OrderRepository.name], business: [CatalogPort.name] },
+      peers: { business: facades },
+      database: false,
+      queue: false,
+      api: true,
+    });
+    expect(summary(units.get('business') as UnitPlan)).toMatchObject({
+      serves: facades,
+      peers: { data: repositories },
+      database: false,
+      queue: true,
+      api: false,
+    });
+    expect(summary(units.get('data') as UnitPlan)).toMatchObject({
+      serves: repositories,
+      peers: {},
+      database: true,
+      queue: false,
+      api: false,
+    });
+    expect(summary(units.get('worker') as UnitPlan)).toMatchObject({
+      workers: modulesWithWorkers,
+      serves: [],
+      peers: workerPeers,
       database: false,
       queue: true,
     });
@@ -80,52 +118,97 @@ describe('the shipped topologies', () => {
   it('orders-service: orders extracted; it calls the core for catalog and customers, nobody calls it', () => {
     const units = shipped('orders-service');
 
-    expect(summary(units.get('orders') as UnitPlan)).toMatchObject({ peers: { core: [CatalogPort.name, CustomersPort.name].sort() }, serves: [], database: true });
+    expect(summary(units.get('orders') as UnitPlan)).toMatchObject({
+      peers: { core: [CatalogPort.name, CustomersPort.name].sort() },
+      serves: [],
+      database: true,
+    });
     expect(summary(units.get('core') as UnitPlan)).toMatchObject({ serves: [CatalogPort.name, CustomersPort.name].sort(), peers: {} });
   });
 });
 
 describe('a topology that cannot run stops with a message saying what is wrong', () => {
   const everythingBut = (unit: object) => ({
-    rest: { hosts: ['catalog/*', 'customers/*', 'orders/business', 'orders/data-access'], workers: ['orders'], httpPort: 3001, internalPort: 4001 },
+    rest: {
+      hosts: ['catalog/*', 'customers/*', 'orders/business', 'orders/data-access'],
+      workers: ['orders'],
+      httpPort: 3001,
+      internalPort: 4001,
+    },
     ...unit,
   });
 
   it('a port nobody hosts', () => {
-    const problems = problemsOf(() => plan({ gateway: { hosts: ['orders/presentation'], httpPort: 3000 }, data: { hosts: ['*/data-access'], httpPort: 3002, internalPort: 4002 } }));
+    const problems = problemsOf(() =>
+      plan({
+        gateway: { hosts: ['orders/presentation'], httpPort: 3000 },
+        data: { hosts: ['*/data-access'], httpPort: 3002, internalPort: 4002 },
+      }),
+    );
 
     expect(problems).toContain('unit gateway runs orders/presentation, which needs the port orders (OrdersPort), but no unit hosts it');
   });
 
   it('two units hosting the data of one module', () => {
     const problems = problemsOf(() =>
-      plan({ a: { hosts: ['*'], workers: ['orders'], httpPort: 3000, internalPort: 4000 }, b: { hosts: ['orders/data-access'], httpPort: 3001 } }),
+      plan({
+        a: { hosts: ['*'], workers: ['orders'], httpPort: 3000, internalPort: 4000 },
+        b: { hosts: ['orders/data-access'], httpPort: 3001 },
+      }),
     );
 
     expect(problems).toEqual([expect.stringMatching(/^orders\/data-access is hosted by both a and b: .*invariants/)]);
   });
 
+  it('a module, or a tier of one, that no unit hosts', () => {
+    const problems = problemsOf(() =>
+      plan({ all: { hosts: ['catalog/*', 'orders/*', 'customers/business'], workers: ['orders'], httpPort: 3000 } }),
+    );
+
+    expect(problems).toContain("no unit hosts customers/presentation, customers/data-access: add it to a unit's hosts");
+    for (const module of Object.keys(application.modules).filter((name) => !['catalog', 'customers', 'orders'].includes(name))) {
+      expect(problems).toContain(
+        `no unit hosts ${module}/presentation, ${module}/business, ${module}/data-access: add "${module}/*" to a unit's hosts`,
+      );
+    }
+  });
+
   it('jobs that no unit handles', () => {
     const problems = problemsOf(() => plan({ all: { hosts: ['*'], httpPort: 3000 } }));
 
-    expect(problems).toEqual(['orders/business enqueues jobs, but no unit runs the workers of orders: add "workers": ["orders"] to a unit']);
+    expect(problems).toEqual([
+      'orders/business enqueues jobs, but no unit runs the workers of orders: add "workers": ["orders"] to a unit',
+    ]);
   });
 
   it('a unit others call that has no internal port', () => {
-    const problems = problemsOf(() => plan({ gateway: { hosts: ['*/presentation'], httpPort: 3000 }, ...everythingBut({ rest: { hosts: ['*/business', '*/data-access'], workers: ['orders'], httpPort: 3001 } }) }));
+    const problems = problemsOf(() =>
+      plan({
+        gateway: { hosts: ['*/presentation'], httpPort: 3000 },
+        ...everythingBut({ rest: { hosts: ['*/business', '*/data-access'], workers: ['orders'], httpPort: 3001 } }),
+      }),
+    );
 
     expect(problems).toContain('unit rest hosts CatalogPort, which gateway calls, so it needs an "internalPort"');
   });
 
   it.each([
-    [{ hosts: ['billing/business'], httpPort: 3000 }, 'unit x hosts "billing/business": there is no module billing (modules: catalog, customers, orders)'],
+    [
+      { hosts: ['billing/business'], httpPort: 3000 },
+      `unit x hosts "billing/business": there is no module billing (modules: ${Object.keys(application.modules).join(', ')})`,
+    ],
     [{ workers: ['catalog'], httpPort: 3000 }, 'unit x runs workers of catalog, but catalog has no job handlers'],
   ])('a module or workers that do not exist: %p', (unit, message) => {
     expect(problemsOf(() => plan({ x: unit }))).toContain(message);
   });
 
   it('two units on one port', () => {
-    const problems = problemsOf(() => plan({ gateway: { hosts: ['*/presentation'], httpPort: 3000 }, ...everythingBut({ rest: { ...everythingBut({}).rest, hosts: ['*/business', '*/data-access'], httpPort: 3000 } }) }));
+    const problems = problemsOf(() =>
+      plan({
+        gateway: { hosts: ['*/presentation'], httpPort: 3000 },
+        ...everythingBut({ rest: { ...everythingBut({}).rest, hosts: ['*/business', '*/data-access'], httpPort: 3000 } }),
+      }),
+    );
 
     expect(problems).toContain("unit rest's httpPort 3000 is already gateway's");
   });
@@ -144,7 +227,9 @@ describe('a topology that cannot run stops with a message saying what is wrong',
 
 describe('a unit whose configuration does not give it what its plan needs', () => {
   const secret = { INTERNAL_AUTH_SECRET: 's'.repeat(32) };
-  const resolve = (env: Record<string, string>) => resolveUnit(loadConfig({ TOPOLOGY: 'split', ...secret, DATABASE_URL: 'postgres://db/strata', ...env }), application);
+  const dataAccessTiersOfSplit = (application.topologies['split'] as { units: { data: { hosts: string[] } } }).units.data.hosts.join(', ');
+  const resolve = (env: Record<string, string>) =>
+    resolveUnit(loadConfig({ TOPOLOGY: 'split', ...secret, DATABASE_URL: 'postgres://db/strata', ...env }), application);
 
   it('fills in its name and ports from the topology', () => {
     const { plan: unit, config } = resolve({ UNIT: 'business' });
@@ -157,11 +242,17 @@ describe('a unit whose configuration does not give it what its plan needs', () =
   it.each([
     [{}, 'it has 4 units (gateway, business, data, worker): set UNIT to the one this process runs'],
     [{ UNIT: 'billing' }, 'UNIT=billing is not one of its units (gateway, business, data, worker)'],
-    [{ UNIT: 'gateway', PEER_BUSSINESS: 'b:4001' }, 'PEER_BUSSINESS names no unit of the topology (units: gateway, business, data, worker)'],
+    [
+      { UNIT: 'gateway', PEER_BUSSINESS: 'b:4001' },
+      'PEER_BUSSINESS names no unit of the topology (units: gateway, business, data, worker)',
+    ],
     [{ UNIT: 'gateway', INTERNAL_AUTH_SECRET: '' }, 'unit gateway calls other units: set INTERNAL_AUTH_SECRET'],
     [{ UNIT: 'data', INTERNAL_AUTH_SECRET: '' }, 'unit data serves ports to other units: set INTERNAL_AUTH_SECRET'],
-    [{ UNIT: 'data', DATABASE_URL: '' }, 'unit data hosts catalog/data-access, customers/data-access, orders/data-access but DATABASE_URL is not set'],
-    [{ UNIT: 'worker', DATABASE_URL: '' }, 'unit worker enqueues or handles jobs: set REDIS_URL, or DATABASE_URL to keep the queue on PostgreSQL'],
+    [{ UNIT: 'data', DATABASE_URL: '' }, `unit data hosts ${dataAccessTiersOfSplit} but DATABASE_URL is not set`],
+    [
+      { UNIT: 'worker', DATABASE_URL: '' },
+      'unit worker enqueues or handles jobs: set REDIS_URL, or DATABASE_URL to keep the queue on PostgreSQL',
+    ],
   ])('%p', (env, message) => {
     expect(problemsOf(() => resolve(env)).join('\n')).toContain(message);
   });

@@ -50,7 +50,8 @@ export interface UnitPlan {
  * Checks that a topology can run with the application's modules and plans every unit: which
  * tiers and workers it hosts, which ports it serves, and which peer hosts each port it calls.
  * Throws a {@link TopologyError} listing every problem: a tier or module that does not exist, a
- * tier hosted twice, a port nobody hosts, workers nobody runs, a port a peer cannot be reached on.
+ * tier hosted twice or by no unit, a port nobody hosts, workers nobody runs, a port a peer cannot
+ * be reached on.
  */
 export function planTopology(topology: Topology, application: ApplicationModules): Map<string, UnitPlan> {
   const problems: string[] = [];
@@ -95,7 +96,8 @@ export function planTopology(topology: Topology, application: ApplicationModules
       const candidates = entry === '*' ? modules.filter((name) => application[name].workers) : [entry];
       for (const name of candidates) {
         const nestModule = application[name]?.workers;
-        if (!application[name]) problems.push(`unit ${unit} runs workers of "${name}": there is no module ${name} (modules: ${modules.join(', ')})`);
+        if (!application[name])
+          problems.push(`unit ${unit} runs workers of "${name}": there is no module ${name} (modules: ${modules.join(', ')})`);
         else if (!nestModule) problems.push(`unit ${unit} runs workers of ${name}, but ${name} has no job handlers`);
         else unitWorkers.push({ module: name, nestModule });
       }
@@ -103,7 +105,18 @@ export function planTopology(topology: Topology, application: ApplicationModules
     workers.set(unit, unitWorkers);
   }
 
-  // 2. Jobs a hosted tier enqueues must be handled somewhere.
+  // 2. Every tier of every module has a home: a module added to the application but forgotten in
+  // a topology would otherwise be silently missing from that deployment.
+  for (const module of modules) {
+    const unhosted = TIERS.filter((tier) => !hostOfTier.has(`${module}/${tier}`));
+    if (unhosted.length > 0) {
+      problems.push(
+        `no unit hosts ${unhosted.map((tier) => `${module}/${tier}`).join(', ')}: add ${unhosted.length === TIERS.length ? `"${module}/*"` : 'it'} to a unit's hosts`,
+      );
+    }
+  }
+
+  // 3. Jobs a hosted tier enqueues must be handled somewhere.
   const runsWorkersOf = (module: string) => [...workers.values()].some((list) => list.some((entry) => entry.module === module));
   for (const [ref] of hostOfTier) {
     const [module, tier] = ref.split('/') as [string, Tier];
@@ -112,7 +125,7 @@ export function planTopology(topology: Topology, application: ApplicationModules
     }
   }
 
-  // 3. Which unit hosts each port, and what each unit needs.
+  // 4. Which unit hosts each port, and what each unit needs.
   const hostOfPort = new Map<PortClass, string>();
   const needsOf = new Map<string, { port: PortClass; by: string }[]>();
   for (const unit of unitNames) {
@@ -128,7 +141,7 @@ export function planTopology(topology: Topology, application: ApplicationModules
     needsOf.set(unit, needs);
   }
 
-  // 4. Every need met, locally or by a reachable peer.
+  // 5. Every need met, locally or by a reachable peer.
   const plans = new Map<string, UnitPlan>();
   const served = new Map<string, Set<PortClass>>(unitNames.map((unit) => [unit, new Set()]));
   const peersOf = new Map<string, Map<string, PortClass[]>>();
@@ -151,10 +164,13 @@ export function planTopology(topology: Topology, application: ApplicationModules
     peersOf.set(unit, peers);
   }
 
-  // 5. On one machine every unit listens on its own ports.
+  // 6. On one machine every unit listens on its own ports.
   const ports = new Map<number, string>();
   for (const [unit, { httpPort, internalPort }] of Object.entries(topology.units)) {
-    for (const [kind, port] of [['httpPort', httpPort], ['internalPort', internalPort]] as const) {
+    for (const [kind, port] of [
+      ['httpPort', httpPort],
+      ['internalPort', internalPort],
+    ] as const) {
       if (port === undefined) continue;
       const user = ports.get(port);
       if (user) problems.push(`unit ${unit}'s ${kind} ${port} is already ${user}'s`);
