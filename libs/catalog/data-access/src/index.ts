@@ -1,2 +1,4 @@
 export * from './lib/catalog-data-access.module';
+export * from './lib/product.record';
 export * from './lib/product.repository';
+export * from './lib/stock-reservation.record';

@@ -1,2 +1,3 @@
+export * from './lib/customer.record';
 export * from './lib/customer.repository';
 export * from './lib/customers-data-access.module';

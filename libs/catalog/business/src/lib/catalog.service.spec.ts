@@ -38,10 +38,21 @@ describe('CatalogService', () => {
 
   it('passes a valid reservation to storage', async () => {
     const reservation = { reservationId: PRODUCT_B, lines: [{ productId: PRODUCT_A, quantity: 2, unitPriceCents: 5 }] };
-    const service = serviceWith({ reserve: async () => reservation });
+    const reserve = jest.fn(async () => reservation);
+    const service = serviceWith({ reserve });
 
-    await expect(service.reserveStock({ reservationId: PRODUCT_B, lines: [{ productId: PRODUCT_A, quantity: 2 }] })).resolves.toBe(
+    await expect(service.reserveStock({ reservationId: PRODUCT_B, lines: [{ productId: PRODUCT_A, quantity: 2 }] })).resolves.toEqual(
       reservation,
     );
+    expect(reserve).toHaveBeenCalledWith({ reservationId: PRODUCT_B, lines: [{ productId: PRODUCT_A, quantity: 2 }] });
+  });
+
+  it('releases a reservation by its id', async () => {
+    const release = jest.fn(async () => undefined);
+    const service = serviceWith({ release });
+
+    await service.releaseStock({ reservationId: PRODUCT_B });
+
+    expect(release).toHaveBeenCalledWith(PRODUCT_B);
   });
 });

@@ -12,6 +12,8 @@ import {
 } from '@strata/catalog/contracts';
 import { InvalidInputError } from '@strata/platform/ports';
 import { ProductRepository } from '@strata/catalog/data-access';
+import { toProductDto } from './product.mapper';
+import { toStockReservation } from './stock-reservation.mapper';
 
 @Injectable()
 export class CatalogService extends CatalogPort {
@@ -19,18 +21,19 @@ export class CatalogService extends CatalogPort {
     super();
   }
 
-  createProduct(product: CreateProductDto): Promise<ProductDto> {
-    return this.products.insert(product);
+  async createProduct({ sku, name, priceCents, stock }: CreateProductDto): Promise<ProductDto> {
+    return toProductDto(await this.products.insert({ sku, name, priceCents, stock }));
   }
 
   async getProduct(productId: string): Promise<ProductDto> {
     const product = await this.products.findById(productId);
     if (!product) throw new ProductNotFoundError(productId);
-    return product;
+    return toProductDto(product);
   }
 
-  listProducts({ limit, offset }: ListProductsQuery): Promise<ProductPageDto> {
-    return this.products.findPage({ limit, offset });
+  async listProducts(query: ListProductsQuery): Promise<ProductPageDto> {
+    const { items, total, limit, offset } = await this.products.findPage({ limit: query.limit, offset: query.offset });
+    return { items: items.map(toProductDto), total, limit, offset };
   }
 
   async reserveStock(request: ReserveStockRequest): Promise<StockReservation> {
@@ -44,10 +47,11 @@ export class CatalogService extends CatalogPort {
     if (request.lines.some((line) => !Number.isInteger(line.quantity) || line.quantity < 1)) {
       throw new InvalidInputError('catalog.invalid_quantity', 'Every quantity must be a whole number of at least 1');
     }
-    return this.products.reserve(request);
+    const lines = request.lines.map(({ productId, quantity }) => ({ productId, quantity }));
+    return toStockReservation(await this.products.reserve({ reservationId: request.reservationId, lines }));
   }
 
-  releaseStock(request: ReleaseStockRequest): Promise<void> {
-    return this.products.release(request);
+  releaseStock({ reservationId }: ReleaseStockRequest): Promise<void> {
+    return this.products.release(reservationId);
   }
 }

@@ -1,16 +1,12 @@
-import { Port } from '@strata/platform/ports';
-import type {
-  CreateProductDto,
-  ProductDto,
-  ProductPageDto,
-  ReleaseStockRequest,
-  ReserveStockRequest,
-  StockReservation,
-} from '@strata/catalog/contracts';
+import { Port, type Page } from '@strata/platform/ports';
+import type { NewProductRecord, ProductRecord } from './product.record';
+import type { NewStockReservationRecord, StockReservationRecord } from './stock-reservation.record';
 
 /**
  * The catalog's data port: what the business tier needs from storage. Local in the monolith
- * (TypeORM), remote when the data tier runs in its own unit, so it speaks in plain records.
+ * (TypeORM), remote when the data tier runs in its own unit, so it speaks in plain records: its
+ * own types (`product.record.ts`), never the contracts' DTOs, which the business tier maps to.
+ * It throws the contracts' typed errors.
  */
 @Port<ProductRepository>('catalog.products', {
   insert: 'at-most-once',
@@ -21,23 +17,25 @@ import type {
 })
 export abstract class ProductRepository {
   /** @throws DuplicateSkuError */
-  abstract insert(product: CreateProductDto): Promise<ProductDto>;
+  abstract insert(product: NewProductRecord): Promise<ProductRecord>;
 
-  abstract findById(productId: string): Promise<ProductDto | null>;
+  abstract findById(productId: string): Promise<ProductRecord | null>;
 
-  abstract findPage(page: { limit: number; offset: number }): Promise<ProductPageDto>;
+  /** Products by sku. */
+  abstract findPage(page: { limit: number; offset: number }): Promise<Page<ProductRecord>>;
 
   /**
    * Decrements stock for every line in one transaction, each only if enough is left (the
    * database enforces it, so concurrent reservations can never oversell). Replays an existing
    * reservation instead of taking stock twice.
    * @throws ProductNotFoundError, InsufficientStockError, after rolling everything back
+   * @throws ReservationReleasedError when the reservation was released before it was made
    */
-  abstract reserve(request: ReserveStockRequest): Promise<StockReservation>;
+  abstract reserve(reservation: NewStockReservationRecord): Promise<StockReservationRecord>;
 
   /**
    * Gives back a reservation's stock, once. An unknown reservation is recorded as released, so a
    * `reserve` for it arriving later is refused (ReservationReleasedError) and takes nothing.
    */
-  abstract release(request: ReleaseStockRequest): Promise<void>;
+  abstract release(reservationId: string): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
-import type { ReservedLine } from '@strata/catalog/contracts';
+import type { ReservedLineRecord } from './stock-reservation.record';
 
 /** What a reservation took, so it can be replayed (idempotent reserve) and given back once. */
 @Entity({ schema: 'catalog', name: 'stock_reservations' })
@@ -8,7 +8,7 @@ export class StockReservationEntity {
   id!: string;
 
   @Column({ type: 'jsonb' })
-  lines!: ReservedLine[];
+  lines!: ReservedLineRecord[];
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { DuplicateSkuError, InsufficientStockError, ProductNotFoundError, ReservationReleasedError, type ProductDto } from '@strata/catalog/contracts';
+import { DuplicateSkuError, InsufficientStockError, ProductNotFoundError, ReservationReleasedError } from '@strata/catalog/contracts';
 import { startDataAccess, type DataAccessTestContext } from '@strata/platform/testing';
 import { CatalogDataAccessModule } from './catalog-data-access.module';
+import type { ProductRecord } from './product.record';
 import { ProductRepository } from './product.repository';
 
 describe('TypeOrmProductRepository (PostgreSQL)', () => {
@@ -14,7 +15,7 @@ describe('TypeOrmProductRepository (PostgreSQL)', () => {
   });
   afterAll(() => context.close());
 
-  const newProduct = (stock: number, priceCents = 250): Promise<ProductDto> =>
+  const newProduct = (stock: number, priceCents = 250): Promise<ProductRecord> =>
     products.insert({ sku: `SKU-${randomUUID()}`, name: 'Widget', priceCents, stock });
 
   it('stores a product and reads it back', async () => {
@@ -149,8 +150,8 @@ describe('TypeOrmProductRepository (PostgreSQL)', () => {
     const reservationId = randomUUID();
     await products.reserve({ reservationId, lines: [{ productId: product.id, quantity: 4 }] });
 
-    await Promise.all([products.release({ reservationId }), products.release({ reservationId })]);
-    await products.release({ reservationId });
+    await Promise.all([products.release(reservationId), products.release(reservationId)]);
+    await products.release(reservationId);
 
     expect((await products.findById(product.id))?.stock).toBe(5);
   });
@@ -159,7 +160,7 @@ describe('TypeOrmProductRepository (PostgreSQL)', () => {
     const product = await newProduct(5);
     const reservationId = randomUUID();
 
-    await expect(products.release({ reservationId })).resolves.toBeUndefined();
+    await expect(products.release(reservationId)).resolves.toBeUndefined();
     await expect(products.reserve({ reservationId, lines: [{ productId: product.id, quantity: 2 }] })).rejects.toBeInstanceOf(
       ReservationReleasedError,
     );
@@ -173,7 +174,7 @@ describe('TypeOrmProductRepository (PostgreSQL)', () => {
       const reservationId = randomUUID();
       await Promise.allSettled([
         products.reserve({ reservationId, lines: [{ productId: product.id, quantity: 1 }] }),
-        products.release({ reservationId }),
+        products.release(reservationId),
       ]);
     });
     await Promise.all(races);

@@ -1,24 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import {
-  CreateProductDto,
-  DuplicateSkuError,
-  InsufficientStockError,
-  ProductDto,
-  ProductNotFoundError,
-  ProductPageDto,
-  ReleaseStockRequest,
-  ReservationReleasedError,
-  ReservedLine,
-  ReserveStockRequest,
-  StockLine,
-  StockReservation,
-} from '@strata/catalog/contracts';
+import { DuplicateSkuError, InsufficientStockError, ProductNotFoundError, ReservationReleasedError } from '@strata/catalog/contracts';
 import { isUniqueViolation } from '@strata/platform/database';
+import type { Page } from '@strata/platform/ports';
 import { ProductEntity } from './product.entity';
+import type { NewProductRecord, ProductRecord } from './product.record';
 import { ProductRepository } from './product.repository';
 import { StockReservationEntity } from './stock-reservation.entity';
+import type { NewStockReservationRecord, ReservedLineRecord, StockLineRecord, StockReservationRecord } from './stock-reservation.record';
 
 @Injectable()
 export class TypeOrmProductRepository extends ProductRepository {
@@ -29,27 +19,27 @@ export class TypeOrmProductRepository extends ProductRepository {
     super();
   }
 
-  async insert(product: CreateProductDto): Promise<ProductDto> {
+  async insert({ sku, name, priceCents, stock }: NewProductRecord): Promise<ProductRecord> {
     try {
-      const saved = await this.products.save(this.products.create(product));
-      return toProduct(saved);
+      const saved = await this.products.save(this.products.create({ sku, name, priceCents, stock }));
+      return toProductRecord(saved);
     } catch (error) {
-      if (isUniqueViolation(error, 'products_sku_key')) throw new DuplicateSkuError(product.sku);
+      if (isUniqueViolation(error, 'products_sku_key')) throw new DuplicateSkuError(sku);
       throw error;
     }
   }
 
-  async findById(productId: string): Promise<ProductDto | null> {
+  async findById(productId: string): Promise<ProductRecord | null> {
     const product = await this.products.findOneBy({ id: productId });
-    return product ? toProduct(product) : null;
+    return product ? toProductRecord(product) : null;
   }
 
-  async findPage({ limit, offset }: { limit: number; offset: number }): Promise<ProductPageDto> {
+  async findPage({ limit, offset }: { limit: number; offset: number }): Promise<Page<ProductRecord>> {
     const [items, total] = await this.products.findAndCount({ order: { sku: 'ASC' }, take: limit, skip: offset });
-    return { items: items.map(toProduct), total, limit, offset };
+    return { items: items.map(toProductRecord), total, limit, offset };
   }
 
-  reserve({ reservationId, lines }: ReserveStockRequest): Promise<StockReservation> {
+  reserve({ reservationId, lines }: NewStockReservationRecord): Promise<StockReservationRecord> {
     return this.dataSource.transaction(async (manager) => {
       const reservations = manager.getRepository(StockReservationEntity);
       // Claim the reservation id first: a concurrent duplicate waits here, then replays.
@@ -67,17 +57,17 @@ export class TypeOrmProductRepository extends ProductRepository {
       }
       // Lock rows in one global order so two multi-line reservations cannot deadlock.
       const ordered = [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
-      const reserved: ReservedLine[] = [];
-      for (const line of ordered) {
-        reserved.push({ ...line, unitPriceCents: await takeStock(manager, line) });
+      const reserved: ReservedLineRecord[] = [];
+      for (const { productId, quantity } of ordered) {
+        reserved.push({ productId, quantity, unitPriceCents: await takeStock(manager, { productId, quantity }) });
       }
-      const inRequestOrder = lines.map((line) => reserved.find((r) => r.productId === line.productId) as ReservedLine);
+      const inRequestOrder = lines.map((line) => reserved.find((r) => r.productId === line.productId) as ReservedLineRecord);
       await reservations.update({ id: reservationId }, { lines: inRequestOrder });
       return { reservationId, lines: inRequestOrder };
     });
   }
 
-  async release({ reservationId }: ReleaseStockRequest): Promise<void> {
+  async release(reservationId: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       // Unknown: record it as released, so a reserve still on its way for it takes nothing. (A
       // reserve in progress holds the id's row; this insert waits for it and then releases it.)
@@ -97,7 +87,7 @@ export class TypeOrmProductRepository extends ProductRepository {
         .where('id = :reservationId AND released_at IS NULL', { reservationId })
         .returning(['lines'])
         .execute();
-      const lines: StockLine[] = released.raw[0]?.lines ?? [];
+      const lines: StockLineRecord[] = released.raw[0]?.lines ?? [];
       const ordered = [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
       for (const { productId, quantity } of ordered) {
         await manager
@@ -112,7 +102,7 @@ export class TypeOrmProductRepository extends ProductRepository {
 }
 
 /** Decrements one product's stock if enough is left; returns its current price. */
-async function takeStock(manager: EntityManager, { productId, quantity }: StockLine): Promise<number> {
+async function takeStock(manager: EntityManager, { productId, quantity }: StockLineRecord): Promise<number> {
   const updated = await manager
     .createQueryBuilder()
     .update(ProductEntity)
@@ -126,6 +116,6 @@ async function takeStock(manager: EntityManager, { productId, quantity }: StockL
   throw new InsufficientStockError(productId, quantity, product.stock);
 }
 
-function toProduct({ id, sku, name, priceCents, stock }: ProductEntity): ProductDto {
+function toProductRecord({ id, sku, name, priceCents, stock }: ProductEntity): ProductRecord {
   return { id, sku, name, priceCents, stock };
 }

@@ -1,5 +1,5 @@
 import { CustomerNotFoundError } from '@strata/customers/contracts';
-import type { CustomerRepository } from '@strata/customers/data-access';
+import type { CustomerRecord, CustomerRepository, NewCustomerRecord } from '@strata/customers/data-access';
 import { CustomersService } from './customers.service';
 
 describe('CustomersService', () => {
@@ -10,11 +10,16 @@ describe('CustomersService', () => {
   });
 
   it('stores the email and name without surrounding blanks', async () => {
-    const insert = jest.fn(async (customer) => ({ id: 'c-1', createdAt: '2026-01-01T00:00:00.000Z', ...customer }));
+    const insert = jest.fn(async (customer: NewCustomerRecord): Promise<CustomerRecord> => ({
+      id: 'c-1',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      ...customer,
+    }));
     const service = new CustomersService({ insert } as unknown as CustomerRepository);
 
-    await service.createCustomer({ email: ' ada@example.com ', name: ' Ada ' });
+    const created = await service.createCustomer({ email: ' ada@example.com ', name: ' Ada ' });
 
     expect(insert).toHaveBeenCalledWith({ email: 'ada@example.com', name: 'Ada' });
+    expect(created).toEqual({ id: 'c-1', email: 'ada@example.com', name: 'Ada', createdAt: '2026-01-01T00:00:00.000Z' });
   });
 });

@@ -1,11 +1,11 @@
 import { Port } from '@strata/platform/ports';
-import type { CreateCustomerDto, CustomerDto } from '@strata/customers/contracts';
+import type { CustomerRecord, NewCustomerRecord } from './customer.record';
 
-/** The customers module's data port; see `ProductRepository` for why it speaks in plain records. */
+/** The customers module's data port; see `ProductRepository` for why it speaks in its own records. */
 @Port<CustomerRepository>('customers.customers', { insert: 'at-most-once', findById: 'idempotent' })
 export abstract class CustomerRepository {
   /** @throws DuplicateEmailError */
-  abstract insert(customer: CreateCustomerDto): Promise<CustomerDto>;
+  abstract insert(customer: NewCustomerRecord): Promise<CustomerRecord>;
 
-  abstract findById(customerId: string): Promise<CustomerDto | null>;
+  abstract findById(customerId: string): Promise<CustomerRecord | null>;
 }

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { CreateCustomerDto, CustomerDto, DuplicateEmailError } from '@strata/customers/contracts';
+import { DuplicateEmailError } from '@strata/customers/contracts';
 import { isUniqueViolation } from '@strata/platform/database';
 import { CustomerEntity } from './customer.entity';
+import type { CustomerRecord, NewCustomerRecord } from './customer.record';
 import { CustomerRepository } from './customer.repository';
 
 @Injectable()
@@ -12,21 +13,21 @@ export class TypeOrmCustomerRepository extends CustomerRepository {
     super();
   }
 
-  async insert(customer: CreateCustomerDto): Promise<CustomerDto> {
+  async insert({ email, name }: NewCustomerRecord): Promise<CustomerRecord> {
     try {
-      return toCustomer(await this.customers.save(this.customers.create(customer)));
+      return toCustomerRecord(await this.customers.save(this.customers.create({ email, name })));
     } catch (error) {
-      if (isUniqueViolation(error, 'customers_email_lower_key')) throw new DuplicateEmailError(customer.email);
+      if (isUniqueViolation(error, 'customers_email_lower_key')) throw new DuplicateEmailError(email);
       throw error;
     }
   }
 
-  async findById(customerId: string): Promise<CustomerDto | null> {
+  async findById(customerId: string): Promise<CustomerRecord | null> {
     const customer = await this.customers.findOneBy({ id: customerId });
-    return customer ? toCustomer(customer) : null;
+    return customer ? toCustomerRecord(customer) : null;
   }
 }
 
-function toCustomer({ id, email, name, createdAt }: CustomerEntity): CustomerDto {
+function toCustomerRecord({ id, email, name, createdAt }: CustomerEntity): CustomerRecord {
   return { id, email, name, createdAt: createdAt.toISOString() };
 }

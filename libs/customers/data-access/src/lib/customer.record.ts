@@ -1,0 +1,17 @@
+/**
+ * A customer as the data port stores and reads it back. The port's own type, not the HTTP DTO:
+ * the business tier maps it (`toCustomerDto`), so storage and API can change independently.
+ * Dates cross as ISO strings, because the port may be remote.
+ */
+export interface CustomerRecord {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: string;
+}
+
+/** What `CustomerRepository.insert` takes; the database assigns the id and the creation date. */
+export interface NewCustomerRecord {
+  email: string;
+  name: string;
+}
