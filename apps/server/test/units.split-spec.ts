@@ -140,6 +140,20 @@ describe('a unit that cannot run stops at once and says why', () => {
       });
     });
 
+  it("a bad module setting, read while Nest builds the module: the variable's name, no stack trace", async () => {
+    const { code, output } = await boot({
+      TOPOLOGY: 'split',
+      UNIT: 'business',
+      INTERNAL_AUTH_SECRET: 's'.repeat(32),
+      REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+      SETTLE_AFTER_MS: '5',
+    });
+
+    expect(code).toBe(1);
+    expect(output).toContain('Invalid configuration:\n  - SETTLE_AFTER_MS must not be less than 100 (got 5)');
+    expect(output).not.toMatch(/ExceptionHandler|\n\s+at /);
+  });
+
   it('a data unit without a database', async () => {
     const { code, output } = await boot({ TOPOLOGY: 'split', UNIT: 'data', INTERNAL_AUTH_SECRET: 's'.repeat(32) });
 

@@ -1,5 +1,5 @@
 import { MIN_SECRET_LENGTH } from '@strata/platform/config';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, posix, relative } from 'node:path';
 import * as ts from 'typescript';
 
@@ -12,16 +12,52 @@ import * as ts from 'typescript';
 export const workspaceRoot = join(__dirname, '../../..');
 export const readWorkspaceFile = (path: string) => readFileSync(join(workspaceRoot, path), 'utf8');
 
-const environmentFile = 'libs/platform/config/src/lib/environment.ts';
+/** The workspace's TypeScript sources, tests left out, parsed with TypeScript's parser. */
+const sources: ts.SourceFile[] = ['apps', 'libs'].flatMap((root) =>
+  readdirSync(join(workspaceRoot, root), { recursive: true, encoding: 'utf8' })
+    .map((file) => posix.join(root, file.split('\\').join('/')))
+    .filter((file) => file.endsWith('.ts') && !/[.-]spec\.ts$/.test(file) && !file.includes('node_modules/'))
+    .map((file) => ts.createSourceFile(file, readWorkspaceFile(file), ts.ScriptTarget.Latest, true)),
+);
 
-/** The variables the app reads: the properties of `EnvironmentVariables`, read with TypeScript's parser. */
+/** Calls that read environment variables: the platform's, and each module's own settings. */
+const readers = ['readVariables', 'loadSettings'];
+
+const descendants = (node: ts.Node): ts.Node[] => node.getChildren().flatMap((child) => [child, ...descendants(child)]);
+
+/** Whether `name` is a parameter of a function around `node` (`loadSettings` passing its argument on). */
+const isParameterAround = (node: ts.Node, name: string): boolean =>
+  !!node.parent &&
+  ((ts.isFunctionLike(node.parent) && node.parent.parameters.some((parameter) => parameter.name.getText() === name)) ||
+    isParameterAround(node.parent, name));
+
+/**
+ * The variables the app reads: the properties of every class passed to `readVariables` (the
+ * platform's `EnvironmentVariables`) or `loadSettings` (a module's settings, e.g. `OrdersSettings`),
+ * found in the code with TypeScript's parser, so a module's new settings class is checked too.
+ */
 export const declaredVariables: string[] = (() => {
-  const source = ts.createSourceFile(environmentFile, readWorkspaceFile(environmentFile), ts.ScriptTarget.Latest);
-  const schema = source.statements.find(
-    (statement): statement is ts.ClassDeclaration => ts.isClassDeclaration(statement) && statement.name?.text === 'EnvironmentVariables',
+  const classes = new Map(
+    sources.flatMap((source) =>
+      descendants(source)
+        .filter(ts.isClassDeclaration)
+        .map((declaration) => [declaration.name?.text, declaration] as const),
+    ),
   );
-  if (!schema) throw new Error(`${environmentFile} declares no class EnvironmentVariables`);
-  return schema.members.filter(ts.isPropertyDeclaration).map((property) => property.name.getText(source));
+  const variables = sources.flatMap((source) =>
+    descendants(source)
+      .filter(ts.isCallExpression)
+      .filter((call) => ts.isIdentifier(call.expression) && readers.includes(call.expression.text) && call.arguments.length > 0)
+      .filter((call) => !isParameterAround(call, call.arguments[0].getText()))
+      .flatMap((call) => {
+        const name = call.arguments[0].getText();
+        const settings = classes.get(name);
+        if (!settings) throw new Error(`${source.fileName} reads variables with ${name}, which is no class of the workspace`);
+        return settings.members.filter(ts.isPropertyDeclaration).map((property) => property.name.getText());
+      }),
+  );
+  if (variables.length === 0) throw new Error(`found no class passed to ${readers.join(' or ')}`);
+  return [...new Set(variables)];
 })();
 
 export interface UnitDeclaration {
@@ -37,7 +73,7 @@ export const splitUnits: Record<string, UnitDeclaration> = JSON.parse(readWorksp
 /** The variable that tells a unit where `unit` listens for internal calls. */
 export const peerVariable = (unit: string) => `PEER_${unit.toUpperCase().replace(/-/g, '_')}`;
 
-/** Whether the app reads `name`: a property of EnvironmentVariables, or the address of a split unit. */
+/** Whether the app reads `name`: a declared variable (see `declaredVariables`), or the address of a split unit. */
 export const isReadByTheApp = (name: string) =>
   declaredVariables.includes(name) || Object.keys(splitUnits).some((unit) => peerVariable(unit) === name);
 

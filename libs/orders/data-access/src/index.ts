@@ -1,2 +1,3 @@
+export * from './lib/order.record';
 export * from './lib/order.repository';
 export * from './lib/orders-data-access.module';

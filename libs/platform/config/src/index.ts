@@ -1,2 +1,4 @@
 export * from './lib/environment';
 export * from './lib/config.module';
+export * from './lib/settings';
+export { ConfigurationError, Secret, toBoolean, toInteger } from './lib/variables';

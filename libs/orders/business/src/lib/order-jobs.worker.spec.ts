@@ -1,12 +1,11 @@
 import type { CatalogPort } from '@strata/catalog/contracts';
-import type { OrderDto, OrderStatus } from '@strata/orders/contracts';
-import type { OrderRepository } from '@strata/orders/data-access';
+import type { OrderRecord, OrderRecordStatus, OrderRepository } from '@strata/orders/data-access';
 import { OrderJobsWorker } from './order-jobs.worker';
 
 const ORDER = '00000000-0000-4000-8000-0000000000d1';
 
-function setUp(status?: OrderStatus) {
-  const order = status ? ({ id: ORDER, status } as OrderDto) : null;
+function setUp(status?: OrderRecordStatus) {
+  const order = status ? ({ id: ORDER, status } as OrderRecord) : null;
   const orders = { findById: jest.fn(async () => order), confirm: jest.fn(async () => status === 'pending') };
   const catalog = { releaseStock: jest.fn(async () => undefined) };
   const worker = new OrderJobsWorker(orders as unknown as OrderRepository, catalog as unknown as CatalogPort);
@@ -32,7 +31,7 @@ describe('OrderJobsWorker.settle, the safety net of placing an order', () => {
     expect(catalog.releaseStock).not.toHaveBeenCalled();
   });
 
-  it.each<OrderStatus>(['confirmed', 'cancelled'])('leaves a %s order as it is', async (status) => {
+  it.each<OrderRecordStatus>(['confirmed', 'cancelled'])('leaves a %s order as it is', async (status) => {
     const { worker, catalog, orders } = setUp(status);
 
     await worker.settle({ orderId: ORDER });

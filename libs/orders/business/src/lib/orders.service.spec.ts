@@ -1,11 +1,12 @@
 import { CatalogPort, InsufficientStockError, type ReserveStockRequest } from '@strata/catalog/contracts';
 import { CustomerNotFoundError, CustomersPort } from '@strata/customers/contracts';
-import { ConfirmOrderJob, OrderAlreadyCancelledError, OrderNotFoundError, SettleOrderJob, type OrderDto } from '@strata/orders/contracts';
-import type { NewOrder, OrderRepository } from '@strata/orders/data-access';
-import { loadConfig } from '@strata/platform/config';
+import { ConfirmOrderJob, OrderAlreadyCancelledError, OrderNotFoundError, SettleOrderJob } from '@strata/orders/contracts';
+import type { NewOrderRecord, OrderRecord, OrderRepository } from '@strata/orders/data-access';
+import { loadSettings } from '@strata/platform/config';
 import { UnavailableError } from '@strata/platform/ports';
 import type { JobProducer } from '@strata/platform/queue';
 import { OrdersService } from './orders.service';
+import { OrdersSettings } from './orders.settings';
 
 const CUSTOMER = '00000000-0000-4000-8000-0000000000c1';
 const PRODUCT = '00000000-0000-4000-8000-0000000000a1';
@@ -20,12 +21,12 @@ function setUp() {
     })),
     releaseStock: jest.fn(async () => undefined),
   };
-  const stored = new Map<string, OrderDto>();
+  const stored = new Map<string, OrderRecord>();
   const orders = {
-    insert: jest.fn(async (order: NewOrder) => {
-      const dto: OrderDto = { ...order, status: 'pending', createdAt: new Date(0).toISOString() };
-      stored.set(order.id, dto);
-      return dto;
+    insert: jest.fn(async (order: NewOrderRecord) => {
+      const record: OrderRecord = { ...order, status: 'pending', createdAt: new Date(0).toISOString() };
+      stored.set(order.id, record);
+      return record;
     }),
     cancel: jest.fn(async (orderId: string) => {
       const order = stored.get(orderId);
@@ -42,7 +43,7 @@ function setUp() {
     catalog as unknown as CatalogPort,
     customers as unknown as CustomersPort,
     jobs as unknown as JobProducer,
-    loadConfig({ SETTLE_AFTER_MS: '45000' }),
+    loadSettings(OrdersSettings, { SETTLE_AFTER_MS: '45000' }),
   );
   return { service, customers, catalog, orders, jobs };
 }
@@ -66,7 +67,12 @@ describe('OrdersService.placeOrder', () => {
 
     const placed = await service.placeOrder(order);
 
-    expect(jobs.enqueue).toHaveBeenNthCalledWith(1, SettleOrderJob, { orderId: placed.id }, { jobId: `settle-${placed.id}`, delayMs: 45000 });
+    expect(jobs.enqueue).toHaveBeenNthCalledWith(
+      1,
+      SettleOrderJob,
+      { orderId: placed.id },
+      { jobId: `settle-${placed.id}`, delayMs: 45000 },
+    );
     expect(jobs.enqueue.mock.invocationCallOrder[0]).toBeLessThan(catalog.reserveStock.mock.invocationCallOrder[0]);
   });
 

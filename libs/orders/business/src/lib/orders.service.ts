@@ -14,10 +14,11 @@ import {
   SettleOrderJob,
 } from '@strata/orders/contracts';
 import { OrderRepository } from '@strata/orders/data-access';
-import { StrataConfig } from '@strata/platform/config';
 import { UnavailableError } from '@strata/platform/ports';
 import { JobProducer } from '@strata/platform/queue';
+import { toOrderDto } from './order.mapper';
 import { totalCentsOf } from './order-pricing';
+import { OrdersSettings } from './orders.settings';
 
 /**
  * Placing an order spans three modules with no shared transaction: each step is atomic on its own
@@ -34,7 +35,7 @@ export class OrdersService extends OrdersPort {
     private readonly catalog: CatalogPort,
     private readonly customers: CustomersPort,
     private readonly jobs: JobProducer,
-    private readonly config: StrataConfig,
+    private readonly settings: OrdersSettings,
   ) {
     super();
   }
@@ -45,16 +46,17 @@ export class OrdersService extends OrdersPort {
     // reservation and its release idempotent.
     const orderId = randomUUID();
     try {
-      await this.jobs.enqueue(SettleOrderJob, { orderId }, { jobId: `settle-${orderId}`, delayMs: this.config.queue.settleAfterMs });
+      await this.jobs.enqueue(SettleOrderJob, { orderId }, { jobId: `settle-${orderId}`, delayMs: this.settings.SETTLE_AFTER_MS });
     } catch (error) {
       this.logger.error({ msg: 'could not enqueue the safety net; taking nothing', orderId, err: error });
       throw new UnavailableError('orders.queue_unavailable', 'The order could not be queued for confirmation; nothing was kept');
     }
     const reservation = await this.catalog.reserveStock({ reservationId: orderId, lines });
 
+    const orderLines = reservation.lines.map(({ productId, quantity, unitPriceCents }) => ({ productId, quantity, unitPriceCents }));
     let order: OrderDto;
     try {
-      order = await this.orders.insert({ id: orderId, customerId, totalCents: totalCentsOf(reservation.lines), lines: reservation.lines });
+      order = toOrderDto(await this.orders.insert({ id: orderId, customerId, totalCents: totalCentsOf(orderLines), lines: orderLines }));
     } catch (error) {
       await this.compensate(orderId, 'give back the stock', () => this.catalog.releaseStock({ reservationId: orderId }));
       throw error;
@@ -74,11 +76,13 @@ export class OrdersService extends OrdersPort {
   async getOrder(orderId: string): Promise<OrderDto> {
     const order = await this.orders.findById(orderId);
     if (!order) throw new OrderNotFoundError(orderId);
-    return order;
+    return toOrderDto(order);
   }
 
-  listOrders({ customerId, limit, offset }: ListOrdersQuery): Promise<OrderPageDto> {
-    return this.orders.findPageByCustomer({ customerId, limit, offset });
+  async listOrders(query: ListOrdersQuery): Promise<OrderPageDto> {
+    const { customerId } = query;
+    const { items, total, limit, offset } = await this.orders.findPageByCustomer({ customerId, limit: query.limit, offset: query.offset });
+    return { items: items.map(toOrderDto), total, limit, offset };
   }
 
   async cancelOrder(orderId: string): Promise<OrderDto> {
@@ -88,7 +92,7 @@ export class OrdersService extends OrdersPort {
     // after a failed release still gives the stock back.
     await this.catalog.releaseStock({ reservationId: orderId });
     if (!outcome.changed) throw new OrderAlreadyCancelledError(orderId);
-    return outcome.order;
+    return toOrderDto(outcome.order);
   }
 
   /** Runs an undo step; its failure is logged, never allowed to hide the error that caused it. */

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, OneToMany, PrimaryColumn } from 'typeorm';
-import type { OrderStatus } from '@strata/orders/contracts';
 import { OrderLineEntity } from './order-line.entity';
+import type { OrderRecordStatus } from './order.record';
 
 /** PostgreSQL `bigint` comes back as a string; totals stay far below 2^53, so a number is exact. */
 const bigintAsNumber = { to: (value: number) => value, from: (value: string) => Number(value) };
@@ -16,7 +16,7 @@ export class OrderEntity {
   customerId!: string;
 
   @Column({ type: 'text' })
-  status!: OrderStatus;
+  status!: OrderRecordStatus;
 
   @Column({ name: 'total_cents', type: 'bigint', transformer: bigintAsNumber })
   totalCents!: number;

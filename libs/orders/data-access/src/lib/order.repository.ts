@@ -1,20 +1,13 @@
-import { Port } from '@strata/platform/ports';
-import type { OrderDto, OrderLineDto, OrderPageDto } from '@strata/orders/contracts';
-
-export interface NewOrder {
-  id: string;
-  customerId: string;
-  totalCents: number;
-  lines: OrderLineDto[];
-}
+import { Port, type Page } from '@strata/platform/ports';
+import type { NewOrderRecord, OrderRecord } from './order.record';
 
 export interface CancelOutcome {
-  order: OrderDto;
+  order: OrderRecord;
   /** False when the order was already cancelled. */
   changed: boolean;
 }
 
-/** The orders module's data port; see `ProductRepository` for why it speaks in plain records. */
+/** The orders module's data port; see `ProductRepository` for why it speaks in its own records. */
 @Port<OrderRepository>('orders.orders', {
   insert: 'at-most-once',
   findById: 'idempotent',
@@ -24,11 +17,12 @@ export interface CancelOutcome {
 })
 export abstract class OrderRepository {
   /** Records a pending order with its lines, in one transaction. */
-  abstract insert(order: NewOrder): Promise<OrderDto>;
+  abstract insert(order: NewOrderRecord): Promise<OrderRecord>;
 
-  abstract findById(orderId: string): Promise<OrderDto | null>;
+  abstract findById(orderId: string): Promise<OrderRecord | null>;
 
-  abstract findPageByCustomer(query: { customerId: string; limit: number; offset: number }): Promise<OrderPageDto>;
+  /** A customer's orders, newest first. */
+  abstract findPageByCustomer(query: { customerId: string; limit: number; offset: number }): Promise<Page<OrderRecord>>;
 
   /** Moves a pending order to confirmed; returns false (and changes nothing) for any other state. */
   abstract confirm(orderId: string): Promise<boolean>;

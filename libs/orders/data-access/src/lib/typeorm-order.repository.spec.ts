@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { startDataAccess, type DataAccessTestContext } from '@strata/platform/testing';
-import type { NewOrder } from './order.repository';
+import type { NewOrderRecord } from './order.record';
 import { OrderRepository } from './order.repository';
 import { OrdersDataAccessModule } from './orders-data-access.module';
 
@@ -14,7 +14,7 @@ describe('TypeOrmOrderRepository (PostgreSQL)', () => {
   });
   afterAll(() => context.close());
 
-  const newOrder = (customerId = randomUUID()): NewOrder => ({
+  const newOrder = (customerId = randomUUID()): NewOrderRecord => ({
     id: randomUUID(),
     customerId,
     totalCents: 2 * 150 + 1 * 999,

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Not, Repository } from 'typeorm';
-import type { OrderDto, OrderPageDto } from '@strata/orders/contracts';
+import type { Page } from '@strata/platform/ports';
 import { OrderEntity } from './order.entity';
-import { CancelOutcome, NewOrder, OrderRepository } from './order.repository';
+import type { NewOrderRecord, OrderRecord } from './order.record';
+import { CancelOutcome, OrderRepository } from './order.repository';
 
 @Injectable()
 export class TypeOrmOrderRepository extends OrderRepository {
@@ -11,24 +12,38 @@ export class TypeOrmOrderRepository extends OrderRepository {
     super();
   }
 
-  async insert({ id, customerId, totalCents, lines }: NewOrder): Promise<OrderDto> {
+  async insert({ id, customerId, totalCents, lines }: NewOrderRecord): Promise<OrderRecord> {
     const order = this.orders.create({
       id,
       customerId,
       totalCents,
       status: 'pending',
-      lines: lines.map((line, position) => ({ orderId: id, position, ...line })),
+      lines: lines.map(({ productId, quantity, unitPriceCents }, position) => ({
+        orderId: id,
+        position,
+        productId,
+        quantity,
+        unitPriceCents,
+      })),
     });
     // save() wraps the order and its cascaded lines in one transaction.
-    return toOrder(await this.orders.save(order));
+    return toOrderRecord(await this.orders.save(order));
   }
 
-  async findById(orderId: string): Promise<OrderDto | null> {
+  async findById(orderId: string): Promise<OrderRecord | null> {
     const order = await this.orders.findOne({ where: { id: orderId }, relations: { lines: true } });
-    return order ? toOrder(order) : null;
+    return order ? toOrderRecord(order) : null;
   }
 
-  async findPageByCustomer({ customerId, limit, offset }: { customerId: string; limit: number; offset: number }): Promise<OrderPageDto> {
+  async findPageByCustomer({
+    customerId,
+    limit,
+    offset,
+  }: {
+    customerId: string;
+    limit: number;
+    offset: number;
+  }): Promise<Page<OrderRecord>> {
     const [orders, total] = await this.orders.findAndCount({
       where: { customerId },
       relations: { lines: true },
@@ -36,7 +51,7 @@ export class TypeOrmOrderRepository extends OrderRepository {
       take: limit,
       skip: offset,
     });
-    return { items: orders.map(toOrder), total, limit, offset };
+    return { items: orders.map(toOrderRecord), total, limit, offset };
   }
 
   async confirm(orderId: string): Promise<boolean> {
@@ -52,7 +67,7 @@ export class TypeOrmOrderRepository extends OrderRepository {
   }
 }
 
-function toOrder(order: OrderEntity): OrderDto {
+function toOrderRecord(order: OrderEntity): OrderRecord {
   return {
     id: order.id,
     customerId: order.customerId,

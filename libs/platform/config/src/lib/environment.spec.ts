@@ -1,4 +1,5 @@
-import { ConfigurationError, loadConfig } from './environment';
+import { loadConfig } from './environment';
+import { ConfigurationError } from './variables';
 
 describe('loadConfig', () => {
   it('needs nothing set: the monolith topology, its port, embedded PostgreSQL, queue on PostgreSQL', () => {

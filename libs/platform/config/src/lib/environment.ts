@@ -1,10 +1,6 @@
-import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
-
-const toBoolean = ({ value }: { value: unknown }) =>
-  value === undefined ? undefined : value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
-const toInteger = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
+import { ConfigurationError, readVariables, Secret, toBoolean, toInteger } from './variables';
 
 /** The shortest `INTERNAL_AUTH_SECRET` accepted: 32 random bytes as hex or base64 are longer. */
 export const MIN_SECRET_LENGTH = 32;
@@ -15,8 +11,9 @@ export const LOG_FORMATS = ['json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /**
- * The environment variables Strata reads, validated as they arrive. Property names are the
- * variable names, so every validation message names the variable to fix.
+ * The environment variables the platform reads, validated as they arrive. Property names are the
+ * variable names, so every validation message names the variable to fix. A module's own
+ * variables are not here: the module declares them and reads them with `loadSettings`.
  */
 class EnvironmentVariables {
   @IsOptional()
@@ -90,6 +87,7 @@ class EnvironmentVariables {
   @Max(65535)
   INTERNAL_PORT?: number;
 
+  @Secret()
   @IsOptional()
   @IsString()
   @MinLength(MIN_SECRET_LENGTH, { message: `INTERNAL_AUTH_SECRET must be at least ${MIN_SECRET_LENGTH} characters long` })
@@ -108,13 +106,6 @@ class EnvironmentVariables {
   @Min(1024)
   @Max(64 * 1024 * 1024)
   INTERNAL_MAX_MESSAGE_BYTES?: number;
-
-  @IsOptional()
-  @Transform(toInteger)
-  @IsInt()
-  @Min(100)
-  @Max(24 * 3600 * 1000)
-  SETTLE_AFTER_MS?: number;
 
   @IsOptional()
   @Transform(toInteger)
@@ -182,11 +173,6 @@ export class StrataConfig {
     workerConcurrency: number;
     /** Namespaces the queues, so deployments can share one Redis. Unset: BullMQ's default. */
     prefix?: string;
-    /**
-     * How long a use case spanning modules may take before its safety-net job settles what it
-     * left half-done. Must be far longer than the slowest such use case (each call has a deadline).
-     */
-    settleAfterMs: number;
   };
   readonly shutdown: {
     /** After SIGTERM, how long `/health` answers 503 before the unit stops taking work. */
@@ -211,13 +197,6 @@ export class StrataConfig {
   }
 }
 
-export class ConfigurationError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'ConfigurationError';
-  }
-}
-
 /**
  * Parses and validates the environment. Throws a {@link ConfigurationError} naming every bad
  * variable; the defaults make a bare `npm start` work.
@@ -226,19 +205,11 @@ export class ConfigurationError extends Error {
  * const config = loadConfig(process.env); // throws on PORT=abc: "PORT must be an integer number"
  */
 export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const vars = plainToInstance(EnvironmentVariables, present, { excludeExtraneousValues: false });
-  const errors = validateSync(vars, { stopAtFirstError: true, forbidUnknownValues: false });
-  const problems = errors.flatMap((error) =>
-    Object.values(error.constraints ?? {}).map((message) =>
-      // A secret's value never goes into a message or a log.
-      error.property === 'INTERNAL_AUTH_SECRET' ? message : `${message} (got ${JSON.stringify(error.value)})`,
-    ),
-  );
+  const { values: vars, problems } = readVariables(EnvironmentVariables, env);
   const peers: Record<string, PeerAddress> = {};
-  for (const [name, value] of Object.entries(present)) {
+  for (const [name, value] of Object.entries(env)) {
     const peer = PEER_VARIABLE.exec(name);
-    if (!peer) continue;
+    if (!peer || value === undefined || value === '') continue;
     const address = HOST_AND_PORT.exec(String(value));
     if (!address || Number(address[2]) < 1 || Number(address[2]) > 65535) {
       problems.push(`${name} must be host:port (got ${JSON.stringify(value)})`);
@@ -270,7 +241,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
       redisUrl: vars.REDIS_URL,
       workerConcurrency: vars.WORKER_CONCURRENCY ?? 10,
       prefix: vars.QUEUE_PREFIX,
-      settleAfterMs: vars.SETTLE_AFTER_MS ?? 60_000,
     },
     shutdown: { drainMs: vars.SHUTDOWN_DRAIN_MS ?? 1000, timeoutMs: vars.SHUTDOWN_TIMEOUT_MS ?? 10_000 },
     log: { level: vars.LOG_LEVEL ?? 'info', format: vars.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },

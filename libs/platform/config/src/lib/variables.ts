@@ -1,0 +1,58 @@
+import { plainToInstance } from 'class-transformer';
+import { getMetadataStorage, validateSync } from 'class-validator';
+
+/*
+ * How Strata reads environment variables, shared by the platform's `loadConfig` and every
+ * module's `loadSettings`: a class whose property names are the variable names, validated with
+ * class-validator, so every message names the variable to fix.
+ */
+
+/** `@Transform(toInteger)`: a whole number from its text; anything else is left for `@IsInt()` to refuse. */
+export const toInteger = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
+
+/** `@Transform(toBoolean)`: `true`/`1` and `false`/`0`; anything else is left for `@IsBoolean()` to refuse. */
+export const toBoolean = ({ value }: { value: unknown }) =>
+  value === undefined ? undefined : value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+const secrets = new WeakMap<object, Set<string>>();
+
+/** Marks a variable whose value must never appear in a message or a log, e.g. `INTERNAL_AUTH_SECRET`. */
+export function Secret(): PropertyDecorator {
+  return (prototype, property) => {
+    const names = secrets.get(prototype) ?? new Set<string>();
+    secrets.set(prototype, names.add(String(property)));
+  };
+}
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/**
+ * Reads the variables `Variables` declares (its decorated properties) from `env` and validates
+ * them. Empty values count as unset, so a property's initialiser is its default. Only the
+ * declared variables are copied: the result never carries the rest of the environment.
+ */
+export function readVariables<T extends object>(Variables: new () => T, env: NodeJS.ProcessEnv): { values: T; problems: string[] } {
+  const declared = new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(Variables, '', true, false)
+      .map((rule) => rule.propertyName),
+  );
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => declared.has(name) && value !== undefined && value !== ''),
+  );
+  const values = plainToInstance(Variables, present);
+  const errors = validateSync(values, { stopAtFirstError: true, forbidUnknownValues: false });
+  const secret = secrets.get(Variables.prototype);
+  const problems = errors.flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) =>
+      secret?.has(error.property) ? message : `${message} (got ${JSON.stringify(error.value)})`,
+    ),
+  );
+  return { values, problems };
+}
