@@ -50,6 +50,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}.*${value}`));
   });
 
+  it('gives one message per variable, the first rule it breaks', () => {
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow(/^Invalid configuration:\n  - PORT must be an integer number \(got "abc"\)$/);
+  });
+
   it('reports every bad variable at once', () => {
     try {
       loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' });

@@ -53,6 +53,12 @@ describe('loadSettings', () => {
     expect(() => loadSettings(SampleSettings, { [name]: value })).toThrow(new RegExp(`${name}.*${value}`));
   });
 
+  it('says what is wrong first: a number that is not one is not a number, whatever its bounds', () => {
+    expect(() => loadSettings(SampleSettings, { SAMPLE_DELAY_MS: 'soon' })).toThrow(
+      /^Invalid configuration:\n  - SAMPLE_DELAY_MS must be an integer number \(got "soon"\)$/,
+    );
+  });
+
   it('reports every bad variable at once', () => {
     try {
       loadSettings(SampleSettings, { SAMPLE_DELAY_MS: 'x', SAMPLE_MODE: 'y' });

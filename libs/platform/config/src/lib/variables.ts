@@ -47,12 +47,13 @@ export function readVariables<T extends object>(Variables: new () => T, env: Nod
     Object.entries(env).filter(([name, value]) => declared.has(name) && value !== undefined && value !== ''),
   );
   const values = plainToInstance(Variables, present);
-  const errors = validateSync(values, { stopAtFirstError: true, forbidUnknownValues: false });
+  const errors = validateSync(values, { forbidUnknownValues: false });
   const secret = secrets.get(Variables.prototype);
-  const problems = errors.flatMap((error) =>
-    Object.values(error.constraints ?? {}).map((message) =>
-      secret?.has(error.property) ? message : `${message} (got ${JSON.stringify(error.value)})`,
-    ),
-  );
+  const problems = errors.map((error) => {
+    // One message per variable: the rule written first (`@IsInt()` above `@Min()`), which runs
+    // last, as decorators apply bottom-up. So `PORT=abc` says "must be an integer number".
+    const message = Object.values(error.constraints ?? {}).at(-1);
+    return secret?.has(error.property) ? message : `${message} (got ${JSON.stringify(error.value)})`;
+  });
   return { values, problems };
 }
