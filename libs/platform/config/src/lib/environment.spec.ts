@@ -51,7 +51,7 @@ describe('loadConfig', () => {
   });
 
   it('gives one message per variable, the first rule it breaks', () => {
-    expect(() => loadConfig({ PORT: 'abc' })).toThrow(/^Invalid configuration:\n  - PORT must be an integer number \(got "abc"\)$/);
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow(new ConfigurationError(['PORT must be an integer number (got "abc")']));
   });
 
   it('reports every bad variable at once', () => {

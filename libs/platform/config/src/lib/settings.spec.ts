@@ -55,7 +55,7 @@ describe('loadSettings', () => {
 
   it('says what is wrong first: a number that is not one is not a number, whatever its bounds', () => {
     expect(() => loadSettings(SampleSettings, { SAMPLE_DELAY_MS: 'soon' })).toThrow(
-      /^Invalid configuration:\n  - SAMPLE_DELAY_MS must be an integer number \(got "soon"\)$/,
+      new ConfigurationError(['SAMPLE_DELAY_MS must be an integer number (got "soon")']),
     );
   });
 

@@ -52,7 +52,7 @@ export function readVariables<T extends object>(Variables: new () => T, env: Nod
   const problems = errors.map((error) => {
     // One message per variable: the rule written first (`@IsInt()` above `@Min()`), which runs
     // last, as decorators apply bottom-up. So `PORT=abc` says "must be an integer number".
-    const message = Object.values(error.constraints ?? {}).at(-1);
+    const message = Object.values(error.constraints ?? {}).at(-1) ?? `${error.property} is invalid`;
     return secret?.has(error.property) ? message : `${message} (got ${JSON.stringify(error.value)})`;
   });
   return { values, problems };
