@@ -19,7 +19,10 @@ export async function createUnitApp(
   const app = await NestFactory.create<NestFastifyApplication>(
     UnitModule.forUnit({ config, plan, databaseUrl, migrations: application.migrations }),
     createHttpAdapter(config),
-    { bufferLogs: true },
+    // A module that cannot be built (a bad setting read by `loadSettings`, say) is thrown to the
+    // caller, which says what is wrong in one message; by default Nest would log a stack trace and
+    // exit by itself. Logs are buffered until the unit's logger takes over in configureHttpApp.
+    { bufferLogs: true, autoFlushLogs: false, abortOnError: false },
   );
   if (plan.serves.length > 0) {
     const port = config.unit.internalPort;
