@@ -3,6 +3,7 @@ import { requirePortSpec, type PortClass } from '@strata/platform/ports';
 import { QueueModule } from '@strata/platform/queue';
 import { TIERS, type ApplicationModules, type Tier } from './application-modules';
 import { portDependenciesOf } from './port-dependencies';
+import { publicRoutesOf, routeConflicts, type PublicRoute } from './public-routes';
 import { TopologyError, type Topology } from './topology';
 
 export interface HostedTier {
@@ -44,6 +45,8 @@ export interface UnitPlan {
   queue: boolean;
   /** Hosts a presentation tier: serves the public HTTP API. */
   api: boolean;
+  /** The routes of the public API it serves (read from its presentation tiers' controllers). */
+  routes: PublicRoute[];
 }
 
 /**
@@ -51,7 +54,7 @@ export interface UnitPlan {
  * tiers and workers it hosts, which ports it serves, and which peer hosts each port it calls.
  * Throws a {@link TopologyError} listing every problem: a tier or module that does not exist, a
  * tier hosted twice or by no unit, a port nobody hosts, workers nobody runs, a port a peer cannot
- * be reached on.
+ * be reached on, a route of the public API that two units would serve.
  */
 export function planTopology(topology: Topology, application: ApplicationModules): Map<string, UnitPlan> {
   const problems: string[] = [];
@@ -178,6 +181,10 @@ export function planTopology(topology: Topology, application: ApplicationModules
     }
   }
 
+  // 7. Each route of the public API has one unit, the one an edge in front of them sends it to.
+  const routes = publicRoutesOf([...hosted].map(([unit, tiers]) => ({ unit, tiers })));
+  problems.push(...routeConflicts(routes));
+
   if (problems.length > 0) throw new TopologyError(topology.name, problems);
 
   for (const [unit, declaration] of Object.entries(topology.units)) {
@@ -200,6 +207,7 @@ export function planTopology(topology: Topology, application: ApplicationModules
       database: tiers.some((tier) => tier.tier === 'data-access'),
       queue: unitWorkers.length > 0 || tiers.some((tier) => enqueuesJobs(tier.nestModule)),
       api: tiers.some((tier) => tier.tier === 'presentation'),
+      routes: routes.filter((route) => route.unit === unit),
     });
   }
   return plans;
