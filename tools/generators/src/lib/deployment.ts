@@ -1,0 +1,422 @@
+import type { Tree } from '@nx/devkit';
+import type { StaticUnitPlan, TopologyFile } from './topology';
+
+/*
+ * The split topology's deployment artefacts, edited as text (line by line, so comments and layout
+ * stay as they are and every edit has an exact inverse): docker/compose.split.yaml and the
+ * Kustomize base and production overlay under docker/k8s. Only what a unit's needs decide is
+ * written, always in one canonical form (the shipped files are in it; the specs check that):
+ * - `PEER_<UNIT>` (compose's x-unit-environment, k8s config.yaml): every unit with an
+ *   internalPort, in topology order (docker/test requires every unit to know every such peer);
+ * - a unit's DATABASE_URL if it hosts data access, REDIS_URL if it enqueues or handles jobs,
+ *   right after UNIT, in that order;
+ * - compose depends_on: postgres, redis (as needed), migrate, then the units it calls, in
+ *   reverse topology order;
+ * - a unit's Kubernetes file: the header comment, then the body {@link unitManifestBody} writes.
+ * A new unit's compose service goes last; its manifest is appended to the base's resources and
+ * the production overlay's replicas (2).
+ */
+
+export const COMPOSE_FILE = 'docker/compose.split.yaml';
+export const K8S_BASE = 'docker/k8s/base';
+export const K8S_KUSTOMIZATION = `${K8S_BASE}/kustomization.yaml`;
+export const K8S_CONFIG = `${K8S_BASE}/config.yaml`;
+export const K8S_PRODUCTION = 'docker/k8s/overlays/production/kustomization.yaml';
+/** The topology the compose file and the manifests deploy. */
+export const DEPLOYED_TOPOLOGY = 'split';
+
+export const peerVariable = (unit: string) => `PEER_${unit.toUpperCase().replace(/-/g, '_')}`;
+
+/** What the artefacts say about one unit: derived from its static plan. */
+export interface UnitNeeds {
+  database: boolean;
+  queue: boolean;
+  served: boolean;
+  peers: string[];
+}
+
+export const needsOf = (plan: StaticUnitPlan, topology: TopologyFile): UnitNeeds => ({
+  database: plan.database,
+  queue: plan.queue,
+  served: topology.units[plan.unit].internalPort !== undefined && plan.serves.length > 0,
+  peers: plan.peers,
+});
+
+const sameNeeds = (a: UnitNeeds | undefined, b: UnitNeeds) =>
+  a !== undefined && a.database === b.database && a.queue === b.queue && a.served === b.served && [...a.peers].sort().join() === [...b.peers].sort().join();
+
+const lines = (text: string) => text.split('\n');
+
+/** Wraps a sentence into `# ` comment lines of at most 100 characters, at `indent`. */
+export function commentLines(text: string, indent: string): string[] {
+  const result: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && `${indent}# ${line} ${word}`.length > 100) {
+      result.push(`${indent}# ${line}`);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) result.push(`${indent}# ${line}`);
+  return result;
+}
+
+/** Replaces the `PEER_*:` lines of a block (lines indented by `indent` between `start` and `end`) with `peers`. */
+function rewritePeers(all: string[], start: number, end: number, indent: string, peers: string[], port: string): string[] {
+  const isPeer = (line: string) => line.startsWith(`${indent}PEER_`);
+  const first = all.findIndex((line, index) => index >= start && index < end && isPeer(line));
+  if (first < 0) throw new Error('no PEER_ variables found to edit');
+  const kept = all.filter((line, index) => !(index >= start && index < end && isPeer(line)));
+  kept.splice(first, 0, ...peers.map((unit) => `${indent}${peerVariable(unit)}: ${unit}:${port}`));
+  return kept;
+}
+
+/** The units whose internal address every unit gets: those with an internalPort, in topology order. */
+const peersOfTopology = (topology: TopologyFile) => Object.keys(topology.units).filter((unit) => topology.units[unit].internalPort !== undefined);
+
+// ---------------------------------------------------------------------------------------------
+// docker/compose.split.yaml
+
+interface ServiceBlock {
+  name: string;
+  /** First line: its leading comment, or the key. */
+  start: number;
+  key: number;
+  /** One past its last non-blank line. */
+  end: number;
+}
+
+function composeServices(all: string[]): ServiceBlock[] {
+  const servicesAt = all.indexOf('services:');
+  if (servicesAt < 0) throw new Error(`${COMPOSE_FILE} has no services:`);
+  let stop = all.findIndex((line, index) => index > servicesAt && /^\S/.test(line) && !line.startsWith('#'));
+  if (stop < 0) stop = all.length;
+  const keys: number[] = [];
+  for (let index = servicesAt + 1; index < stop; index++) if (/^ {2}[a-z][a-z0-9_-]*:\s*$/.test(all[index])) keys.push(index);
+  return keys.map((key, position) => {
+    let start = key;
+    while (start - 1 > servicesAt && /^ {2}#/.test(all[start - 1])) start--;
+    let end = position + 1 < keys.length ? keys[position + 1] : stop;
+    while (end - 1 > key && (/^\s*$/.test(all[end - 1]) || /^ {2}#/.test(all[end - 1]))) end--;
+    return { name: all[key].trim().replace(/:$/, ''), start, key, end };
+  });
+}
+
+const valueIn = (all: string[], variable: string) =>
+  all.map((line) => new RegExp(`^\\s+${variable}: (.+)$`).exec(line)?.[1]).find((value) => value !== undefined);
+
+function composeEnvironment(all: string[], unit: string, needs: UnitNeeds): string[] {
+  const database = valueIn(all, 'DATABASE_URL') ?? 'postgres://strata:${POSTGRES_PASSWORD:-strata}@postgres:5432/strata';
+  const redis = valueIn(all, 'REDIS_URL') ?? 'redis://redis:6379';
+  return [
+    `      UNIT: ${unit}`,
+    ...(needs.database ? [`      DATABASE_URL: ${database}`] : []),
+    ...(needs.queue ? [`      REDIS_URL: ${redis}`] : []),
+  ];
+}
+
+function composeDependsOn(needs: UnitNeeds, topology: TopologyFile): string[] {
+  const order = Object.keys(topology.units).reverse();
+  const peers = order.filter((unit) => needs.peers.includes(unit));
+  const entry = (name: string, condition: string) => [`      ${name}:`, `        condition: ${condition}`];
+  return [
+    '    depends_on:',
+    ...(needs.database ? entry('postgres', 'service_healthy') : []),
+    ...(needs.queue ? entry('redis', 'service_healthy') : []),
+    ...entry('migrate', 'service_completed_successfully'),
+    ...peers.flatMap((peer) => entry(peer, 'service_healthy')),
+  ];
+}
+
+/** Rewrites an existing unit service's UNIT/DATABASE_URL/REDIS_URL lines and its depends_on. */
+function rewriteComposeService(all: string[], block: ServiceBlock, needs: UnitNeeds, topology: TopologyFile): string[] {
+  const body = all.slice(block.key, block.end);
+  const unitLine = body.findIndex((line) => /^ {6}UNIT: /.test(line));
+  if (unitLine < 0) throw new Error(`${COMPOSE_FILE}: service ${block.name} sets no UNIT`);
+  let edited = body.filter((line) => !/^ {6}(UNIT|DATABASE_URL|REDIS_URL): /.test(line));
+  edited.splice(unitLine, 0, ...composeEnvironment(all, block.name, needs));
+  const dependsAt = edited.indexOf('    depends_on:');
+  if (dependsAt >= 0) {
+    let after = dependsAt + 1;
+    while (after < edited.length && /^ {6}/.test(edited[after])) after++;
+    edited = [...edited.slice(0, dependsAt), ...composeDependsOn(needs, topology), ...edited.slice(after)];
+  } else edited.push(...composeDependsOn(needs, topology));
+  return [...all.slice(0, block.key), ...edited, ...all.slice(block.end)];
+}
+
+export interface DeploymentChange {
+  topologyBefore: TopologyFile;
+  topologyAfter: TopologyFile;
+  before: Map<string, UnitNeeds>;
+  after: Map<string, UnitNeeds>;
+  /** A unit that appears (extract) and its one-sentence description for comments. */
+  added?: { unit: string; description: string };
+  /** A unit that disappears (merge). */
+  removed?: string;
+}
+
+export function editCompose(text: string, change: DeploymentChange): string {
+  let all = lines(text);
+  const anchor = all.findIndex((line) => line.startsWith('x-unit-environment:'));
+  if (anchor < 0) throw new Error(`${COMPOSE_FILE} has no x-unit-environment`);
+  let anchorEnd = all.findIndex((line, index) => index > anchor && /^\S/.test(line));
+  const port = valueIn(all.slice(anchor, anchorEnd), 'INTERNAL_PORT')?.replace(/'/g, '') ?? '4000';
+  const peersBefore = peersOfTopology(change.topologyBefore);
+  const peersAfter = peersOfTopology(change.topologyAfter);
+  if (peersBefore.join() !== peersAfter.join()) all = rewritePeers(all, anchor, anchorEnd, '  ', peersAfter, port);
+
+  if (change.removed) {
+    const block = composeServices(all).find((candidate) => candidate.name === change.removed);
+    if (block) {
+      let start = block.start;
+      while (start > 0 && all[start - 1] === '') start--;
+      all = [...all.slice(0, start), ...all.slice(block.end)];
+    }
+  }
+  for (const [unit, needs] of change.after) {
+    if (unit === change.added?.unit || sameNeeds(change.before.get(unit), needs)) continue;
+    const block = composeServices(all).find((candidate) => candidate.name === unit);
+    if (!block) throw new Error(`${COMPOSE_FILE} has no service ${unit}, a unit of the split topology`);
+    all = rewriteComposeService(all, block, needs, change.topologyAfter);
+  }
+  if (change.added) {
+    const { unit, description } = change.added;
+    const needs = change.after.get(unit)!;
+    const services = composeServices(all);
+    const last = services.at(-1)!;
+    const block = [
+      '',
+      ...commentLines(description, '  '),
+      `  ${unit}:`,
+      '    <<: *unit',
+      '    environment:',
+      '      <<: *unit-environment',
+      ...composeEnvironment(all, unit, needs),
+      ...composeDependsOn(needs, change.topologyAfter),
+    ];
+    all = [...all.slice(0, last.end), ...block, ...all.slice(last.end)];
+  }
+  anchorEnd = 0;
+  return all.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// docker/k8s
+
+const secretEnv = (name: string) => [
+  `            - name: ${name}`,
+  '              valueFrom:',
+  '                secretKeyRef:',
+  '                  name: strata-secrets',
+  `                  key: ${name}`,
+];
+
+/** A unit's Deployment and Service, in the style of the shipped ones (everything after the header comment). */
+export function unitManifestBody(unit: string, needs: UnitNeeds): string {
+  const out = [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata:',
+    `  name: ${unit}`,
+    '  labels:',
+    '    app.kubernetes.io/name: strata',
+    `    app.kubernetes.io/component: ${unit}`,
+    'spec:',
+    '  replicas: 1',
+    '  selector:',
+    '    matchLabels:',
+    '      app.kubernetes.io/name: strata',
+    `      app.kubernetes.io/component: ${unit}`,
+    '  template:',
+    '    metadata:',
+    '      labels:',
+    '        app.kubernetes.io/name: strata',
+    `        app.kubernetes.io/component: ${unit}`,
+    '    spec:',
+    '      # More than SHUTDOWN_DRAIN_MS + SHUTDOWN_TIMEOUT_MS (config.yaml) before the SIGKILL.',
+    '      terminationGracePeriodSeconds: 30',
+    "      # The app reads PEER_* strictly: Kubernetes' service links (FOO_PORT=tcp://...) must not add any.",
+    '      enableServiceLinks: false',
+    '      automountServiceAccountToken: false',
+    '      securityContext:',
+    '        runAsNonRoot: true',
+    '        runAsUser: 1000',
+    '        runAsGroup: 1000',
+    '        seccompProfile:',
+    '          type: RuntimeDefault',
+    ...(needs.database
+      ? [
+          '      initContainers:',
+          '        # Starts the unit only once the migrate Job has applied every migration.',
+          '        - name: wait-for-migrations',
+          '          image: strata/server',
+          '          command: [node, dist/apps/server/migrate.js, --wait]',
+          '          env:',
+          ...secretEnv('DATABASE_URL'),
+          '          resources:',
+          '            requests:',
+          '              cpu: 50m',
+          '              memory: 128Mi',
+          '            limits:',
+          '              cpu: 500m',
+          '              memory: 256Mi',
+          '          securityContext:',
+          '            allowPrivilegeEscalation: false',
+          '            readOnlyRootFilesystem: true',
+          '            capabilities:',
+          '              drop: [ALL]',
+        ]
+      : []),
+    '      containers:',
+    '        - name: server',
+    '          image: strata/server',
+    '          envFrom:',
+    '            - configMapRef:',
+    '                name: strata-config',
+    '          env:',
+    '            - name: UNIT',
+    `              value: ${unit}`,
+    ...secretEnv('INTERNAL_AUTH_SECRET'),
+    ...(needs.database ? secretEnv('DATABASE_URL') : []),
+    ...(needs.queue ? secretEnv('REDIS_URL') : []),
+    '          ports:',
+    '            - name: http',
+    '              containerPort: 3000',
+    ...(needs.served ? ['            - name: internal', '              containerPort: 4000'] : []),
+    '          # /health checks each dependency within 2 s: the probe waits longer than that.',
+    '          readinessProbe:',
+    '            httpGet:',
+    '              path: /health',
+    '              port: http',
+    '            periodSeconds: 5',
+    '            timeoutSeconds: 3',
+    '          livenessProbe:',
+    '            httpGet:',
+    '              path: /health/live',
+    '              port: http',
+    '            periodSeconds: 10',
+    '            timeoutSeconds: 3',
+    '          resources:',
+    '            requests:',
+    '              cpu: 100m',
+    '              memory: 192Mi',
+    '            limits:',
+    "              cpu: '1'",
+    '              memory: 384Mi',
+    '          securityContext:',
+    '            allowPrivilegeEscalation: false',
+    '            readOnlyRootFilesystem: true',
+    '            capabilities:',
+    '              drop: [ALL]',
+    '---',
+    'apiVersion: v1',
+    'kind: Service',
+    'metadata:',
+    `  name: ${unit}`,
+    '  labels:',
+    '    app.kubernetes.io/name: strata',
+    `    app.kubernetes.io/component: ${unit}`,
+    'spec:',
+    '  selector:',
+    '    app.kubernetes.io/name: strata',
+    `    app.kubernetes.io/component: ${unit}`,
+    '  ports:',
+    '    - name: http',
+    '      port: 3000',
+    '      targetPort: http',
+    ...(needs.served ? ['    - name: internal', '      port: 4000', '      targetPort: internal'] : []),
+  ];
+  return out.join('\n') + '\n';
+}
+
+/** A manifest's header comment (the lines before its first object) and its body. */
+export function splitManifest(text: string): { header: string; body: string } {
+  const at = text.indexOf('apiVersion:');
+  return { header: text.slice(0, at), body: text.slice(at) };
+}
+
+export const unitManifestPath = (unit: string) => `${K8S_BASE}/${unit}.yaml`;
+
+/** Applies a deployment change to the files in the tree (the split topology's artefacts). */
+export function applyDeploymentChange(tree: Tree, change: DeploymentChange): string[] {
+  const written: string[] = [];
+  const update = (path: string, edit: (text: string) => string) => {
+    const text = tree.read(path, 'utf-8');
+    if (text === null) throw new Error(`${path} not found`);
+    const next = edit(text);
+    if (next !== text) {
+      tree.write(path, next);
+      written.push(path);
+    }
+  };
+
+  update(COMPOSE_FILE, (text) => editCompose(text, change));
+
+  const peersBefore = peersOfTopology(change.topologyBefore);
+  const peersAfter = peersOfTopology(change.topologyAfter);
+  if (peersBefore.join() !== peersAfter.join())
+    update(K8S_CONFIG, (text) => {
+      const all = lines(text);
+      const dataAt = all.indexOf('data:');
+      const current = valueIn(all, 'INTERNAL_PORT')?.replace(/'/g, '') ?? '4000';
+      return rewritePeers(all, dataAt, all.length, '  ', peersAfter, current).join('\n');
+    });
+
+  for (const [unit, needs] of change.after) {
+    if (unit === change.added?.unit || sameNeeds(change.before.get(unit), needs)) continue;
+    update(unitManifestPath(unit), (text) => splitManifest(text).header + unitManifestBody(unit, needs));
+  }
+
+  if (change.added) {
+    const { unit, description } = change.added;
+    tree.write(unitManifestPath(unit), commentLines(description, '').join('\n') + '\n' + unitManifestBody(unit, change.after.get(unit)!));
+    written.push(unitManifestPath(unit));
+    update(K8S_KUSTOMIZATION, (text) => {
+      const all = lines(text);
+      const last = all.map((line, index) => (/^ {2}- [\w.-]+\.yaml$/.test(line) ? index : -1)).filter((index) => index >= 0).at(-1);
+      if (last === undefined) throw new Error(`${K8S_KUSTOMIZATION} lists no resources`);
+      all.splice(last + 1, 0, `  - ${unit}.yaml`);
+      return all.join('\n');
+    });
+    update(K8S_PRODUCTION, (text) => {
+      const all = lines(text);
+      const replicasAt = all.indexOf('replicas:');
+      if (replicasAt < 0) throw new Error(`${K8S_PRODUCTION} has no replicas:`);
+      let end = replicasAt + 1;
+      while (end < all.length && /^ {2}/.test(all[end])) end++;
+      all.splice(end, 0, `  - name: ${unit}`, '    count: 2');
+      return all.join('\n');
+    });
+  }
+  if (change.removed) {
+    const unit = change.removed;
+    if (tree.exists(unitManifestPath(unit))) {
+      tree.delete(unitManifestPath(unit));
+      written.push(unitManifestPath(unit));
+    }
+    update(K8S_KUSTOMIZATION, (text) => lines(text).filter((line) => line !== `  - ${unit}.yaml`).join('\n'));
+    update(K8S_PRODUCTION, (text) => {
+      const all = lines(text);
+      const at = all.indexOf(`  - name: ${unit}`);
+      if (at >= 0 && /^ {4}count: /.test(all[at + 1] ?? '')) all.splice(at, 2);
+      return all.join('\n');
+    });
+  }
+  return written;
+}
+
+/** Why a unit cannot be removed from the manifests by a text edit: the overlays name it elsewhere (an autoscaler, a patch). */
+export function manifestReferencesBeyondReplicas(tree: Tree, unit: string): string[] {
+  const found: string[] = [];
+  for (const dir of ['docker/k8s/overlays/production', 'docker/k8s/overlays/local']) {
+    if (!tree.exists(dir)) continue;
+    for (const file of tree.children(dir)) {
+      const path = `${dir}/${file}`;
+      const text = tree.read(path, 'utf-8') ?? '';
+      const mentions = lines(text).filter((line) => new RegExp(`name: ${unit}$`).test(line.trim()) || line.trim() === `name: ${unit}`);
+      const replicaEntry = lines(text).filter((line) => line === `  - name: ${unit}`).length;
+      if (mentions.length > replicaEntry) found.push(path);
+    }
+  }
+  return found;
+}
