@@ -208,7 +208,8 @@ export function extract(tree: Tree, options: ExtractOptions): { report: ImpactRe
     const remaining = new Set([...placement.get(source)!].filter((key) => !moved.some((move) => move.part === key && move.from === source)));
     after.units[source] = withPlacement(after.units[source], remaining, graph);
   }
-  const description = `${module}'s ${moving.join(', ')}, extracted from ${[...new Set(moved.map((move) => move.from))].join(', ')}.`;
+  const list = (items: string[]) => (items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : items[0]);
+  const description = `The ${module} module's ${list(moving)}, extracted from ${list([...new Set(moved.map((move) => move.from))])}.`;
   const newParts = new Set<PartKey>(moved.map((move) => move.part as PartKey));
   after.units[unit] = withPlacement({ description, httpPort: nextHttpPort(before) }, newParts, graph);
   const plansAfter = plan(after, graph, `Extracting ${moving.map((part) => keyOf(module, part)).join(', ')} into ${unit}`);
