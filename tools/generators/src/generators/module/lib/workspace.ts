@@ -1,0 +1,81 @@
+import { getProjects, readJson, type Tree } from '@nx/devkit';
+import type { NormalizedModule } from './names';
+import { objectKeys } from './ts-edits';
+
+export const TSCONFIG_BASE = 'tsconfig.base.json';
+export const APPLICATION = 'apps/server/src/application.ts';
+export const MIGRATIONS_INDEX = 'migrations/src/index.ts';
+export const MIGRATIONS_DIR = 'migrations/src';
+export const TOPOLOGIES_DIR = 'topologies';
+export const E2E_DIR = 'apps/server/test';
+
+export const projectName = (module: NormalizedModule, tier: string): string => `${module.name.fileName}-${tier}`;
+export const aliasOf = (module: NormalizedModule, tier: string): string => `@strata/${module.name.fileName}/${tier}`;
+
+/** The workspace's business modules: the folders of `libs/` other than `platform`, as lint derives them. */
+export function existingModules(tree: Tree): string[] {
+  return tree
+    .children('libs')
+    .filter((child) => child !== 'platform' && !tree.isFile(`libs/${child}`))
+    .sort();
+}
+
+/** The shipped topology files: the JSON files of `topologies/` that declare units. */
+export function topologyFiles(tree: Tree): string[] {
+  return tree
+    .children(TOPOLOGIES_DIR)
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => `${TOPOLOGIES_DIR}/${file}`)
+    .filter((path) => {
+      const json = readJson<{ units?: unknown }>(tree, path);
+      return typeof json.units === 'object' && json.units !== null;
+    })
+    .sort();
+}
+
+/**
+ * Refuses, with one line, when the module cannot be added as asked: something of its name
+ * already exists (folder, project, alias, schema, application entry, test or migration), or the
+ * `--placeWith` module does not. Reads only.
+ */
+export function checkWorkspace(tree: Tree, module: NormalizedModule): void {
+  const name = module.name.fileName;
+  const refuse = (why: string): never => {
+    throw new Error(`Cannot create the module "${name}": ${why}`);
+  };
+
+  if (tree.exists(`libs/${name}`)) refuse(`libs/${name} already exists`);
+  const projects = getProjects(tree);
+  for (const tier of module.tiers) {
+    if (projects.has(projectName(module, tier))) refuse(`the project ${projectName(module, tier)} already exists`);
+  }
+  const paths = readJson<{ compilerOptions?: { paths?: Record<string, unknown> } }>(tree, TSCONFIG_BASE).compilerOptions?.paths ?? {};
+  const alias = Object.keys(paths).find((key) => key === `@strata/${name}` || key.startsWith(`@strata/${name}/`));
+  if (alias) refuse(`the path alias ${alias} already exists in ${TSCONFIG_BASE}`);
+  if (tree.exists(`${MIGRATIONS_DIR}/${name}`)) refuse(`${MIGRATIONS_DIR}/${name} already exists`);
+  if (schemaExists(tree, module.schema)) refuse(`a migration already creates the PostgreSQL schema "${module.schema}"`);
+  if (tree.exists(`${E2E_DIR}/${name}.e2e-spec.ts`)) refuse(`${E2E_DIR}/${name}.e2e-spec.ts already exists`);
+
+  const application = tree.read(APPLICATION, 'utf-8');
+  if (application === null) refuse(`${APPLICATION} is missing`);
+  const registered = objectKeys(APPLICATION, application as string, 'application', ['modules']);
+  if (!registered) refuse(`cannot find application.modules in ${APPLICATION}`);
+  if (registered?.includes(name)) refuse(`${APPLICATION} already registers a module "${name}"`);
+
+  const modules = existingModules(tree);
+  if (!modules.includes(module.placeWith) || !registered?.includes(module.placeWith)) {
+    refuse(`--placeWith "${module.placeWith}" is not a module of this workspace (modules: ${modules.join(', ')})`);
+  }
+}
+
+/** Whether any migration creates the schema (`CREATE SCHEMA <name>`, quoted or not). */
+function schemaExists(tree: Tree, schema: string): boolean {
+  const pattern = new RegExp(`CREATE\\s+SCHEMA\\s+(IF\\s+NOT\\s+EXISTS\\s+)?"?${schema}"?(\\W|$)`, 'i');
+  const visit = (dir: string): boolean =>
+    tree.children(dir).some((child) => {
+      const path = `${dir}/${child}`;
+      if (!tree.isFile(path)) return visit(path);
+      return path.endsWith('.ts') && pattern.test(tree.read(path, 'utf-8') ?? '');
+    });
+  return tree.exists(MIGRATIONS_DIR) && visit(MIGRATIONS_DIR);
+}
