@@ -20,6 +20,8 @@ module.exports = {
     main: './apps/server/src/main.ts',
     // Every unit of a topology on this machine (npm run start:split).
     launch: './apps/server/src/launch.ts',
+    // The edge in front of a topology's API units: one public address, each route to its unit.
+    edge: './apps/server/src/edge.ts',
     // Pending migrations, then exit (npm run migrate).
     migrate: './apps/server/src/migrate.ts',
   },

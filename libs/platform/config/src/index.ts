@@ -1,4 +1,5 @@
 export * from './lib/environment';
 export * from './lib/config.module';
+export * from './lib/edge';
 export * from './lib/settings';
 export { ConfigurationError, Secret, toBoolean, toInteger } from './lib/variables';

@@ -1,6 +1,7 @@
 export * from './lib/topology/application-modules';
 export * from './lib/topology/plan-topology';
 export * from './lib/topology/port-dependencies';
+export * from './lib/topology/public-entry';
 export * from './lib/topology/public-routes';
 export * from './lib/topology/topology';
 export * from './lib/unit/create-unit-app';

@@ -1,32 +1,59 @@
-import { loadConfig, type StrataConfig } from '@strata/platform/config';
+import { loadConfig } from '@strata/platform/config';
 import { provideDatabase, runMigrations, type ProvidedDatabase } from '@strata/platform/database';
 import { concurrently } from 'concurrently';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { planTopology, type UnitPlan } from '../topology/plan-topology';
-import { loadTopology } from '../topology/topology';
+import { apiUnitsOf, DEFAULT_PUBLIC_PORT, needsEdge, publicPortProblems } from '../topology/public-entry';
+import { loadTopology, TopologyError } from '../topology/topology';
 import type { StrataApplication } from '../unit/strata-application';
 
 const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
 
-/** Variables that place one process; the launcher sets them per unit, never passes them through. */
+/**
+ * Variables that place one process; the launcher sets them for each process (empty: unset), so
+ * that none reaches a process it was not meant for (`concurrently` passes its own environment on).
+ */
 const PER_UNIT_VARIABLES = ['UNIT', 'PORT', 'INTERNAL_PORT', 'MIGRATIONS_RUN'];
 
+/** The programs the launcher runs: a unit (`TOPOLOGY`, `UNIT`), and the edge in front of several API units. */
+export interface LaunchScripts {
+  unit: string;
+  edge: string;
+}
+
+/** The process name of the edge in the launcher's output. */
+export const EDGE_PROCESS = 'edge';
+
 /**
- * Runs every unit of a topology on this machine, each as its own process of `unitScript`, with
+ * Runs every unit of a topology on this machine, each as its own process of `scripts.unit`, with
  * `concurrently` supervising them: output labelled by unit, Ctrl-C stopping them all, one failing
  * at start-up stopping the rest. Before the units start it does what a deployment does once: it
  * provides the database (embedded when `DATABASE_URL` is unset), runs the migrations, picks the
  * queue (`REDIS_URL`, else a Redis on 127.0.0.1:6379 if one answers, else PostgreSQL), and makes
  * a one-off internal auth secret if none is set.
+ *
+ * The public API is on `PORT` (default: the API unit's `httpPort`, or 3000 with an edge). With
+ * one API unit, that unit listens there itself. With several, one more process, the edge
+ * (`scripts.edge`), listens there and sends each route to its unit; every unit keeps its own
+ * topology ports, so none of them may be the public port.
  */
-export async function launchTopology(application: StrataApplication, topologyName: string, unitScript: string): Promise<void> {
+export async function launchTopology(application: StrataApplication, topologyName: string, scripts: LaunchScripts): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env, TOPOLOGY: topologyName };
   const config = loadConfig(env);
   const topology = loadTopology(topologyName, application.topologies);
   const plans = [...planTopology(topology, application.modules).values()];
   const say = (message: string) => console.log(`[launch] ${message}`);
+  const edge = needsEdge(plans);
+  const apiUnits = apiUnitsOf(plans);
+  const publicPort = config.http.port ?? (edge ? DEFAULT_PUBLIC_PORT : apiUnits[0]?.httpPort);
+  if (edge) {
+    const problems = publicPortProblems(plans, publicPort as number);
+    if (problems.length > 0) throw new TopologyError(topology.name, problems);
+  }
+  // Where each process listens for HTTP: the API unit alone on the public port, every other at its own.
+  const httpPortOf = (plan: UnitPlan) => (!edge && plan.api ? (publicPort as number) : plan.httpPort);
 
   const database = await provideDatabase(config, say);
   let exitCode = 1;
@@ -47,17 +74,22 @@ export async function launchTopology(application: StrataApplication, topologyNam
       MIGRATIONS_RUN: 'false',
       ...(process.stdout.isTTY ? { LOG_FORMAT: config.log.format, FORCE_COLOR: '1' } : {}),
     };
-    const apiUnits = plans.filter((plan) => plan.api);
     const { result } = concurrently(
-      plans.map((plan) => ({
-        name: plan.unit,
-        // exec: the unit is the process concurrently signals and waits for, not a shell around it.
-        command: `exec node ${JSON.stringify(unitScript)}`,
-        env: { ...shared, UNIT: plan.unit, ...(env.PORT && apiUnits.length === 1 && plan.api ? { PORT: env.PORT } : {}) },
-      })),
+      [
+        ...plans.map((plan) => ({
+          name: plan.unit,
+          // exec: the unit is the process concurrently signals and waits for, not a shell around it.
+          command: `exec node ${JSON.stringify(scripts.unit)}`,
+          env: { ...shared, UNIT: plan.unit, PORT: String(httpPortOf(plan)), INTERNAL_PORT: plan.internalPort === undefined ? '' : String(plan.internalPort) },
+        })),
+        // The edge finds each API unit on 127.0.0.1 at its httpPort, its default.
+        ...(edge
+          ? [{ name: EDGE_PROCESS, command: `exec node ${JSON.stringify(scripts.edge)}`, env: { ...shared, UNIT: '', PORT: String(publicPort), INTERNAL_PORT: '' } }]
+          : []),
+      ],
       { prefix: 'name', padPrefix: true, killOthersOn: ['failure'], restartTries: 0 },
     );
-    void reportWhenReady(plans, config, say);
+    void reportWhenReady(plans, httpPortOf, edge ? (publicPort as number) : undefined, say);
     exitCode = await result.then(
       () => 0,
       () => 1,
@@ -81,15 +113,25 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-/** Prints one line once every unit reports ready, so a person knows when to start sending requests. */
-async function reportWhenReady(plans: UnitPlan[], config: StrataConfig, say: (message: string) => void): Promise<void> {
+/**
+ * Prints one line once every unit (and the edge) reports ready, so a person knows when to start
+ * sending requests, and where: the edge, or the only API unit.
+ */
+async function reportWhenReady(
+  plans: UnitPlan[],
+  httpPortOf: (plan: UnitPlan) => number,
+  edgePort: number | undefined,
+  say: (message: string) => void,
+): Promise<void> {
   const startedAt = Date.now();
-  const ports = plans.map((plan) => (plan.api && config.http.port ? config.http.port : plan.httpPort));
+  const ports = [...plans.map(httpPortOf), ...(edgePort === undefined ? [] : [edgePort])];
   while (Date.now() - startedAt < 60_000) {
     const ready = await Promise.all(ports.map((port) => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)));
     if (ready.every(Boolean)) {
-      const api = plans.filter((plan) => plan.api).map((plan) => `http://localhost:${ports[plans.indexOf(plan)]}`);
-      say(`all ${plans.length} units ready in ${Date.now() - startedAt} ms; API at ${api.join(', ')}`);
+      const apiUnits = apiUnitsOf(plans);
+      const via = edgePort === undefined ? '' : ` (the edge, routing to ${apiUnits.map((plan) => plan.unit).join(', ')})`;
+      const api = apiUnits.length > 0 ? `API at http://localhost:${edgePort ?? httpPortOf(apiUnits[0])}${via}, docs at /docs` : 'no unit serves an API';
+      say(`all ${plans.length} units ready in ${Date.now() - startedAt} ms; ${api}`);
       return;
     }
     await sleep(250);

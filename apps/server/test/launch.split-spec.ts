@@ -1,0 +1,106 @@
+import { dropDatabase } from '@strata/platform/database';
+import { eventually, freePort } from '@strata/platform/testing';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import request from 'supertest';
+
+/** `launch.js` and the public port: PORT goes to the public entry only, the edge in front of several API units. */
+
+const workspaceRoot = join(__dirname, '../../..');
+const launchJs = join(workspaceRoot, 'dist/apps/server/launch.js');
+
+interface UnitDeclaration {
+  httpPort: number;
+  internalPort?: number;
+}
+
+/** A shipped topology rewritten on free ports, so a test can run beside anything else. */
+async function onFreePorts(name: string): Promise<{ file: string; units: Record<string, UnitDeclaration> }> {
+  const topology = JSON.parse(readFileSync(join(workspaceRoot, `topologies/${name}.json`), 'utf8')) as { units: Record<string, UnitDeclaration> };
+  for (const unit of Object.values(topology.units)) {
+    unit.httpPort = await freePort();
+    if (unit.internalPort) unit.internalPort = await freePort();
+  }
+  const file = join(mkdtempSync(join(tmpdir(), 'strata-topology-')), `${name}.json`);
+  writeFileSync(file, JSON.stringify(topology));
+  return { file, units: topology.units };
+}
+
+/** Runs `launch.js` on a database of its own; `stop` sends Ctrl-C and resolves with the exit code. */
+function launch(topologyFile: string, env: Record<string, string>) {
+  const database = new URL(process.env['STRATA_TEST_POSTGRES_URL'] as string);
+  database.pathname = `/strata_launch_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const child = spawn(process.execPath, [launchJs, topologyFile], {
+    env: { ...process.env, DATABASE_URL: database.toString(), QUEUE_PREFIX: `launch-${randomUUID().slice(0, 8)}`, LOG_FORMAT: 'json', ...env },
+  });
+  const state = { output: '' };
+  child.stdout.on('data', (chunk) => (state.output += stripVTControlCharacters(String(chunk))));
+  child.stderr.on('data', (chunk) => (state.output += stripVTControlCharacters(String(chunk))));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return {
+    state,
+    exited,
+    stop: async () => {
+      child.kill('SIGINT');
+      const code = await exited;
+      await dropDatabase(database.toString()).catch(() => undefined);
+      return code;
+    },
+  };
+}
+
+describe('launch.js and the public port', () => {
+  it('several API units (orders-service): the edge on PORT serves the whole API; each unit on its own port; Ctrl-C stops all', async () => {
+    const { file, units } = await onFreePorts('orders-service');
+    const port = await freePort();
+    const launcher = launch(file, { PORT: String(port) });
+    try {
+      await eventually(() => expect(launcher.state.output).toMatch(/\[launch\] all 2 units ready/), 30_000);
+      expect(launcher.state.output).toContain(`API at http://localhost:${port} (the edge, routing to core, orders)`);
+      expect(launcher.state.output).toMatch(/^\[edge *\] \{/m);
+
+      // README's "Try it", unchanged, against the one public address.
+      const api = () => request(`http://127.0.0.1:${port}`);
+      const customer = (await api().post('/api/customers').send({ email: `launch-${randomUUID()}@example.com`, name: 'Ada' }).expect(201)).body;
+      const product = (await api().post('/api/products').send({ sku: `L-${randomUUID()}`, name: 'Keyboard', priceCents: 8999, stock: 3 }).expect(201)).body;
+      const order = (await api().post('/api/orders').send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 2 }] }).expect(201)).body;
+      await api().get(`/api/orders/${order.id}`).expect(200);
+      await api().post(`/api/orders/${order.id}/cancel`).expect(200);
+      // Each unit still on its own topology port, serving its own part only.
+      await request(`http://127.0.0.1:${units['orders'].httpPort}`).get(`/api/orders/${order.id}`).expect(200);
+      await request(`http://127.0.0.1:${units['core'].httpPort}`).get(`/api/orders/${order.id}`).expect(404);
+    } finally {
+      await expect(launcher.stop()).resolves.toBe(0);
+    }
+    for (const process of ['edge', 'core', 'orders']) expect(launcher.state.output).toMatch(new RegExp(`\\[${process} *\\] .*"msg":"Stopped"`));
+  }, 60_000);
+
+  it('one API unit (split): PORT goes to the gateway only, not to every unit, and no edge runs', async () => {
+    const { file, units } = await onFreePorts('split');
+    const port = await freePort();
+    const launcher = launch(file, { PORT: String(port), INTERNAL_PORT: String(await freePort()) });
+    try {
+      await eventually(() => expect(launcher.state.output).toMatch(/\[launch\] all 4 units ready/), 30_000);
+      expect(launcher.state.output).toContain(`API at http://localhost:${port}, docs at /docs`);
+      expect(launcher.state.output).not.toMatch(/^\[edge/m);
+
+      await request(`http://127.0.0.1:${port}`).get('/api/products?limit=1').expect(200);
+      for (const unit of ['business', 'data', 'worker']) await request(`http://127.0.0.1:${units[unit].httpPort}`).get('/health').expect(200);
+    } finally {
+      await expect(launcher.stop()).resolves.toBe(0);
+    }
+  }, 60_000);
+
+  it('refuses, before starting anything, a topology with several API units where a unit is on the public port', async () => {
+    const { file, units } = await onFreePorts('orders-service');
+    const launcher = launch(file, { PORT: String(units['core'].httpPort) });
+
+    await expect(launcher.exited).resolves.toBe(1);
+    expect(launcher.state.output).toContain(`Topology ${file} cannot run`);
+    expect(launcher.state.output).toContain(`unit core's httpPort ${units['core'].httpPort} is the public port`);
+  });
+});

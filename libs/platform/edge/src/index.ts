@@ -1,0 +1,3 @@
+export * from './lib/create-edge';
+export * from './lib/openapi';
+export * from './lib/run-edge';

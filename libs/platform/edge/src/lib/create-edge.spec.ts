@@ -1,0 +1,201 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createEdge, type Edge } from './create-edge';
+
+/** The edge against two stand-in units: plain HTTP servers that record what reaches them. */
+
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+async function fakeUnit(name: string, paths: string[]): Promise<{ url: string; received: Received[]; server: Server; hang: () => void }> {
+  const received: Received[] = [];
+  let hanging = false;
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      received.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body });
+      if (hanging) return;
+      if (request.url === '/health') return void response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      if (request.url === '/docs-json') {
+        const document = {
+          openapi: '3.0.0',
+          info: { title: name, version: '1.0' },
+          paths: Object.fromEntries(paths.map((path) => [path, { get: { operationId: `${name}${path}` } }])),
+          components: { schemas: { [`${name}Dto`]: { type: 'object' }, SharedDto: { type: 'object', title: name } } },
+          tags: [{ name }],
+        };
+        return void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document));
+      }
+      response.writeHead(name === 'orders' && request.method === 'POST' ? 201 : 200, {
+        'content-type': 'application/json; charset=utf-8',
+        'x-request-id': String(request.headers['x-request-id']),
+        'x-served-by': name,
+      });
+      response.end(JSON.stringify({ unit: name, url: request.url }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, server, hang: () => (hanging = true) };
+}
+
+const close = (server: Server) =>
+  new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+
+describe('the edge', () => {
+  let core: Awaited<ReturnType<typeof fakeUnit>>;
+  let orders: Awaited<ReturnType<typeof fakeUnit>>;
+  let edge: Edge;
+  const send = (path: string, init?: RequestInit) => edge.server.inject({ url: path, method: (init?.method ?? 'GET') as 'GET', headers: init?.headers as Record<string, string>, payload: init?.body as string });
+
+  beforeEach(async () => {
+    core = await fakeUnit('core', ['/api/products', '/api/products/{id}']);
+    orders = await fakeUnit('orders', ['/api/orders', '/api/orders/{id}']);
+    edge = await createEdge({
+      routes: [
+        { method: 'GET', path: '/api/products', unit: 'core' },
+        { method: 'GET', path: '/api/products/:id', unit: 'core' },
+        { method: 'POST', path: '/api/orders', unit: 'orders' },
+        { method: 'GET', path: '/api/orders/:id', unit: 'orders' },
+      ],
+      upstreams: { core: core.url, orders: orders.url },
+      timeoutMs: 300,
+      bodyLimitBytes: 1024,
+      title: 'Test API',
+    });
+    await edge.server.ready();
+  });
+  afterEach(async () => {
+    await edge.server.close();
+    await close(core.server);
+    await close(orders.server);
+  });
+
+  it("sends each route to its unit, with the query, and passes the unit's answer through untouched", async () => {
+    const product = await send('/api/products/42?expand=1');
+    const order = await send('/api/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"customerId":"c"}' });
+
+    expect(product.statusCode).toBe(200);
+    expect(product.json()).toEqual({ unit: 'core', url: '/api/products/42?expand=1' });
+    expect(product.headers['x-served-by']).toBe('core');
+    expect(product.headers['content-security-policy']).toBeUndefined(); // the unit's headers, not the edge's
+    expect(order.statusCode).toBe(201);
+    expect(orders.received.at(-1)).toMatchObject({ method: 'POST', url: '/api/orders', body: '{"customerId":"c"}' });
+    expect(orders.received.at(-1)?.headers['content-type']).toBe('application/json');
+  });
+
+  it('passes the body on as sent, even when it is not valid JSON or not JSON at all: the unit answers', async () => {
+    await send('/api/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"customerId": ' });
+    await send('/api/orders', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+
+    expect(orders.received.map((request) => [request.headers['content-type'], request.body])).toEqual([
+      ['application/json', '{"customerId": '],
+      ['text/plain', 'hello'],
+    ]);
+  });
+
+  it("keeps a client's valid request id, replaces an invalid one, passes it to the unit and returns it", async () => {
+    const kept = await send('/api/products', { headers: { 'x-request-id': 'client-id-1' } });
+    const replaced = await send('/api/products', { headers: { 'x-request-id': 'not valid!' } });
+
+    expect(kept.headers['x-request-id']).toBe('client-id-1');
+    expect(core.received.at(-2)?.headers['x-request-id']).toBe('client-id-1');
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(core.received.at(-1)?.headers['x-request-id']).toBe(replaced.headers['x-request-id']);
+    expect((await send('/health')).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("tells the unit who asked: x-forwarded-for, -proto, -host", async () => {
+    await send('/api/products', { headers: { host: 'api.example.com' } });
+
+    expect(core.received.at(-1)?.headers).toMatchObject({ 'x-forwarded-proto': 'http', 'x-forwarded-host': 'api.example.com', 'x-forwarded-for': '127.0.0.1' });
+  });
+
+  it('answers a body over the limit with 413 in the kit’s error body, and the unit never sees it', async () => {
+    const response = await send('/api/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 'x'.repeat(2000) }) });
+
+    expect(response.statusCode).toBe(413);
+    expect(response.json()).toEqual({ statusCode: 413, error: 'Payload Too Large', message: expect.stringContaining('1024 bytes'), code: 'edge.body_too_large' });
+    expect(orders.received).toEqual([]);
+  });
+
+  it('answers a route no unit serves, or a method a route does not have, with 404 in the kit’s error body', async () => {
+    for (const [method, path] of [
+      ['GET', '/api/nothing-here'],
+      ['DELETE', '/api/orders/1'],
+    ]) {
+      const response = await send(path, { method });
+
+      expect(response.statusCode).toBe(404);
+      expect(response.json()).toEqual({ statusCode: 404, error: 'Not Found', message: `Cannot ${method} ${path}`, code: 'edge.route_not_found' });
+    }
+  });
+
+  it('a unit that refuses connections: 503 edge.unit_unavailable; /health says which', async () => {
+    await close(orders.server);
+
+    const response = await send('/api/orders/1');
+    const health = await send('/health');
+
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({ statusCode: 503, error: 'Service Unavailable', message: expect.any(String), code: 'edge.unit_unavailable' });
+    expect(health.statusCode).toBe(503);
+    expect(health.json()).toMatchObject({ status: 'error', details: { core: { status: 'up' }, orders: { status: 'down' } } });
+    // The other unit's routes still work.
+    expect((await send('/api/products')).statusCode).toBe(200);
+  });
+
+  it('a unit that does not answer: 504 edge.unit_timeout after the timeout', async () => {
+    orders.hang();
+    const startedAt = Date.now();
+
+    const response = await send('/api/orders/1');
+
+    expect(response.statusCode).toBe(504);
+    expect(response.json()).toEqual({ statusCode: 504, error: 'Gateway Timeout', message: expect.any(String), code: 'edge.unit_timeout' });
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(250);
+    expect(Date.now() - startedAt).toBeLessThan(2000);
+  });
+
+  it('/health: 200 naming every unit while all answer, 503 once withdrawn; /health/live 200', async () => {
+    const health = await send('/health');
+
+    expect(health.statusCode).toBe(200);
+    expect(health.json()).toEqual({ status: 'ok', info: { core: { status: 'up' }, orders: { status: 'up' } }, error: {}, details: { core: { status: 'up' }, orders: { status: 'up' } } });
+    edge.withdraw();
+    expect((await send('/health')).statusCode).toBe(503);
+    expect((await send('/health/live')).statusCode).toBe(200);
+  });
+
+  it("/docs-json: every unit's paths and components in one document; /docs: Swagger UI over it", async () => {
+    const document = (await send('/docs-json')).json();
+
+    expect(document.info).toEqual({ title: 'Test API', description: '', version: '1.0' });
+    expect(Object.keys(document.paths).sort()).toEqual(['/api/orders', '/api/orders/{id}', '/api/products', '/api/products/{id}']);
+    expect(Object.keys(document.components.schemas).sort()).toEqual(['SharedDto', 'coreDto', 'ordersDto']);
+    expect(document.tags.map((tag: { name: string }) => tag.name)).toEqual(['core', 'orders']);
+
+    const page = await send('/docs');
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/html/);
+    expect(page.headers['content-security-policy']).toBeDefined();
+    expect(page.body).toContain('./docs/swagger-ui-bundle.js');
+    expect((await send('/docs/swagger-ui-bundle.js')).statusCode).toBe(200);
+    expect((await send('/docs/strata-init.js')).body).toContain("url: './docs-json'");
+    expect((await send('/docs/index.html')).statusCode).toBe(404);
+  });
+
+  it("/docs-json: a unit's last document while it is down, 503 if it never gave one", async () => {
+    await send('/docs-json');
+    await close(orders.server);
+
+    expect(Object.keys((await send('/docs-json')).json().paths)).toContain('/api/orders');
+  });
+});

@@ -1,0 +1,258 @@
+import helmet from '@fastify/helmet';
+import replyFrom from '@fastify/reply-from';
+import fastifyStatic from '@fastify/static';
+import type { ErrorResponseBody } from '@strata/platform/http';
+import { REQUEST_ID_HEADER, requestIdOf } from '@strata/platform/http';
+import type { PublicRoute } from '@strata/platform/runtime';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type HTTPMethods } from 'fastify';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { mergeOpenApiDocuments, type OpenApiDocument } from './openapi';
+
+export interface EdgeOptions {
+  /** The public route table: which unit serves each route (`publicRoutesOf(plans)`). */
+  routes: PublicRoute[];
+  /** Each API unit's HTTP base URL, e.g. `{ core: 'http://127.0.0.1:3001' }`. */
+  upstreams: Record<string, string>;
+  /** How long a unit has to answer (its headers, then each chunk of its body) before the edge answers 504. */
+  timeoutMs: number;
+  /** The largest request body accepted (413 above it), as every unit does. */
+  bodyLimitBytes: number;
+  /** For the merged OpenAPI document. */
+  title: string;
+  description?: string;
+  /** A pino logger; none: silent. */
+  logger?: FastifyBaseLogger;
+}
+
+/** The edge: a Fastify server, and readiness to withdraw when it starts shutting down. */
+export interface Edge {
+  server: FastifyInstance;
+  /** From now on `/health` answers 503, while requests are still served. */
+  withdraw(): void;
+}
+
+/** Methods a handler of `ALL` methods (`@All()`) answers. */
+const ALL_METHODS: HTTPMethods[] = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
+/** How long `/health` and `/docs-json` wait for a unit. */
+const PROBE_TIMEOUT_MS = 2000;
+
+/**
+ * The edge in front of the units serving a topology's public API: one address for the whole API,
+ * whichever units its modules run in. Each route of the table is proxied to its unit with
+ * `@fastify/reply-from` (undici): the request id (the client's `x-request-id` if valid, else a new
+ * one) is passed on and returned, the body limited as units limit it, and the unit's answer passed
+ * through untouched. When a unit does not answer, the edge does, in the kit's error body: 503
+ * `edge.unit_unavailable` (refused or dropped connection), 504 `edge.unit_timeout` (no answer in
+ * `timeoutMs`); a route of no unit is 404 `edge.route_not_found`. Its own routes: `/health` (which
+ * units answer), `/health/live`, `/docs-json` (the units' OpenAPI documents merged), `/docs`.
+ */
+export async function createEdge(options: EdgeOptions): Promise<Edge> {
+  let ready = true;
+  const server = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : {}),
+    bodyLimit: options.bodyLimitBytes,
+    genReqId: (request: IncomingMessage) => requestIdOf(request),
+    // One line per request, written below once the answer is known (as units log them).
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+  });
+
+  // Bodies are passed on as the client sent them, never parsed: the unit validates them. Read as
+  // bytes so that the body limit holds for chunked uploads too.
+  server.removeAllContentTypeParsers();
+  server.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  server.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  server.addHook('onResponse', async (request, reply) => {
+    if (/^\/health(\/|\?|$)/.test(request.url)) return;
+    const unit = (request.routeOptions.config as { unit?: string }).unit;
+    request.log.info(
+      { req: { method: request.method, url: request.url }, res: { statusCode: reply.statusCode }, ...(unit ? { upstream: unit } : {}), responseTime: reply.elapsedTime },
+      'request completed',
+    );
+  });
+
+  await server.register(helmet, {
+    // The same policy as every unit's (configureHttpApp): Swagger UI needs inline styles and scripts.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+      },
+    },
+  });
+  await server.register(replyFrom, {
+    undici: {
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      connectTimeout: options.timeoutMs,
+      // reply-from's default accepts any certificate from an https upstream; the edge does not.
+      connect: { rejectUnauthorized: true },
+    },
+    disableRequestLogging: true,
+  });
+
+  server.setNotFoundHandler((request, reply) => {
+    void sendError(reply, 404, `Cannot ${request.method} ${request.url.split('?')[0]}`, 'edge.route_not_found');
+  });
+  server.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, 'edge error');
+    if (status === 413) return sendError(reply, 413, `The request body is larger than ${options.bodyLimitBytes} bytes`, 'edge.body_too_large');
+    return sendError(reply, status, status >= 500 ? 'Internal server error' : error.message, error.code);
+  });
+
+  // The public API: each route to the unit serving it.
+  const registered = new Set<string>();
+  for (const route of options.routes) {
+    const upstream = options.upstreams[route.unit];
+    if (!upstream) throw new Error(`The edge has no address for unit ${route.unit}, which serves ${route.method} ${route.path}`);
+    const key = `${route.method} ${route.path.replace(/:[^/]+/g, ':')}`;
+    if (registered.has(key)) continue; // the same route declared twice in one unit: the unit's own business
+    registered.add(key);
+    server.route({
+      method: route.method === 'ALL' ? ALL_METHODS : (route.method as HTTPMethods),
+      url: route.path,
+      exposeHeadRoute: route.method !== 'ALL',
+      helmet: false, // the unit's own headers, untouched
+      config: { unit: route.unit },
+      handler: (request, reply) => proxy(request, reply, route.unit, upstream),
+    });
+  }
+
+  function proxy(request: FastifyRequest, reply: FastifyReply, unit: string, upstream: string) {
+    const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+    return reply.from(`${upstream}${request.url}`, {
+      ...(body ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' } : {}),
+      rewriteRequestHeaders: (original, headers) => ({
+        ...headers,
+        [REQUEST_ID_HEADER]: original.id,
+        'x-forwarded-for': [original.headers['x-forwarded-for'], original.ip].filter(Boolean).join(', '),
+        'x-forwarded-proto': original.protocol,
+        ...(original.headers.host ? { 'x-forwarded-host': original.headers.host } : {}),
+      }),
+      // Never retry: a request may not be safe to send twice, and a unit's 503 is its answer.
+      retryDelay: () => null,
+      onError: (failed, { error }) => {
+        const { status, reason } = classify(error);
+        failed.request.log.warn({ upstream: unit, reason, err: error }, `unit ${unit} did not answer`);
+        void sendError(
+          failed as FastifyReply,
+          status,
+          status === 504
+            ? 'A service needed for this request did not answer in time; try again later'
+            : 'A service needed for this request is unavailable; try again later',
+          status === 504 ? 'edge.unit_timeout' : 'edge.unit_unavailable',
+        );
+      },
+    });
+  }
+
+  // The edge's own routes.
+  const units = [...new Set(options.routes.map((route) => route.unit))];
+  server.get('/health/live', async () => ({ status: 'ok' }));
+  server.get('/health', async (_request, reply) => {
+    const details: Record<string, { status: 'up' | 'down'; statusCode?: number; message?: string }> = {};
+    await Promise.all(
+      units.map(async (unit) => {
+        try {
+          const response = await fetch(`${options.upstreams[unit]}/health`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+          await response.arrayBuffer();
+          details[unit] = response.ok ? { status: 'up' } : { status: 'down', statusCode: response.status };
+        } catch {
+          details[unit] = { status: 'down', message: 'no answer' };
+        }
+      }),
+    );
+    const ordered = Object.fromEntries(units.map((unit) => [unit, details[unit]]));
+    const up = Object.fromEntries(Object.entries(ordered).filter(([, detail]) => detail.status === 'up'));
+    const down = Object.fromEntries(Object.entries(ordered).filter(([, detail]) => detail.status === 'down'));
+    const ok = ready && Object.keys(down).length === 0;
+    return reply
+      .code(ok ? 200 : 503)
+      .send({ status: ok ? 'ok' : 'error', info: up, error: ready ? down : { edge: { status: 'down', message: 'shutting down' }, ...down }, details: ordered });
+  });
+
+  // The whole API's OpenAPI document, from the units' own; a unit's last good one while it is down.
+  const lastDocuments = new Map<string, OpenApiDocument>();
+  server.get('/docs-json', async (_request, reply) => {
+    const documents: OpenApiDocument[] = [];
+    for (const unit of units) {
+      try {
+        const response = await fetch(`${options.upstreams[unit]}/docs-json`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+        if (!response.ok) throw new Error(`status ${response.status}`);
+        lastDocuments.set(unit, (await response.json()) as OpenApiDocument);
+      } catch (error) {
+        if (!lastDocuments.has(unit)) {
+          reply.log.warn({ upstream: unit, err: error }, `unit ${unit} did not give its OpenAPI document`);
+          return sendError(reply, 503, 'A service needed for this request is unavailable; try again later', 'edge.unit_unavailable');
+        }
+      }
+      documents.push(lastDocuments.get(unit) as OpenApiDocument);
+    }
+    return mergeOpenApiDocuments({ title: options.title, description: options.description ?? '', version: '1.0' }, documents);
+  });
+  await server.register(fastifyStatic, {
+    root: swaggerUiAssets(),
+    prefix: '/docs/',
+    decorateReply: false,
+    index: false,
+    // swagger-ui-dist's own page and initializer show its demo API; ours are below.
+    allowedPath: (path) => !['/index.html', '/swagger-initializer.js'].includes(path),
+  });
+  server.get('/docs', async (_request, reply) => reply.type('text/html').send(swaggerUiPage(options.title)));
+  server.get('/docs/strata-init.js', async (_request, reply) => reply.type('application/javascript').send(SWAGGER_UI_INIT));
+
+  return { server, withdraw: () => (ready = false) };
+}
+
+/** The kit's error body (`ApplicationErrorFilter`'s shape). */
+function sendError(reply: FastifyReply, status: number, message: string, code?: string): FastifyReply {
+  const body: ErrorResponseBody = { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message, ...(code ? { code } : {}) };
+  return reply.code(status).type('application/json; charset=utf-8').send(body);
+}
+
+/** A failed call to a unit: 504 if it did not answer in time, 503 if it could not be reached or dropped the connection. */
+function classify(error: Error & { statusCode?: number; code?: string; cause?: unknown }): { status: 503 | 504; reason: string } {
+  const cause = (error.cause ?? {}) as { code?: string; message?: string };
+  const code = cause.code ?? error.code ?? '';
+  if (error.statusCode === 504 || /TIMEOUT/i.test(code)) return { status: 504, reason: code || 'timeout' };
+  return { status: 503, reason: code || error.message };
+}
+
+function swaggerUiAssets(): string {
+  // swagger-ui-dist, the one @nestjs/swagger serves to every unit; CommonJS, without types.
+  return (require('swagger-ui-dist/absolute-path.js') as () => string)();
+}
+
+function swaggerUiPage(title: string): string {
+  const escaped = title.replace(/[&<>"]/g, (character) => `&#${character.charCodeAt(0)};`);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>${escaped}</title>
+  <link rel="stylesheet" href="./docs/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="./docs/swagger-ui-bundle.js"></script>
+  <script src="./docs/swagger-ui-standalone-preset.js"></script>
+  <script src="./docs/strata-init.js"></script>
+</body>
+</html>
+`;
+}
+
+const SWAGGER_UI_INIT = `window.onload = function () {
+  window.ui = SwaggerUIBundle({
+    url: './docs-json',
+    dom_id: '#swagger-ui',
+    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+    layout: 'StandaloneLayout',
+  });
+};
+`;
