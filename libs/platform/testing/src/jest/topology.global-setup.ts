@@ -1,12 +1,14 @@
 import type { Config } from '@jest/types';
-import { E2E_API_URL_VARIABLE, TopologyProcesses } from '../lib/topology-processes';
+import { E2E_API_PROCESS_VARIABLE, E2E_API_URL_VARIABLE, E2E_TOPOLOGY_FILE_VARIABLE, TopologyProcesses } from '../lib/topology-processes';
 import startTestPostgres, { TEST_POSTGRES_URL_VARIABLE } from './postgres.global-setup';
 
 export interface TopologyGlobals {
   main: string;
   migrate: string;
   topologyFile: string;
-  /** The unit that serves the public API. */
+  /** The built edge program: given, the deployment runs the edge too (see `TopologyProcesses`). */
+  edge?: string;
+  /** What serves the public API: a unit, or `edge`. */
   apiUnit: string;
 }
 
@@ -24,9 +26,12 @@ export default async function startTopology(_: unknown, project: Config.ProjectC
     main: options.main,
     migrate: options.migrate,
     topologyFile: options.topologyFile,
+    edge: options.edge,
     postgresUrl: process.env[TEST_POSTGRES_URL_VARIABLE] as string,
     redisUrl: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
   });
   (globalThis as { __strataTopology__?: TopologyProcesses }).__strataTopology__ = deployment;
   process.env[E2E_API_URL_VARIABLE] = deployment.unit(options.apiUnit).httpUrl;
+  process.env[E2E_TOPOLOGY_FILE_VARIABLE] = options.topologyFile;
+  process.env[E2E_API_PROCESS_VARIABLE] = options.apiUnit;
 }

@@ -15,6 +15,12 @@ import { freePort } from './free-port';
 
 /** Set by `topology.global-setup.ts` for the test files: the shared deployment's public API. */
 export const E2E_API_URL_VARIABLE = 'STRATA_E2E_API_URL';
+/** Set with it: the topology file the shared deployment runs, and the process serving its API (a unit, or `edge`). */
+export const E2E_TOPOLOGY_FILE_VARIABLE = 'STRATA_E2E_TOPOLOGY_FILE';
+export const E2E_API_PROCESS_VARIABLE = 'STRATA_E2E_API_PROCESS';
+
+/** The name of the edge among a deployment's processes (`deployment.unit(EDGE)`). */
+export const EDGE = 'edge';
 
 export interface TopologyProcessesOptions {
   /** The built unit program, e.g. `dist/apps/server/main.js`. */
@@ -27,8 +33,13 @@ export interface TopologyProcessesOptions {
   postgresUrl: string;
   /** The Redis the queue uses (namespaced per deployment), or none to keep the queue on PostgreSQL. */
   redisUrl?: string;
-  /** More environment for every unit (e.g. `CALL_TIMEOUT_MS`). */
+  /** More environment for every unit and the edge (e.g. `CALL_TIMEOUT_MS`). */
   env?: Record<string, string>;
+  /**
+   * The built edge program, e.g. `dist/apps/server/edge.js`: when given, the deployment also runs
+   * the edge on a free port in front of the units, as `launch.js` does for several API units.
+   */
+  edge?: string;
 }
 
 interface UnitDeclaration {
@@ -44,6 +55,8 @@ export interface UnitProcess {
   process?: ChildProcess;
   /** Where the unit's JSON log lines go. */
   logFile: string;
+  /** The program it runs: the options' `main`, or `edge` for the edge. */
+  script: string;
 }
 
 /** A running deployment of one topology on this machine. */
@@ -66,6 +79,7 @@ export class TopologyProcesses {
     const databaseUrl = withDatabaseName(options.postgresUrl, `strata_topology_${randomUUID().replace(/-/g, '').slice(0, 16)}`);
     await run(process.execPath, [options.migrate], { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
 
+    if (options.edge && topology.units[EDGE]) throw new Error(`the topology has a unit named ${EDGE}, the name of the edge's process`);
     const ports = new Map<string, { http: number; internal: number }>();
     for (const unit of Object.keys(topology.units)) ports.set(unit, { http: await freePort(), internal: await freePort() });
     const peers = Object.fromEntries([...ports].map(([unit, port]) => [`PEER_${unit.toUpperCase().replace(/-/g, '_')}`, `127.0.0.1:${port.internal}`]));
@@ -90,11 +104,25 @@ export class TopologyProcesses {
     const environments = new Map<string, NodeJS.ProcessEnv>();
     for (const [unit, port] of ports) {
       environments.set(unit, { ...shared, UNIT: unit, PORT: String(port.http), INTERNAL_PORT: String(port.internal) });
-      units.set(unit, { unit, httpUrl: `http://127.0.0.1:${port.http}`, internalPort: port.internal, logFile: join(logDir, `${unit}.log`) });
+      units.set(unit, {
+        unit,
+        httpUrl: `http://127.0.0.1:${port.http}`,
+        internalPort: port.internal,
+        logFile: join(logDir, `${unit}.log`),
+        script: options.main,
+      });
+    }
+    if (options.edge) {
+      // The edge finds every unit at its free port (it ignores the units that serve no API).
+      const upstreams = Object.fromEntries([...ports].map(([unit, port]) => [`UPSTREAM_${unit.toUpperCase().replace(/-/g, '_')}`, `http://127.0.0.1:${port.http}`]));
+      const port = await freePort();
+      environments.set(EDGE, { ...shared, ...upstreams, PORT: String(port), ...options.env });
+      units.set(EDGE, { unit: EDGE, httpUrl: `http://127.0.0.1:${port}`, internalPort: 0, logFile: join(logDir, `${EDGE}.log`), script: options.edge });
     }
     const deployment = new TopologyProcesses(units, environments, options, databaseUrl);
     try {
-      await Promise.all([...units.keys()].map((unit) => deployment.startUnit(unit)));
+      await Promise.all([...units.keys()].filter((unit) => unit !== EDGE).map((unit) => deployment.startUnit(unit)));
+      if (options.edge) await deployment.startUnit(EDGE);
     } catch (error) {
       await deployment.stop();
       throw error;
@@ -108,11 +136,11 @@ export class TopologyProcesses {
     return unit;
   }
 
-  /** Starts (or restarts) a unit and resolves once its readiness check answers 200. */
+  /** Starts (or restarts) a unit, or the edge, and resolves once its liveness check answers 200. */
   async startUnit(name: string): Promise<void> {
     const unit = this.unit(name);
     const log = createWriteStream(unit.logFile, { flags: 'a' });
-    const child = spawn(process.execPath, [this.options.main], { env: this.environments.get(name), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [unit.script], { env: this.environments.get(name), stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     unit.process = child;
