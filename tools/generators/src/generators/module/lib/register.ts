@@ -1,6 +1,6 @@
 import { readJson, updateJson, type Tree } from '@nx/devkit';
 import type { NormalizedModule } from './names';
-import { addImport, appendElement, appendProperty, arrayElements, importedModules } from './ts-edits';
+import { addImport, appendElement, arrayElements, importedModules, insertProperty } from './ts-edits';
 import { aliasOf, APPLICATION, MIGRATIONS_INDEX, TSCONFIG_BASE } from './workspace';
 
 /**
@@ -51,7 +51,9 @@ export function planApplication(tree: Tree, module: NormalizedModule): Write {
     `'data-access': ${className}DataAccessModule`,
     ...(module.jobs ? [`workers: ${className}WorkersModule`] : []),
   ];
-  source = appendProperty(APPLICATION, source, 'application', ['modules'], `${key}: { ${tiers.join(', ')} }`);
+  // Beside the module it is placed with, as in the topologies: the application's module order is
+  // the order `merge` writes a topology's hosts back in, so extract then merge changes nothing.
+  source = insertProperty(APPLICATION, source, 'application', ['modules'], `${key}: { ${tiers.join(', ')} }`, module.placeWith);
   return () => tree.write(APPLICATION, source);
 }
 

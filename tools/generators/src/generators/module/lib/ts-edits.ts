@@ -68,10 +68,22 @@ export function objectKeys(path: string, source: string, variable: string, objec
   return object?.properties.map((property) => (property.name ? propertyName(property.name as ts.PropertyName) : undefined) ?? '');
 }
 
-/** Appends `propertyText` (e.g. `invoices: { ... }`) as the last property of the object at `variable.path`. */
-export function appendProperty(path: string, source: string, variable: string, objectPath: string[], propertyText: string): string {
+/**
+ * Inserts `propertyText` (e.g. `invoices: { ... }`) into the object at `variable.path`: right after
+ * the property `afterKey` when there is one, else as the last property.
+ */
+export function insertProperty(
+  path: string,
+  source: string,
+  variable: string,
+  objectPath: string[],
+  propertyText: string,
+  afterKey?: string,
+): string {
   const object = objectAt(parse(path, source), variable, objectPath);
   if (!object) throw new Error(`${path}: cannot find the object ${[variable, ...objectPath].join('.')}`);
+  const after = object.properties.find((property) => property.name && propertyName(property.name as ts.PropertyName) === afterKey);
+  if (after) return applyChangesToString(source, [{ type: ChangeType.Insert, index: after.getEnd(), text: `, ${propertyText}` }]);
   return appendTo(source, object.properties, object.getEnd() - 1, propertyText);
 }
 
