@@ -1,7 +1,7 @@
 import { readJson, updateJson, type Tree } from '@nx/devkit';
 import type { NormalizedModule } from './names';
 import type { Write } from './register';
-import { topologyFiles } from './workspace';
+import { applicationModules, topologyFiles } from './workspace';
 
 interface Unit {
   hosts?: string[];
@@ -26,7 +26,8 @@ export interface Placement {
  * workers; else to a unit that runs only workers; else to the unit hosting its business tier.
  */
 export function planTopologies(tree: Tree, module: NormalizedModule): { write: Write; placements: Placement[] } {
-  const planned = topologyFiles(tree).map((file) => ({ file, ...place(readJson<Topology>(tree, file), module) }));
+  const order = applicationModules(tree);
+  const planned = topologyFiles(tree).map((file) => ({ file, ...place(readJson<Topology>(tree, file), module, order) }));
   return {
     placements: planned.map(({ file, changes }) => ({ file, changes })),
     write: () =>
@@ -34,8 +35,12 @@ export function planTopologies(tree: Tree, module: NormalizedModule): { write: W
   };
 }
 
-/** The topology with the module placed, and a line per change. Pure. */
-export function place(original: Topology, module: NormalizedModule): { topology: Topology; changes: string[] } {
+/**
+ * The topology with the module placed, and a line per change. Pure. `applicationOrder` is the
+ * application's modules before this one, which goes right after `placeWith` there too: lists
+ * stay in application order, the canonical form `extract` and `merge` write.
+ */
+export function place(original: Topology, module: NormalizedModule, applicationOrder: string[]): { topology: Topology; changes: string[] } {
   const name = module.name.fileName;
   const companion = module.placeWith;
   const changes: string[] = [];
@@ -65,8 +70,9 @@ export function place(original: Topology, module: NormalizedModule): { topology:
     if (!runsAll && target) {
       const [unitName, unit] = target;
       const workers = [...(unit.workers ?? [])];
-      const after = workers.indexOf(companion);
-      workers.splice(after === -1 ? workers.length : after + 1, 0, name);
+      const rank = (entry: string) => (applicationOrder.includes(entry) ? applicationOrder.indexOf(entry) : Infinity);
+      const before = workers.findIndex((entry) => rank(entry) > rank(companion));
+      workers.splice(before === -1 ? workers.length : before, 0, name);
       units[unitName] = withWorkers(unit, workers);
       changes.push(`${unitName} runs the ${name} workers`);
     }

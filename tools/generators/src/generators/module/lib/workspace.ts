@@ -79,3 +79,8 @@ function schemaExists(tree: Tree, schema: string): boolean {
     });
   return tree.exists(MIGRATIONS_DIR) && visit(MIGRATIONS_DIR);
 }
+
+/** The application's modules, in the order `application.modules` lists them. */
+export function applicationModules(tree: Tree): string[] {
+  return objectKeys(APPLICATION, tree.read(APPLICATION, 'utf-8') ?? '', 'application', ['modules']) ?? [];
+}
