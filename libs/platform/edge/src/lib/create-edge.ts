@@ -2,7 +2,7 @@ import helmet from '@fastify/helmet';
 import replyFrom from '@fastify/reply-from';
 import fastifyStatic from '@fastify/static';
 import type { ErrorResponseBody } from '@strata/platform/http';
-import { REQUEST_ID_HEADER, requestIdOf } from '@strata/platform/http';
+import { REQUEST_ID_HEADER, requestIdOf, SECURITY_HEADERS } from '@strata/platform/http';
 import type { PublicRoute } from '@strata/platform/runtime';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type HTTPMethods } from 'fastify';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
@@ -73,17 +73,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     );
   });
 
-  await server.register(helmet, {
-    // The same policy as every unit's (configureHttpApp): Swagger UI needs inline styles and scripts.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-      },
-    },
-  });
+  await server.register(helmet, SECURITY_HEADERS);
   await server.register(replyFrom, {
     undici: {
       headersTimeout: options.timeoutMs,

@@ -8,6 +8,19 @@ import { StrataConfig } from '@strata/platform/config';
 import { ApplicationErrorFilter } from './application-error.filter';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 
+/** The security headers of every public HTTP server (units and the edge), by @fastify/helmet. */
+export const SECURITY_HEADERS = {
+  // Swagger UI's page needs inline styles and scripts; everything else gets the strict default.
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+      scriptSrc: ["'self'", "'unsafe-inline'"],
+    },
+  },
+};
+
 /** The Fastify adapter every HTTP unit uses: body size limit and request ids set here. */
 export function createHttpAdapter(config: StrataConfig): FastifyAdapter {
   return new FastifyAdapter({
@@ -38,17 +51,7 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
-  await app.register(helmet, {
-    // Swagger UI's page needs inline styles and scripts; everything else gets the strict default.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-      },
-    },
-  });
+  await app.register(helmet, SECURITY_HEADERS);
 
   app.setGlobalPrefix('api', { exclude: ['health', 'health/live'] });
   app.useGlobalPipes(
