@@ -1,19 +1,21 @@
 import type { Tree } from '@nx/devkit';
+import { createTree } from '@nx/devkit/testing';
 import { parse } from 'yaml';
 import { COMPOSE_FILE, K8S_BASE, splitManifest, unitManifestBody, needsOf } from './deployment';
 import { readPortGraph } from './port-graph';
 import { extract, merge } from './relocate';
-import { planStatic, readTopology, serializeTopology } from './topology';
+import { planStatic, readTopology, serializeTopology, settlePublicPort, type TopologyFile } from './topology';
 import { snapshot, workspaceTree } from './testing';
 
-/** The real workspace's files, read once; each test works on its own copy. */
+/** The real workspace's files, read once; each test works on its own copy (not a new read: others may be editing the files). */
 const base = snapshot(workspaceTree());
 function freshTree(): Tree {
-  const tree = workspaceTree();
+  const tree = createTree();
+  for (const [path, content] of Object.entries(base)) tree.write(path, content);
   return tree;
 }
 const shipped = ['monolith', 'split', 'orders-service'];
-const graph = readPortGraph(workspaceTree());
+const graph = readPortGraph(freshTree());
 
 /** Files whose content differs from the workspace's. */
 const changed = (tree: Tree) => {
@@ -25,6 +27,18 @@ describe('the shipped files are canonical (what extract and merge write)', () =>
   it.each(shipped)('topologies/%s.json is written as the serializer writes it', (name) => {
     const tree = freshTree();
     expect(serializeTopology(readTopology(tree, name))).toBe(tree.read(`topologies/${name}.json`, 'utf-8'));
+  });
+
+  it.each(shipped)('topologies/%s.json follows the public port rule (3000: the edge with several API units, else the only API unit)', (name) => {
+    const topology = readTopology(freshTree(), name);
+    const { plans, problems } = planStatic(topology, graph);
+    expect(problems).toEqual([]);
+    const apiUnits = [...plans.values()].filter((plan) => plan.api).map((plan) => plan.unit);
+    const onPublicPort = Object.entries(topology.units).filter(([, unit]) => unit.httpPort === 3000 || unit.internalPort === 3000).map(([unit]) => unit);
+    expect(onPublicPort).toEqual(apiUnits.length > 1 ? [] : apiUnits);
+    const settled = JSON.parse(JSON.stringify(topology)) as TopologyFile;
+    expect(settlePublicPort(settled, graph)).toEqual([]);
+    expect(settled).toEqual(topology);
   });
 
   it('every unit manifest of docker/k8s/base is the template for its needs', () => {
@@ -94,13 +108,14 @@ describe('extract', () => {
     const tree = freshTree();
     const { report } = extract(tree, { module: 'orders', topology: 'monolith' });
     const monolith = JSON.parse(tree.read('topologies/monolith.json', 'utf-8')!);
-    expect(monolith.units.monolith).toEqual({ hosts: ['catalog/*', 'customers/*'], httpPort: 3000, internalPort: 4000 });
+    // Two API units now: the public port 3000 is the edge's, so the monolith moves to the next free port.
+    expect(monolith.units.monolith).toEqual({ hosts: ['catalog/*', 'customers/*'], httpPort: 3200, internalPort: 4200 });
     expect(monolith.units.orders).toMatchObject({ hosts: ['orders/*'], workers: ['orders'], httpPort: 3100 });
     expect(monolith.units.orders.internalPort).toBeUndefined(); // nobody calls it
     const hops = Object.fromEntries(report.endpoints.map((endpoint) => [endpoint.endpoint, endpoint.after - endpoint.before]));
-    expect(hops['POST /api/orders']).toBe(2); // CustomersPort.getCustomer, CatalogPort.reserveStock
-    expect(hops['POST /api/orders/:id/cancel']).toBe(1); // CatalogPort.releaseStock
-    expect(hops['GET /api/orders/:id']).toBe(0);
+    expect(hops['POST /api/orders']).toBe(3); // the edge, CustomersPort.getCustomer, CatalogPort.reserveStock
+    expect(hops['POST /api/orders/:id/cancel']).toBe(2); // the edge, CatalogPort.releaseStock
+    expect(hops['GET /api/orders/:id']).toBe(1); // the edge
     expect(report.newlyRemote.map((call) => `${call.port}.${call.method} ${call.semantics}`).sort()).toEqual([
       'CatalogPort.releaseStock idempotent',
       'CatalogPort.releaseStock idempotent',
@@ -179,6 +194,139 @@ describe('merge', () => {
   });
 });
 
+describe('the public port rule and the edge', () => {
+  /** A shipped topology edited in the tree (a hand-written one). */
+  const edit = (tree: Tree, name: string, change: (topology: TopologyFile) => void) => {
+    const topology = readTopology(tree, name);
+    change(topology);
+    tree.write(`topologies/${name}.json`, serializeTopology(topology));
+  };
+
+  it('extract orders out of monolith: the monolith leaves 3000 to the edge, which routes the orders routes to the new unit', () => {
+    const tree = freshTree();
+    const { report, text } = extract(tree, { module: 'orders', topology: 'monolith', as: 'orders-out' });
+    expect(changed(tree)).toEqual(['topologies/index.ts', 'topologies/orders-out.json']);
+    const result = JSON.parse(tree.read('topologies/orders-out.json', 'utf-8')!) as TopologyFile;
+    expect(result.units.monolith).toMatchObject({ httpPort: 3200, internalPort: 4200 });
+    expect(result.units.orders).toMatchObject({ httpPort: 3100 });
+    expect(planStatic(result, graph).problems).toEqual([]);
+
+    expect(report.publicEntry).toEqual({
+      before: { edge: false, port: 3000, units: ['monolith'] },
+      after: { edge: true, port: 3000, units: ['monolith', 'orders'] },
+    });
+    expect(report.portChanges).toEqual([{ unit: 'monolith', from: 3000, to: 3200 }]);
+    expect(report.routes).toEqual([
+      { route: 'POST /api/orders', before: 'monolith', after: 'orders' },
+      { route: 'GET /api/orders', before: 'monolith', after: 'orders' },
+      { route: 'GET /api/orders/:id', before: 'monolith', after: 'orders' },
+      { route: 'POST /api/orders/:id/cancel', before: 'monolith', after: 'orders' },
+    ]);
+    // Hand-counted from the code. POST /api/orders: the client reaches the edge on :3000, which
+    // proxies to orders (the edge hop); OrdersController.placeOrder → OrdersPort.placeOrder is in
+    // orders; OrdersService.placeOrder calls CustomersPort.getCustomer (→ monolith, 1),
+    // CatalogPort.reserveStock (→ monolith, 1), OrderRepository.insert (orders, local); the
+    // releaseStock calls are in catch blocks. Before: everything in one process, 0 hops.
+    const row = (endpoint: string) => report.endpoints.find((candidate) => candidate.endpoint === endpoint)!;
+    expect(row('POST /api/orders')).toMatchObject({ before: 0, after: 3, edgeBefore: 0, edgeAfter: 1, addedP50Ms: 1.44, addedP99Ms: 4.5 });
+    expect(row('POST /api/orders/:id/cancel')).toMatchObject({ before: 0, after: 2 }); // the edge, CatalogPort.releaseStock
+    expect(row('GET /api/products/:id')).toMatchObject({ before: 0, after: 1, addedP50Ms: 0.48 }); // the edge alone
+    expect(report.edgeHopCost).toMatchObject({ p50: report.hopCost.p50, p99: report.hopCost.p99, source: 'not measured yet, counted as one hop' });
+
+    expect(text).toContain(
+      [
+        'Public entry:',
+        '  before: unit monolith on :3000, no edge',
+        '  after:  the edge on :3000, routing to monolith, orders',
+        "  unit monolith moves from :3000 to :3200: the public port is the edge's when several units serve the API",
+        '',
+        'Routes that move to another unit:',
+        '  POST /api/orders             monolith → orders',
+        '  GET /api/orders              monolith → orders',
+        '  GET /api/orders/:id          monolith → orders',
+        '  POST /api/orders/:id/cancel  monolith → orders',
+      ].join('\n'),
+    );
+    expect(text).toMatch(/ {2}POST \/api\/orders {13}0 {7}2\+1 {4}\+1\.44 {3}\+4\.50\n/);
+    expect(text).toContain('  +1: the edge hop, an HTTP proxy hop from the edge to the unit serving the route (not measured yet, counted as one hop');
+    expect(text).toMatch(/monolith +no longer needs the queue; httpPort 3000 → 3200; internalPort 4200/);
+  });
+
+  it('merge orders back: the monolith is the only API unit again and takes 3000 back; no edge', () => {
+    const tree = freshTree();
+    extract(tree, { module: 'orders', topology: 'monolith', as: 'orders-out' });
+    const { report, text } = merge(tree, { unit: 'orders', topology: 'orders-out' });
+    expect(tree.read('topologies/orders-out.json', 'utf-8')).toBe(base['topologies/monolith.json']);
+    expect(report.publicEntry.after).toEqual({ edge: false, port: 3000, units: ['monolith'] });
+    expect(report.portChanges).toEqual([{ unit: 'monolith', from: 3200, to: 3000 }]);
+    expect(report.endpoints.find((endpoint) => endpoint.endpoint === 'POST /api/orders')).toMatchObject({ before: 3, after: 0, addedP50Ms: -1.44 });
+    expect(text).toContain('  before: the edge on :3000, routing to monolith, orders\n  after:  unit monolith on :3000, no edge\n');
+    expect(text).toContain('  unit monolith moves from :3200 to :3000: the only unit serving the API takes the public port');
+  });
+
+  it('a merge that leaves one API unit moves it to 3000: orders-service, merge orders into core', () => {
+    const tree = freshTree();
+    const { report } = merge(tree, { unit: 'orders', topology: 'orders-service' });
+    const result = JSON.parse(tree.read('topologies/orders-service.json', 'utf-8')!) as TopologyFile;
+    expect(Object.keys(result.units)).toEqual(['core']);
+    expect(result.units.core.httpPort).toBe(3000);
+    expect(report.portChanges).toEqual([{ unit: 'core', from: 3001, to: 3000 }]);
+    expect(report.publicEntry.before).toEqual({ edge: true, port: 3000, units: ['core', 'orders'] });
+    expect(report.routes.map((route) => `${route.route} ${route.before}→${route.after}`)).toContain('POST /api/orders orders→core');
+  });
+
+  it('an extract that leaves one API unit keeps it where it is; one that keeps several moves nobody', () => {
+    const split = freshTree();
+    extract(split, { module: 'customers' }); // the gateway keeps every presentation tier
+    expect(JSON.parse(split.read('topologies/split.json', 'utf-8')!).units.gateway.httpPort).toBe(3000);
+    const ordersService = freshTree();
+    const { report } = extract(ordersService, { module: 'catalog', topology: 'orders-service' });
+    const result = JSON.parse(ordersService.read('topologies/orders-service.json', 'utf-8')!) as TopologyFile;
+    expect([result.units.core.httpPort, result.units.orders.httpPort, result.units.catalog.httpPort]).toEqual([3001, 3100, 3102]); // 3101 would pair with 4100, orders' internalPort
+    expect(report.portChanges).toEqual([]);
+    expect(report.publicEntry.after.units).toEqual(['core', 'orders', 'catalog']);
+    // The edge on both sides: one edge hop before and after, so only the unit hops change.
+    expect(report.endpoints.find((endpoint) => endpoint.endpoint === 'GET /api/products/:id')).toMatchObject({ before: 1, after: 1, edgeBefore: 1, edgeAfter: 1 });
+  });
+
+  it('moving a presentation tier out of the split gateway puts the edge in front: the gateway leaves 3000', () => {
+    const tree = freshTree();
+    const { report } = extract(tree, { module: 'customers', tiers: 'presentation,business,data-access' });
+    const result = JSON.parse(tree.read('topologies/split.json', 'utf-8')!) as TopologyFile;
+    expect(result.units.customers.httpPort).toBe(3004);
+    expect(result.units.gateway.httpPort).toBe(3005);
+    expect(report.portChanges).toEqual([{ unit: 'gateway', from: 3000, to: 3005 }]);
+    expect(report.publicEntry.after).toEqual({ edge: true, port: 3000, units: ['gateway', 'customers'] });
+  });
+
+  it('refuses, in one line and writing nothing, an extract whose result the launcher would refuse (a unit on the public port)', () => {
+    const tree = freshTree();
+    // A hand-written monolith: the API on 3001, the internal port on 3000. Fine with one API unit;
+    // with two, the edge needs 3000, and the public port rule moves httpPorts only.
+    edit(tree, 'monolith', (topology) => Object.assign(topology.units.monolith, { httpPort: 3001, internalPort: 3000 }));
+    const edited = snapshot(tree);
+    let message = '';
+    try {
+      extract(tree, { module: 'orders', topology: 'monolith' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/would leave the topology unable to run: unit monolith's internalPort 3000 is the public port, where the edge serves the API/);
+    expect(message).not.toContain('\n');
+    expect(snapshot(tree)).toEqual(edited);
+  });
+
+  it('refuses a merge on a topology the launcher already refuses (two API units, one on 3000), writing nothing', () => {
+    const tree = freshTree();
+    edit(tree, 'orders-service', (topology) => (topology.units.core.httpPort = 3000));
+    const edited = snapshot(tree);
+    expect(() => merge(tree, { unit: 'orders', topology: 'orders-service' })).toThrow(
+      /^Topology orders-service cannot run as it is: unit core's httpPort 3000 is the public port, where the edge serves the API of the several API units \(core, orders\): give core another httpPort$/,
+    );
+    expect(snapshot(tree)).toEqual(edited);
+  });
+});
+
 describe('extract then merge gives back every file, byte for byte', () => {
   const cases = shipped.flatMap((topology) => graph.modules.map((module) => [topology, module] as const));
   it.each(cases)('on %s, module %s (where the extraction can run)', (topology, module) => {
@@ -196,12 +344,25 @@ describe('extract then merge gives back every file, byte for byte', () => {
     expect(changed(tree)).toEqual([]);
   });
 
+  it.each(graph.modules)('extract %s out of monolith --as a new topology, then merge it: the same bytes as monolith.json', (module) => {
+    const tree = freshTree();
+    extract(tree, { module, topology: 'monolith', as: `${module}-out` });
+    const extracted = JSON.parse(tree.read(`topologies/${module}-out.json`, 'utf-8')!) as TopologyFile;
+    expect(extracted.units.monolith.httpPort).not.toBe(3000); // the presentation tier moved: the edge has 3000
+    merge(tree, { unit: module, topology: `${module}-out` });
+    expect(tree.read(`topologies/${module}-out.json`, 'utf-8')).toBe(base['topologies/monolith.json']);
+    expect(changed(tree)).toEqual([`topologies/${module}-out.json`, 'topologies/index.ts'].sort());
+  });
+
   it.each([
     ['split', 'orders', 'business,data-access'],
     ['split', 'orders', 'business'],
     ['split', 'catalog', 'data-access'],
     ['split', 'customers', 'presentation,business,data-access'],
     ['monolith', 'orders', 'workers'],
+    ['monolith', 'catalog', 'presentation'],
+    ['monolith', 'customers', 'presentation,business'],
+    ['orders-service', 'catalog', 'presentation'],
     ['orders-service', 'catalog', 'business,data-access'],
   ])('on %s, module %s, tiers %s', (topology, module, tiers) => {
     const tree = freshTree();

@@ -19,6 +19,7 @@ import {
   planStatic,
   readTopology,
   serializeTopology,
+  settlePublicPort,
   splitKey,
   topologyPath,
   UNIT_NAME,
@@ -59,9 +60,10 @@ const clone = (topology: TopologyFile): TopologyFile => JSON.parse(JSON.stringif
 /** A unit that serves only presentation tiers: the public API's one entry point. */
 const isGateway = (parts: Set<PartKey>) => parts.size > 0 && [...parts].every((key) => key.endsWith('/presentation'));
 
-function plan(topology: TopologyFile, graph: PortGraph, what: string): Map<string, StaticUnitPlan> {
+/** The static plan of a topology; refuses (one line) with what `planTopology` or the launcher would refuse. */
+function plan(topology: TopologyFile, graph: PortGraph, what: string, as: 'source' | 'result' = 'result'): Map<string, StaticUnitPlan> {
   const { plans, problems } = planStatic(topology, graph);
-  if (problems.length) refuse(`${what} would leave the topology unable to run: ${problems.join('; ')}`);
+  if (problems.length) refuse(`${what} ${as === 'source' ? 'cannot run as it is' : 'would leave the topology unable to run'}: ${problems.join('; ')}`);
   return plans;
 }
 
@@ -201,7 +203,7 @@ export function extract(tree: Tree, options: ExtractOptions): { report: ImpactRe
   const moving = parts.filter((part) => hostOf.has(keyOf(module, part)));
   if (moving.length === 0) refuse(`Nothing to move: topology ${topologyName} hosts none of ${module}'s ${parts.join(', ') || 'tiers'}`);
 
-  const plansBefore = plan(before, graph, `Topology ${topologyName}`);
+  const plansBefore = plan(before, graph, `Topology ${topologyName}`, 'source');
   const after = clone(before);
   const moved = moving.map((part) => ({ part: keyOf(module, part), from: hostOf.get(keyOf(module, part))!, to: unit }));
   for (const source of new Set(moved.map((move) => move.from))) {
@@ -212,6 +214,7 @@ export function extract(tree: Tree, options: ExtractOptions): { report: ImpactRe
   const description = `The ${module} module's ${list(moving)}, extracted from ${list([...new Set(moved.map((move) => move.from))])}.`;
   const newParts = new Set<PartKey>(moved.map((move) => move.part as PartKey));
   after.units[unit] = withPlacement({ description, httpPort: nextHttpPort(before) }, newParts, graph);
+  settlePublicPort(after, graph);
   const plansAfter = plan(after, graph, `Extracting ${moving.map((part) => keyOf(module, part)).join(', ')} into ${unit}`);
   settleInternalPorts(after, graph, [unit, ...Object.keys(before.units)]);
   const finalPlans = plan(after, graph, `Extracting into ${unit}`);
@@ -253,7 +256,7 @@ export function merge(tree: Tree, options: MergeOptions): { report: ImpactReport
     if (references.length) refuse(`Unit "${unit}" is named in ${references.join(', ')} beyond its replica count: remove those references first`);
   }
 
-  const plansBefore = plan(before, graph, `Topology ${topologyName}`);
+  const plansBefore = plan(before, graph, `Topology ${topologyName}`, 'source');
   const placement = placementOf(before, graph);
   const own = [...placement.get(unit)!];
   const others = units.filter((name) => name !== unit);
@@ -281,6 +284,7 @@ export function merge(tree: Tree, options: MergeOptions): { report: ImpactReport
     const parts = new Set([...placement.get(destination)!, ...moved.filter((move) => move.to === destination).map((move) => move.part as PartKey)]);
     after.units[destination] = withPlacement(after.units[destination], parts, graph);
   }
+  settlePublicPort(after, graph);
   plan(after, graph, `Merging ${unit}`);
   settleInternalPorts(after, graph, Object.keys(after.units), plansBefore);
   const plansAfter = plan(after, graph, `Merging ${unit}`);

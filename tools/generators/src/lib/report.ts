@@ -2,7 +2,18 @@ import type { Tree } from '@nx/devkit';
 import type { CallSemantics } from './ast';
 import { peerVariable, type UnitNeeds } from './deployment';
 import { semanticsOf, type CallStep, type PortGraph } from './port-graph';
-import { hostOfParts, keyOf, placementOf, type PartKey, type StaticUnitPlan, type TopologyFile } from './topology';
+import {
+  hostOfParts,
+  keyOf,
+  placementOf,
+  PUBLIC_PORT,
+  publicEntryOf,
+  type PartKey,
+  type PortChange,
+  type PublicEntry,
+  type StaticUnitPlan,
+  type TopologyFile,
+} from './topology';
 
 /**
  * What one hop between units adds inside a request: `npm run bench`, measured 2026-11-25 on the
@@ -27,6 +38,13 @@ export function hopCost(tree: Tree): typeof HOP_COST {
   return HOP_COST;
 }
 
+/**
+ * The edge hop: client → edge → unit, an HTTP proxy hop (ADR 0012). The bench does not measure it
+ * yet, so it is counted as one hop between units, at that hop's cost.
+ */
+export const EDGE_HOP_NOTE = 'not measured yet, counted as one hop';
+export const edgeHopCost = (tree: Tree): typeof HOP_COST => ({ ...hopCost(tree), source: EDGE_HOP_NOTE });
+
 export interface RemoteMethod {
   port: string;
   wire: string;
@@ -44,11 +62,29 @@ export interface ImpactReport {
   unit: string;
   moved: { part: string; from: string; to: string }[];
   hopCost: typeof HOP_COST;
+  /** What the edge hop costs: the same figure as a hop between units, not measured yet. */
+  edgeHopCost: typeof HOP_COST;
+  /** Where the public API is, before and after: the edge (several API units) or the only API unit. */
+  publicEntry: { before: PublicEntry; after: PublicEntry };
+  /** Units whose httpPort changed (the public port rule: 3000 is the edge's, or the only API unit's). */
+  portChanges: PortChange[];
+  /** Routes of the public API served by another unit after the change. */
+  routes: { route: string; before: string; after: string }[];
   newlyRemote: RemoteMethod[];
   noLongerRemote: RemoteMethod[];
   /** Remote before and after, to another unit. */
   rerouted: (RemoteMethod & { previously: string })[];
-  endpoints: { endpoint: string; before: number; after: number; loop: boolean; addedP50Ms: number; addedP99Ms: number }[];
+  /** Hops per endpoint, before and after, counting the edge hop (`edgeBefore`, `edgeAfter`: 1 where the topology has an edge). */
+  endpoints: {
+    endpoint: string;
+    before: number;
+    after: number;
+    edgeBefore: number;
+    edgeAfter: number;
+    loop: boolean;
+    addedP50Ms: number;
+    addedP99Ms: number;
+  }[];
   jobs: { job: string; producer: { before: string[]; after: string[] }; handler: { before: string[]; after: string[] } }[];
   data: {
     schemas: string[];
@@ -110,6 +146,15 @@ export function buildReport(input: {
   const hostBefore = hostOfParts(placementOf(before, graph));
   const hostAfter = hostOfParts(placementOf(after, graph));
   const cost = hopCost(input.tree);
+  const edgeCost = edgeHopCost(input.tree);
+  const entryBefore = publicEntryOf(before, input.plansBefore);
+  const entryAfter = publicEntryOf(after, input.plansAfter);
+  const edgeBefore = entryBefore.edge ? 1 : 0;
+  const edgeAfter = entryAfter.edge ? 1 : 0;
+  const portChanges: PortChange[] = Object.keys(after.units)
+    .filter((unit) => before.units[unit] && before.units[unit].httpPort !== after.units[unit].httpPort)
+    .map((unit) => ({ unit, from: before.units[unit].httpPort, to: after.units[unit].httpPort }));
+  const routes: ImpactReport['routes'] = [];
 
   const remoteBefore: RemoteMethod[] = [];
   const remoteAfter: RemoteMethod[] = [];
@@ -121,14 +166,21 @@ export function buildReport(input: {
     if (hostBefore.get(entry)) walk(endpoint.calls, hostBefore.get(entry)!, hostBefore, graph, was);
     if (hostAfter.get(entry)) walk(endpoint.calls, hostAfter.get(entry)!, hostAfter, graph, is);
     const delta = is.hops - was.hops;
+    const edgeDelta = edgeAfter - edgeBefore;
     endpoints.push({
       endpoint: `${endpoint.verb} ${endpoint.path}`,
-      before: was.hops,
-      after: is.hops,
+      before: was.hops + edgeBefore,
+      after: is.hops + edgeAfter,
+      edgeBefore,
+      edgeAfter,
       loop: was.loop || is.loop,
-      addedP50Ms: round(delta * cost.p50),
-      addedP99Ms: round(delta * cost.p99),
+      addedP50Ms: round(delta * cost.p50 + edgeDelta * edgeCost.p50),
+      addedP99Ms: round(delta * cost.p99 + edgeDelta * edgeCost.p99),
     });
+    const servedBefore = hostBefore.get(entry);
+    const servedAfter = hostAfter.get(entry);
+    if (servedBefore !== servedAfter)
+      routes.push({ route: `${endpoint.verb} ${endpoint.path}`, before: servedBefore ?? '(none)', after: servedAfter ?? '(none)' });
   }
   for (const handler of graph.jobHandlers) {
     const entry = keyOf(handler.module, 'workers');
@@ -207,6 +259,8 @@ export function buildReport(input: {
     const changes: string[] = [];
     if (was.database !== is.database) changes.push(is.database ? 'now needs DATABASE_URL' : 'no longer needs DATABASE_URL');
     if (was.queue !== is.queue) changes.push(is.queue ? 'now needs the queue (REDIS_URL)' : 'no longer needs the queue');
+    const moved = portChanges.find((change) => change.unit === unit);
+    if (moved) changes.push(`httpPort ${moved.from} → ${moved.to}`);
     if (before.units[unit]?.internalPort !== after.units[unit]?.internalPort)
       changes.push(after.units[unit]?.internalPort !== undefined ? `internalPort ${after.units[unit].internalPort}` : 'no internalPort');
     const gained = is.peers.filter((peer) => !was.peers.includes(peer));
@@ -222,6 +276,10 @@ export function buildReport(input: {
     unit: input.unit,
     moved: input.moved,
     hopCost: cost,
+    edgeHopCost: edgeCost,
+    publicEntry: { before: entryBefore, after: entryAfter },
+    portChanges,
+    routes,
     newlyRemote,
     noLongerRemote,
     rerouted,
@@ -266,7 +324,31 @@ export function formatReport(report: ImpactReport): string {
     out.push(...table(report.rerouted.map((call) => [`${call.port}.${call.method}`, `${call.from} → ${call.to} (was ${call.previously})`, SEMANTICS[call.semantics]])));
   }
 
+  const entryText = (entry: PublicEntry) =>
+    entry.edge
+      ? `the edge on :${entry.port}, routing to ${entry.units.join(', ')}`
+      : entry.units.length
+        ? `unit ${entry.units[0]} on :${entry.port}, no edge`
+        : 'no unit serves an API';
+  const { before: entryBefore, after: entryAfter } = report.publicEntry;
+  out.push('', 'Public entry:');
+  if (JSON.stringify(entryBefore) === JSON.stringify(entryAfter)) out.push(`  ${entryText(entryAfter)} (unchanged)`);
+  else out.push(`  before: ${entryText(entryBefore)}`, `  after:  ${entryText(entryAfter)}`);
+  for (const change of report.portChanges)
+    out.push(
+      `  unit ${change.unit} moves from :${change.from} to :${change.to}` +
+        (change.from === PUBLIC_PORT && entryAfter.edge
+          ? ': the public port is the edge\'s when several units serve the API'
+          : change.to === PUBLIC_PORT
+            ? ': the only unit serving the API takes the public port'
+            : ''),
+    );
+  out.push('', 'Routes that move to another unit:');
+  out.push(...(report.routes.length ? table(report.routes.map((route) => [route.route, `${route.before} → ${route.after}`])) : ['  none']));
+
   const changed = report.endpoints.filter((endpoint) => endpoint.before !== endpoint.after);
+  const withEdge = entryBefore.edge || entryAfter.edge;
+  const hops = (total: number, edge: number) => (edge ? `${total - edge}+${edge}` : `${total}`);
   const fmt = (value: number) => `${value > 0 ? '+' : ''}${value.toFixed(2)}`;
   out.push('', `Hops per HTTP endpoint (one hop ≈ ${report.hopCost.p50} ms p50, ${report.hopCost.p99} ms p99: ${report.hopCost.source}):`);
   out.push(
@@ -274,14 +356,18 @@ export function formatReport(report: ImpactReport): string {
       ['endpoint', 'before', 'after', 'p50 ms', 'p99 ms'],
       ...report.endpoints.map((endpoint) => [
         endpoint.endpoint,
-        `${endpoint.before}${endpoint.loop ? ' ×N' : ''}`,
-        `${endpoint.after}${endpoint.loop ? ' ×N' : ''}`,
+        `${hops(endpoint.before, endpoint.edgeBefore)}${endpoint.loop ? ' ×N' : ''}`,
+        `${hops(endpoint.after, endpoint.edgeAfter)}${endpoint.loop ? ' ×N' : ''}`,
         endpoint.before === endpoint.after ? '' : fmt(endpoint.addedP50Ms),
         endpoint.before === endpoint.after ? '' : fmt(endpoint.addedP99Ms),
       ]),
     ]),
   );
   out.push(`  ${changed.length} of ${report.endpoints.length} endpoints change; hops in a catch block (compensations) are not counted; ×N: a call in a loop, once per item.`);
+  if (withEdge)
+    out.push(
+      `  +1: the edge hop, an HTTP proxy hop from the edge to the unit serving the route (${report.edgeHopCost.source}: ${report.edgeHopCost.p50} ms p50, ${report.edgeHopCost.p99} ms p99).`,
+    );
 
   out.push('', 'Jobs whose producer or handler changes unit:');
   out.push(

@@ -14,9 +14,17 @@ import { PARTS, TIERS, type Part, type PortGraph, type Tier } from './port-graph
  * - workers: `*` when the unit hosts everything and runs every module's workers; otherwise module
  *   names in application order;
  * - an empty list is left out; keys in the order description, hosts, workers, httpPort, internalPort.
+ *
+ * Canonical ports (the public port rule, {@link settlePublicPort}): the public port (3000, where the
+ * launcher puts the public API when `PORT` does not say) belongs to the edge when two or more units
+ * serve the API (host a presentation tier), and to the only API unit otherwise. So with several API
+ * units no unit is on 3000 (the launcher refuses that), and with one API unit it is on 3000 unless
+ * another unit holds that port.
  */
 
 export const TOPOLOGIES_DIR = 'topologies';
+/** The launcher's default public port (`DEFAULT_PUBLIC_PORT` in libs/platform/runtime/src/lib/topology/public-entry.ts). */
+export const PUBLIC_PORT = 3000;
 export const UNIT_NAME = /^[a-z][a-z0-9-]{0,30}$/;
 
 export interface UnitDeclaration {
@@ -230,6 +238,20 @@ export function planStatic(topology: TopologyFile, graph: PortGraph): { plans: M
   }
   for (const [unit, ports] of served) plans.get(unit)!.serves = [...ports];
 
+  // The launcher's refusal (publicPortProblems in public-entry.ts): with several API units the
+  // edge takes the public port, so no unit may be on it.
+  const apiUnits = [...plans.values()].filter((unitPlan) => unitPlan.api).map((unitPlan) => unitPlan.unit);
+  if (apiUnits.length > 1)
+    for (const [unit, { httpPort, internalPort }] of Object.entries(topology.units))
+      for (const [kind, port] of [
+        ['httpPort', httpPort],
+        ['internalPort', internalPort],
+      ] as const)
+        if (port === PUBLIC_PORT)
+          problems.push(
+            `unit ${unit}'s ${kind} ${port} is the public port, where the edge serves the API of the several API units (${apiUnits.join(', ')}): give ${unit} another ${kind}`,
+          );
+
   const used = new Map<number, string>();
   for (const [unit, { httpPort, internalPort }] of Object.entries(topology.units))
     for (const [kind, port] of [
@@ -268,4 +290,68 @@ export function nextInternalPort(topology: TopologyFile, httpPort: number): numb
   let port = httpPort + internalOffset(topology);
   while (used.has(port)) port += portStep(topology);
   return port;
+}
+
+/** The units that serve the public API (host a presentation tier), in the topology's order. */
+export const apiUnitsOf = (plans: Map<string, StaticUnitPlan>): string[] => [...plans.values()].filter((unitPlan) => unitPlan.api).map((unitPlan) => unitPlan.unit);
+
+/** Where the public API is: the edge in front of several API units, or the only API unit on its httpPort. */
+export interface PublicEntry {
+  edge: boolean;
+  /** The public port: the edge's (3000), or the only API unit's httpPort; undefined when no unit serves an API. */
+  port?: number;
+  /** The API units: those the edge routes to, or the only one. */
+  units: string[];
+}
+
+export function publicEntryOf(topology: TopologyFile, plans: Map<string, StaticUnitPlan>): PublicEntry {
+  const units = apiUnitsOf(plans);
+  if (units.length > 1) return { edge: true, port: PUBLIC_PORT, units };
+  return { edge: false, port: units.length ? topology.units[units[0]].httpPort : undefined, units };
+}
+
+/** A unit's httpPort changed by the public port rule. */
+export interface PortChange {
+  unit: string;
+  from: number;
+  to: number;
+}
+
+const withHttpPort = (declaration: UnitDeclaration, httpPort: number): UnitDeclaration => {
+  const { description, hosts, workers, httpPort: _old, internalPort, ...rest } = declaration;
+  return {
+    ...(description !== undefined ? { description } : {}),
+    ...(hosts ? { hosts } : {}),
+    ...(workers ? { workers } : {}),
+    httpPort,
+    ...(internalPort !== undefined ? { internalPort } : {}),
+    ...rest,
+  };
+};
+
+/**
+ * Applies the public port rule (see the header) to a topology, in place, and says what it moved:
+ * with two or more API units, a unit whose httpPort is the public port moves to the next free
+ * httpPort following the file's numbering ({@link nextHttpPort}); with exactly one API unit not on
+ * the public port, and no unit on it, that unit moves to the public port. Extract and merge both
+ * apply it, so on canonical topologies one undoes the other: the unit an extract moves off 3000
+ * is the only API unit again after the merge, and 3000 is free.
+ */
+export function settlePublicPort(topology: TopologyFile, graph: PortGraph): PortChange[] {
+  const apiUnits = apiUnitsOf(planStatic(topology, graph).plans);
+  const changes: PortChange[] = [];
+  if (apiUnits.length > 1) {
+    for (const [unit, declaration] of Object.entries(topology.units))
+      if (declaration.httpPort === PUBLIC_PORT) {
+        const to = nextHttpPort(topology);
+        topology.units[unit] = withHttpPort(declaration, to);
+        changes.push({ unit, from: PUBLIC_PORT, to });
+      }
+  } else if (apiUnits.length === 1 && !usedPorts(topology).has(PUBLIC_PORT)) {
+    const [unit] = apiUnits;
+    const from = topology.units[unit].httpPort;
+    topology.units[unit] = withHttpPort(topology.units[unit], PUBLIC_PORT);
+    changes.push({ unit, from, to: PUBLIC_PORT });
+  }
+  return changes;
 }
