@@ -116,6 +116,11 @@ describe('docker/Dockerfile', () => {
     expect(image.builtFileAt(migrate)).toBe(webpackBuild.outputs.migrate);
   });
 
+  it('carries the edge, for a topology whose public API several units serve (compose, Kubernetes)', () => {
+    const edge = posix.join(image.workdir, webpackBuild.outputs.edge);
+    expect(image.builtFileAt(edge)).toBe(webpackBuild.outputs.edge);
+  });
+
   it('installs only production dependencies: no dev tools, no embedded PostgreSQL, no install scripts', () => {
     const install = all(runtime, 'RUN').find((run) => /\bnpm ci\b/.test(run.raw));
     expect(install?.raw).toMatch(/^npm ci --omit=dev --omit=optional --ignore-scripts\b/);
@@ -131,7 +136,9 @@ describe('docker/Dockerfile', () => {
     // launch.js (npm run start:split) needs `concurrently`, a dev dependency: it is not in the
     // image, so it is not checked here; every bundle the image does carry is.
     const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
-    expect(bundlesInImage()).toEqual(expect.arrayContaining([webpackBuild.outputs.main, webpackBuild.outputs.migrate]));
+    expect(bundlesInImage()).toEqual(
+      expect.arrayContaining([webpackBuild.outputs.main, webpackBuild.outputs.migrate, webpackBuild.outputs.edge]),
+    );
     for (const bundle of bundlesInImage()) {
       const text = readFileSync(join(buildContext, bundle), 'utf8');
       const externals = [...text.matchAll(/\brequire\("([^"]+)"\)/g)].map((match) => match[1]).filter((name) => !builtins.has(name));

@@ -2,6 +2,7 @@ import { loadConfig } from '@strata/platform/config';
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler, type IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Job, type IJob } from 'kubernetes-models/batch/v1/Job';
+import { Ingress, type IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { ConfigMap, type IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
@@ -14,13 +15,17 @@ import { readCompose } from './support/compose';
 import { all, readImageFacts } from './support/dockerfile';
 import { renderKustomization, splitImage, type KubernetesObject } from './support/kustomize';
 import {
+  apiUnits,
+  EDGE,
   hostsDataAccess,
   isReadByTheApp,
   peerVariable,
+  publicEntry,
   readWorkspaceFile,
   secretStandIns,
   secretVariables,
   splitUnits,
+  upstreamVariable,
   webpackBuild,
   workspaceRoot,
 } from './support/workspace';
@@ -63,7 +68,10 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
   'batch/v1/Job': Job,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'networking.k8s.io/v1/Ingress': Ingress,
 };
+/** What the public entry serves besides the API's routes, at the same address as the API. */
+const PUBLIC_ENTRY_PATHS = ['/docs', '/docs-json', '/health'];
 
 /** Objects in a canonical form (keys sorted), to compare renderings as sets of objects. */
 const canonical = (value: unknown): unknown =>
@@ -117,6 +125,7 @@ describe.each(RENDERINGS)(`${K8S}/%s`, (rendering) => {
   const services = ofKind<IService>('Service');
   const configMaps = ofKind<IConfigMap>('ConfigMap');
   const autoscalers = ofKind<IHorizontalPodAutoscaler>('HorizontalPodAutoscaler');
+  const ingresses = ofKind<IIngress>('Ingress');
 
   const containers = containersOf(objects);
 
@@ -212,11 +221,16 @@ describe.each(RENDERINGS)(`${K8S}/%s`, (rendering) => {
     for (const service of services) expect(deployments.filter((deployment) => selects(service, deployment))).toHaveLength(1);
   });
 
-  it('runs only programs the webpack build produces and the image carries: units main.js, migrations migrate.js', () => {
+  it('runs only programs the webpack build produces and the image carries: units main.js, migrations migrate.js, the edge edge.js', () => {
     expect(all(image.runtime, 'ENTRYPOINT')).toHaveLength(0); // what argvOf assumes
     for (const { owner, container, init } of containers) {
       const program = programOf(container);
-      const expected = init || owner.startsWith('Job ') ? webpackBuild.outputs.migrate : webpackBuild.outputs.main;
+      const expected =
+        init || owner.startsWith('Job ')
+          ? webpackBuild.outputs.migrate
+          : owner === `Deployment ${EDGE}`
+            ? webpackBuild.outputs.edge
+            : webpackBuild.outputs.main;
       expect({ owner, container: container.name, program }).toEqual({ owner, container: container.name, program: expected });
     }
   });
@@ -375,6 +389,91 @@ describe.each(RENDERINGS)(`${K8S}/%s`, (rendering) => {
         automountServiceAccountToken: false,
       });
     }
+  });
+
+  describe('the public address', () => {
+    const ingress = () => {
+      expect(ingresses.map((object) => object.metadata.name)).toEqual(['strata']);
+      return ingresses[0];
+    };
+    const pathsOf = (object: IIngress) => (object.spec?.rules ?? []).flatMap((rule) => rule.http?.paths ?? []);
+    const backendOf = (path: string) => pathsOf(ingress()).find((candidate) => candidate.path === path)?.backend.service?.name;
+    const edgeDeployments = () => deployments.filter((deployment) => deployment.metadata.name === EDGE);
+
+    it('routes by path prefix only, each path once, to a Service port that reaches the HTTP port of the pods it selects', () => {
+      const paths = pathsOf(ingress());
+      expect(paths).not.toHaveLength(0);
+      expect(ingress().spec?.defaultBackend).toBeUndefined(); // a path of no rule is the controller's 404
+      expect(new Set(paths.map((path) => path.path)).size).toBe(paths.length);
+      for (const { path, pathType, backend } of paths) {
+        expect({ path, pathType }).toEqual({ path, pathType: 'Prefix' });
+        const service = services.find((candidate) => candidate.metadata.name === backend.service?.name);
+        const servicePort = service?.spec?.ports?.find((port) =>
+          backend.service?.port?.name !== undefined ? port.name === backend.service.port.name : port.port === backend.service?.port?.number,
+        );
+        const deployment = deployments.find((candidate) => service && selects(service, candidate));
+        const container = deployment?.spec!.template.spec!.containers[0];
+        expect({ path, targetsHttpPort: container && containerPortNumber(container, servicePort?.targetPort) }).toEqual({
+          path,
+          targetsHttpPort: container && Number(environmentOf(container).values.PORT),
+        });
+      }
+    });
+
+    it(`sends the API's routes (/api/...) to the units serving presentation tiers (${apiUnits.join(', ')}), every one of them`, () => {
+      const api = pathsOf(ingress()).filter((path) => path.path === '/api' || path.path?.startsWith('/api/'));
+      const backends = new Set(api.map((path) => path.backend.service!.name));
+      // A prefix that two units' routes share can only go to the edge, which routes each route.
+      expect([...backends].filter((name) => !apiUnits.includes(name) && !(name === EDGE && apiUnits.length > 1))).toEqual([]);
+      for (const unit of apiUnits) expect({ unit, routed: backends.has(unit) }).toEqual({ unit, routed: true });
+      const others = pathsOf(ingress()).filter((path) => !api.includes(path));
+      expect(others.map((path) => path.path).sort()).toEqual([...PUBLIC_ENTRY_PATHS].sort());
+    });
+
+    it(`serves ${PUBLIC_ENTRY_PATHS.join(', ')} from the public entry: ${publicEntry}, as on :3000 locally`, () => {
+      for (const path of PUBLIC_ENTRY_PATHS) expect({ path, backend: backendOf(path) }).toEqual({ path, backend: publicEntry });
+    });
+
+    it(
+      apiUnits.length > 1
+        ? `runs the edge (${EDGE}: edge.js, a Service) with the address of every API unit's Service`
+        : 'runs no edge: the one API unit is the public entry',
+      () => {
+        const edgeContainers = containers.filter(({ container }) => programOf(container) === webpackBuild.outputs.edge);
+        if (apiUnits.length <= 1) {
+          expect(edgeContainers).toEqual([]);
+          return;
+        }
+        expect(edgeDeployments()).toHaveLength(1);
+        expect(edgeContainers.map(({ owner }) => owner)).toEqual([`Deployment ${EDGE}`]);
+        const [{ container }] = edgeContainers;
+        const { values } = environmentOf(container);
+        expect(servicesSelecting(EDGE).map((service) => service.metadata.name)).toEqual([EDGE]);
+        const upstreams = Object.fromEntries(Object.entries(values).filter(([name]) => name.startsWith('UPSTREAM_')));
+        const expected = Object.fromEntries(
+          apiUnits.map((unit) => {
+            const service = servicesSelecting(unit)[0];
+            const port = service.spec!.ports!.find((candidate) => candidate.name === 'http')!.port;
+            return [upstreamVariable(unit), `http://${service.metadata.name}:${port}`];
+          }),
+        );
+        expect(upstreams).toEqual(expected);
+        // Its /health is 503 while any unit is down: readiness on it would take /docs down with one unit.
+        expect(container.readinessProbe?.httpGet?.path).toBe('/health/live');
+        expect(container.livenessProbe?.httpGet?.path).toBe('/health/live');
+        expect(values.PORT).toBe(image.env.PORT);
+      },
+    );
+
+    if (rendering.endsWith('production'))
+      it('serves one host over TLS, through the ingress class named, its certificate from a Secret that is not committed', () => {
+        const { ingressClassName, rules, tls } = ingress().spec!;
+        expect(ingressClassName).toEqual(expect.any(String));
+        const hosts = (rules ?? []).map((rule) => rule.host);
+        expect(hosts).toEqual([expect.any(String)]);
+        expect(tls).toEqual([{ hosts, secretName: expect.any(String) }]);
+        expect(objects.filter((object) => object.kind === 'Secret')).toEqual([]);
+      });
   });
 
   it('autoscales only Deployments of its own, which leave their replica count to the autoscaler and request CPU', () => {

@@ -58,6 +58,7 @@ const POD_TEMPLATE_PATH: Record<string, string[] | undefined> = {
   ConfigMap: undefined,
   Service: undefined,
   HorizontalPodAutoscaler: undefined,
+  Ingress: undefined,
 };
 
 export class UnsupportedKustomizationError extends Error {

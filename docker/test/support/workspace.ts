@@ -73,9 +73,16 @@ export const splitUnits: Record<string, UnitDeclaration> = JSON.parse(readWorksp
 /** The variable that tells a unit where `unit` listens for internal calls. */
 export const peerVariable = (unit: string) => `PEER_${unit.toUpperCase().replace(/-/g, '_')}`;
 
-/** Whether the app reads `name`: a declared variable (see `declaredVariables`), or the address of a split unit. */
+/** The variable that tells the edge where `unit` serves HTTP (`UPSTREAM_<UNIT>=http://host:port`). */
+export const upstreamVariable = (unit: string) => `UPSTREAM_${unit.toUpperCase().replace(/-/g, '_')}`;
+
+/**
+ * Whether the app reads `name`: a declared variable (see `declaredVariables`), or the address of a
+ * split unit (a peer's internal address for units, an API unit's HTTP address for the edge).
+ */
 export const isReadByTheApp = (name: string) =>
-  declaredVariables.includes(name) || Object.keys(splitUnits).some((unit) => peerVariable(unit) === name);
+  declaredVariables.includes(name) ||
+  Object.keys(splitUnits).some((unit) => peerVariable(unit) === name || upstreamVariable(unit) === name);
 
 /** Variables holding credentials: only ever from a secret store, never a value in a committed file. */
 export const secretVariables = ['DATABASE_URL', 'REDIS_URL', 'INTERNAL_AUTH_SECRET'];
@@ -90,6 +97,20 @@ export const secretStandIns: Record<string, string> = {
 /** Whether a unit hosts data access (needs DATABASE_URL): `*`, `<module>/*` or `<module>/data-access`. */
 export const hostsDataAccess = (unit: UnitDeclaration) =>
   (unit.hosts ?? []).some((entry) => entry === '*' || /\/(\*|data-access)$/.test(entry));
+
+/** Whether a unit hosts a presentation tier (serves part of the public API): `*`, `<module>/*` or `<module>/presentation`. */
+export const hostsPresentation = (unit: UnitDeclaration) =>
+  (unit.hosts ?? []).some((entry) => entry === '*' || /\/(\*|presentation)$/.test(entry));
+
+/** The split topology's units serving the public API, in topology order. */
+export const apiUnits = Object.keys(splitUnits).filter((unit) => hostsPresentation(splitUnits[unit]));
+
+/**
+ * Where the public address leads for what is not a route of one unit (`/docs`, `/docs-json`,
+ * `/health`): the one API unit, or, with several, the edge (ADR 0012), deployed as `edge`.
+ */
+export const EDGE = 'edge';
+export const publicEntry = apiUnits.length > 1 ? EDGE : apiUnits[0];
 
 const webpackConfigPath = 'apps/server/webpack.config.js';
 // The config is CommonJS: loaded as webpack loads it.

@@ -1,4 +1,5 @@
 import type { Tree } from '@nx/devkit';
+import type { PortGraph } from './port-graph';
 import type { StaticUnitPlan, TopologyFile } from './topology';
 
 /*
@@ -73,6 +74,44 @@ function rewritePeers(all: string[], start: number, end: number, indent: string,
 
 /** The units whose internal address every unit gets: those with an internalPort, in topology order. */
 const peersOfTopology = (topology: TopologyFile) => Object.keys(topology.units).filter((unit) => topology.units[unit].internalPort !== undefined);
+
+// ---------------------------------------------------------------------------------------------
+// The public address: the Ingress's path rules and the edge
+
+/** The Deployment, Service and compose service of the edge, when several units serve the public API. */
+export const EDGE = 'edge';
+/** What the public entry (the one API unit, or the edge) serves besides the API's routes. */
+export const PUBLIC_ENTRY_PATHS = ['/docs', '/docs-json', '/health'];
+
+export interface IngressPath {
+  path: string;
+  /** The Service it goes to: a unit, or the edge. */
+  service: string;
+}
+
+/**
+ * The Ingress rules a placement implies, sorted by path: each route prefix (a route's path up to
+ * its first parameter, from the controllers' decorators: `/api/orders/:id/cancel` → `/api/orders`)
+ * to the unit hosting the presentation tier that declares it, or to the edge if several units'
+ * routes share it; then {@link PUBLIC_ENTRY_PATHS} to the public entry. `presentation`: each API
+ * unit and the modules whose presentation tier it hosts. apps/server/test/deployment-routes.spec.ts
+ * checks this against the runtime's route table.
+ */
+export function ingressPathsOf(graph: PortGraph, presentation: Map<string, string[]>): IngressPath[] {
+  const unitsOf = new Map<string, Set<string>>();
+  for (const [unit, modules] of presentation) {
+    for (const endpoint of graph.endpoints.filter((candidate) => modules.includes(candidate.module))) {
+      const segments = endpoint.path.split('/').filter(Boolean);
+      const stop = segments.findIndex((segment) => /[:*]/.test(segment));
+      const prefix = `/${(stop < 0 ? segments : segments.slice(0, stop)).join('/')}`;
+      unitsOf.set(prefix, (unitsOf.get(prefix) ?? new Set()).add(unit));
+    }
+  }
+  const entry = presentation.size > 1 ? EDGE : [...presentation.keys()][0];
+  const paths = [...unitsOf].map(([path, units]) => ({ path, service: units.size === 1 ? [...units][0] : EDGE }));
+  if (entry !== undefined) paths.push(...PUBLIC_ENTRY_PATHS.map((path) => ({ path, service: entry })));
+  return paths.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
 
 // ---------------------------------------------------------------------------------------------
 // docker/compose.split.yaml
