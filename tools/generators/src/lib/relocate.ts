@@ -137,6 +137,7 @@ function finish(
         after: needsAfter,
         added: input.generator === 'extract' ? { unit: input.unit, description: input.description! } : undefined,
         removed: input.generator === 'merge' ? input.unit : undefined,
+        graph,
       }),
     );
   const report = buildReport({
