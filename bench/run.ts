@@ -3,7 +3,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { migrations } from '@strata/migrations';
 import { dropDatabase, ensureDatabaseExists, runMigrations, startEmbeddedPostgres, withDatabase } from '@strata/platform/database';
-import { freePort, TopologyProcesses } from '@strata/platform/testing';
+import { EDGE, freePort, TopologyProcesses } from '@strata/platform/testing';
 import { TransportModule } from '@strata/platform/transport';
 import { Redis } from 'ioredis';
 import { CLS_ID, ClsModule, ClsService } from 'nestjs-cls';
@@ -32,7 +32,7 @@ const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const SEQUENTIAL = Number(process.env['BENCH_SEQUENTIAL'] ?? 3000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const HOP_CALLS = 20_000;
-/** BENCH_ONLY=hop (or baseline, monolith, split, comma-separated): measure only those. */
+/** BENCH_ONLY=hop (or baseline, monolith, split, edge, comma-separated): measure only those. */
 const ONLY = process.env['BENCH_ONLY']?.split(',');
 const runs = (part: string) => !ONLY || ONLY.includes(part);
 /** The kit's units log every request and call at `info`; the baseline logs nothing. Compare like with like. */
@@ -70,6 +70,9 @@ async function main(): Promise<void> {
     if (runs('baseline')) targets.push(await startBaseline(postgres.url, 'bare'), await startBaseline(postgres.url, 'usual'));
     if (runs('monolith')) targets.push(await startTopology('monolith', 'monolith', postgres.url, redisUrl));
     if (runs('split')) targets.push(await startTopology('split', 'gateway', postgres.url, redisUrl));
+    // The edge's cost: one orders-service deployment, the same reads sent to the core unit through
+    // the edge and straight to it, so the only difference is the edge.
+    if (runs('edge')) targets.push(...(await startBehindEdge(postgres.url, redisUrl)));
     const rows: Row[] = [];
     for (const endpoint of ['get', 'post'] as const) {
       const measured = targets.filter((target) => target[endpoint]);
@@ -208,6 +211,24 @@ async function startTopology(topology: string, apiUnit: string, postgresUrl: str
   return { name: topology, baseUrl: deployment.unit(apiUnit).httpUrl, ...endpoints(data), stop: () => deployment.stop() };
 }
 
+/** orders-service with its edge: the same deployment as two targets, through the edge and direct to core. */
+async function startBehindEdge(postgresUrl: string, redisUrl: string): Promise<Target[]> {
+  const deployment = await TopologyProcesses.start({
+    main: join(workspaceRoot, 'dist/apps/server/main.js'),
+    migrate: join(workspaceRoot, 'dist/apps/server/migrate.js'),
+    edge: join(workspaceRoot, 'dist/apps/server/edge.js'),
+    topologyFile: join(workspaceRoot, 'topologies/orders-service.json'),
+    postgresUrl,
+    redisUrl,
+    env: { LOG_LEVEL },
+  });
+  const { get } = endpoints(await seed(deployment.databaseUrl));
+  return [
+    { name: 'edge → core', baseUrl: deployment.unit(EDGE).httpUrl, get, stop: () => deployment.stop() },
+    { name: 'core, no edge', baseUrl: deployment.unit('core').httpUrl, get, stop: async () => undefined },
+  ];
+}
+
 /**
  * One hop on its own: a call through the remote binding to a unit serving a port that does no
  * work, against the same call made in-process, one call at a time, each inside a request
@@ -283,6 +304,15 @@ function report(rows: Row[], hop?: { local: Latency; remote: Latency }): void {
   console.log(`monolith / baseline (bare), ${get}: ${ms(ratio(find('monolith', get), find('baseline (bare)', get)) * 100, 1)} %`);
   console.log(`split / monolith, ${get}: ${ms(ratio(find('split', get), find('monolith', get)) * 100, 1)} %`);
   console.log(`split / monolith, ${post}: ${ms(ratio(find('split', post), find('monolith', post)) * 100, 1)} %`);
+
+  const viaEdge = find('edge → core', get);
+  const direct = find('core, no edge', get);
+  if (viaEdge && direct) {
+    console.log(
+      `the edge, ${get} through it / straight to the unit: ${ms(ratio(viaEdge, direct) * 100, 1)} % of the requests per second; ` +
+        `adds p50 ${ms(viaEdge.alone.p50Ms - direct.alone.p50Ms, 3)} ms, p99 ${ms(viaEdge.alone.p99Ms - direct.alone.p99Ms, 3)} ms one at a time`,
+    );
+  }
 
   // The split topology's GET crosses two hops (gateway → business → data) that the monolith does not.
   const split = find('split', get)?.alone;
