@@ -4,12 +4,16 @@ import { join, posix } from 'node:path';
 import { durationMs, interpolate, readCompose, type ComposeFile, type ComposeService } from './support/compose';
 import { readImageFacts } from './support/dockerfile';
 import {
+  apiUnits,
+  EDGE,
   hostsDataAccess,
   isReadByTheApp,
   peerVariable,
+  publicEntry,
   secretStandIns,
   secretVariables,
   splitUnits,
+  upstreamVariable,
   webpackBuild,
   workspaceRoot,
 } from './support/workspace';
@@ -162,11 +166,15 @@ describe('docker/compose.split.yaml', () => {
   const { migrate } = compose.services;
   const unitNames = Object.keys(splitUnits);
   const units = () => Object.fromEntries(unitNames.map((unit) => [unit, compose.services[unit]]));
-  const appServices = () => ({ migrate, ...units() });
+  /** With several API units, the edge publishes the public port and routes to them (ADR 0012). */
+  const edge = (): Record<string, ComposeService> => (apiUnits.length > 1 ? { [EDGE]: compose.services[EDGE] } : {});
+  const appServices = () => ({ migrate, ...units(), ...edge() });
   const servesInternalCalls = unitNames.filter((unit) => splitUnits[unit].internalPort !== undefined);
 
-  it('runs PostgreSQL, Redis, a migration and one service per unit of the split topology, named after it', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['migrate', 'postgres', 'redis', ...unitNames].sort());
+  it('runs PostgreSQL, Redis, a migration, one service per unit of the split topology, named after it, and the edge if several units serve the API', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(
+      ['migrate', 'postgres', 'redis', ...unitNames, ...(apiUnits.length > 1 ? [EDGE] : [])].sort(),
+    );
     for (const unit of unitNames)
       expect({ unit, environment: environmentOf(compose.services[unit]) }).toMatchObject({
         unit,
@@ -240,13 +248,31 @@ describe('docker/compose.split.yaml', () => {
     expect(() => interpolate(secret!, {})).toThrow(/INTERNAL_AUTH_SECRET/);
   });
 
-  it('publishes a port for the gateway only, the port it listens on', () => {
+  it(`publishes a port for the public entry only (${publicEntry}: the one API unit, or the edge in front of several), the port it listens on`, () => {
     const publishing = Object.entries(compose.services).filter(([, service]) => service.ports?.length);
-    expect(publishing.map(([name]) => name)).toEqual(['gateway']);
-    expect(compose.services.gateway.ports!.map((port) => String(port).split(':').at(-1))).toEqual([
-      environmentOf(compose.services.gateway).PORT,
+    expect(publishing.map(([name]) => name)).toEqual([publicEntry]);
+    expect(compose.services[publicEntry].ports!.map((port) => String(port).split(':').at(-1))).toEqual([
+      environmentOf(compose.services[publicEntry]).PORT,
     ]);
   });
+
+  if (apiUnits.length > 1)
+    it(`runs the edge (edge.js) with every API unit's address (${apiUnits.join(', ')}), once they are healthy`, () => {
+      const service = compose.services[EDGE];
+      expect(programOf(service)).toBe(webpackBuild.outputs.edge);
+      const environment = environmentOf(service);
+      expect(environment.TOPOLOGY).toBe('split');
+      expect(environment.PORT).toBe(image.env.PORT);
+      const upstreams = Object.fromEntries(Object.entries(environment).filter(([name]) => name.startsWith('UPSTREAM_')));
+      expect(upstreams).toEqual(
+        Object.fromEntries(
+          apiUnits.map((unit) => [upstreamVariable(unit), `http://${unit}:${environmentOf(compose.services[unit]).PORT}`]),
+        ),
+      );
+      expect(service.depends_on).toEqual(Object.fromEntries(apiUnits.map((unit) => [unit, { condition: 'service_healthy' }])));
+      expect(service.healthcheck?.disable).not.toBe(true);
+      expectStopGraceCoversShutdown(EDGE, service);
+    });
 
   it('gives every unit time to shut down in order', () => {
     for (const unit of unitNames) expectStopGraceCoversShutdown(unit, compose.services[unit]);

@@ -448,7 +448,9 @@ describe.each(RENDERINGS)(`${K8S}/%s`, (rendering) => {
         expect(edgeContainers.map(({ owner }) => owner)).toEqual([`Deployment ${EDGE}`]);
         const [{ container }] = edgeContainers;
         const { values } = environmentOf(container);
-        expect(servicesSelecting(EDGE).map((service) => service.metadata.name)).toEqual([EDGE]);
+        expect(services.filter((service) => selects(service, edgeDeployments()[0])).map((service) => service.metadata.name)).toEqual([
+          EDGE,
+        ]);
         const upstreams = Object.fromEntries(Object.entries(values).filter(([name]) => name.startsWith('UPSTREAM_')));
         const expected = Object.fromEntries(
           apiUnits.map((unit) => {

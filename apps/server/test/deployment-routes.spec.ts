@@ -61,12 +61,15 @@ describe(`the public address of the deployed topology (${DEPLOYED}), against its
   it("docker/k8s/base/ingress.yaml: one Prefix rule per route prefix of each API unit, to its Service's http port; /docs, /docs-json and /health to the public entry", () => {
     const ingress = parse(read('docker/k8s/base/ingress.yaml'));
     const paths: IngressPath[] = ingress.spec.rules.flatMap((rule: { http: { paths: IngressPath[] } }) => rule.http.paths);
-    expect(paths.map((path) => ({ path: path.path, service: path.backend.service.name }))).toEqual(expectedIngressPaths(routes, publicEntry));
-    for (const path of paths) expect({ path: path.path, pathType: path.pathType, port: path.backend.service.port }).toEqual({
-      path: path.path,
-      pathType: 'Prefix',
-      port: { name: 'http' },
-    });
+    expect(paths.map((path) => ({ path: path.path, service: path.backend.service.name }))).toEqual(
+      expectedIngressPaths(routes, publicEntry),
+    );
+    for (const path of paths)
+      expect({ path: path.path, pathType: path.pathType, port: path.backend.service.port }).toEqual({
+        path: path.path,
+        pathType: 'Prefix',
+        port: { name: 'http' },
+      });
   });
 
   it('every route of the plan reaches its unit through the Ingress (the longest matching prefix)', () => {
@@ -114,7 +117,10 @@ describe(`the public address of the deployed topology (${DEPLOYED}), against its
           plan.tiers.filter((tier) => tier.tier === 'presentation').map((tier) => tier.module),
         ]),
       );
-      const expected = expectedIngressPaths(publicRoutesOf(apiUnitsOf(planned.values())), presentation.size > 1 ? EDGE : [...presentation.keys()][0]);
+      const expected = expectedIngressPaths(
+        publicRoutesOf(apiUnitsOf(planned.values())),
+        presentation.size > 1 ? EDGE : [...presentation.keys()][0],
+      );
       expect({ topology: name, paths: ingressPathsOf(graph, presentation) }).toEqual({ topology: name, paths: expected });
     }
   });

@@ -1,5 +1,5 @@
 import type { Tree } from '@nx/devkit';
-import type { PortGraph } from './port-graph';
+import { readPortGraph, type PortGraph } from './port-graph';
 import type { StaticUnitPlan, TopologyFile } from './topology';
 
 /*
@@ -23,6 +23,7 @@ export const K8S_BASE = 'docker/k8s/base';
 export const K8S_KUSTOMIZATION = `${K8S_BASE}/kustomization.yaml`;
 export const K8S_CONFIG = `${K8S_BASE}/config.yaml`;
 export const K8S_PRODUCTION = 'docker/k8s/overlays/production/kustomization.yaml';
+export const K8S_INGRESS = `${K8S_BASE}/ingress.yaml`;
 /** The topology the compose file and the manifests deploy. */
 export const DEPLOYED_TOPOLOGY = 'split';
 
@@ -34,6 +35,8 @@ export interface UnitNeeds {
   queue: boolean;
   served: boolean;
   peers: string[];
+  /** Modules whose presentation tier it hosts: the routes of the public API it serves. */
+  presentation: string[];
 }
 
 export const needsOf = (plan: StaticUnitPlan, topology: TopologyFile): UnitNeeds => ({
@@ -41,6 +44,7 @@ export const needsOf = (plan: StaticUnitPlan, topology: TopologyFile): UnitNeeds
   queue: plan.queue,
   served: topology.units[plan.unit].internalPort !== undefined && plan.serves.length > 0,
   peers: plan.peers,
+  presentation: plan.parts.filter((key) => key.endsWith('/presentation')).map((key) => key.slice(0, -'/presentation'.length)),
 });
 
 const sameNeeds = (a: UnitNeeds | undefined, b: UnitNeeds) =>
@@ -112,6 +116,133 @@ export function ingressPathsOf(graph: PortGraph, presentation: Map<string, strin
   if (entry !== undefined) paths.push(...PUBLIC_ENTRY_PATHS.map((path) => ({ path, service: entry })));
   return paths.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
+
+export const upstreamVariable = (unit: string) => `UPSTREAM_${unit.toUpperCase().replace(/-/g, '_')}`;
+
+/** Each unit serving the public API and the modules whose presentation tier it hosts, in topology order. */
+function presentationOf(topology: TopologyFile, needs: Map<string, UnitNeeds>): Map<string, string[]> {
+  return new Map(
+    Object.keys(topology.units)
+      .filter((unit) => (needs.get(unit)?.presentation.length ?? 0) > 0)
+      .map((unit) => [unit, needs.get(unit)!.presentation]),
+  );
+}
+
+/** The Ingress's `paths:` entries for `paths`, in the canonical form of docker/k8s/base/ingress.yaml. */
+export function ingressPathLines(paths: IngressPath[]): string[] {
+  return paths.flatMap(({ path, service }) => [
+    `          - path: ${path}`,
+    '            pathType: Prefix',
+    '            backend:',
+    '              service:',
+    `                name: ${service}`,
+    '                port:',
+    '                  name: http',
+  ]);
+}
+
+/** Replaces the entries under the Ingress's `paths:` with `paths`. */
+export function editIngress(text: string, paths: IngressPath[]): string {
+  const all = lines(text);
+  const at = all.indexOf('        paths:');
+  if (at < 0) throw new Error(`${K8S_INGRESS} has no rule with paths:`);
+  let end = at + 1;
+  while (end < all.length && /^ {10}/.test(all[end])) end++;
+  return [...all.slice(0, at + 1), ...ingressPathLines(paths), ...all.slice(end)].join('\n');
+}
+
+/** The edge's Deployment and Service (everything after the header comment), sending routes to `apiUnits`. */
+export function edgeManifestBody(apiUnits: string[]): string {
+  const labels = (indent: string) => [`${indent}app.kubernetes.io/name: strata`, `${indent}app.kubernetes.io/component: ${EDGE}`];
+  return (
+    [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      `  name: ${EDGE}`,
+      '  labels:',
+      ...labels('    '),
+      'spec:',
+      '  replicas: 1',
+      '  selector:',
+      '    matchLabels:',
+      ...labels('      '),
+      '  template:',
+      '    metadata:',
+      '      labels:',
+      ...labels('        '),
+      '    spec:',
+      '      # More than SHUTDOWN_DRAIN_MS + SHUTDOWN_TIMEOUT_MS (config.yaml) before the SIGKILL.',
+      '      terminationGracePeriodSeconds: 30',
+      '      enableServiceLinks: false',
+      '      automountServiceAccountToken: false',
+      '      securityContext:',
+      '        runAsNonRoot: true',
+      '        runAsUser: 1000',
+      '        runAsGroup: 1000',
+      '        seccompProfile:',
+      '          type: RuntimeDefault',
+      '      containers:',
+      '        - name: edge',
+      '          image: strata/server',
+      '          command: [node, dist/apps/server/edge.js]',
+      '          envFrom:',
+      '            - configMapRef:',
+      '                name: strata-config',
+      '          # Each API unit\'s Service, on its http port.',
+      '          env:',
+      ...apiUnits.flatMap((unit) => [`            - name: ${upstreamVariable(unit)}`, `              value: http://${unit}:3000`]),
+      '          ports:',
+      '            - name: http',
+      '              containerPort: 3000',
+      "          # Not /health: that is 503 while any API unit is down, and would take /docs down with it.",
+      '          readinessProbe:',
+      '            httpGet:',
+      '              path: /health/live',
+      '              port: http',
+      '            periodSeconds: 5',
+      '            timeoutSeconds: 3',
+      '          livenessProbe:',
+      '            httpGet:',
+      '              path: /health/live',
+      '              port: http',
+      '            periodSeconds: 10',
+      '            timeoutSeconds: 3',
+      '          resources:',
+      '            requests:',
+      '              cpu: 50m',
+      '              memory: 128Mi',
+      '            limits:',
+      "              cpu: '1'",
+      '              memory: 256Mi',
+      '          securityContext:',
+      '            allowPrivilegeEscalation: false',
+      '            readOnlyRootFilesystem: true',
+      '            capabilities:',
+      '              drop: [ALL]',
+      '---',
+      'apiVersion: v1',
+      'kind: Service',
+      'metadata:',
+      `  name: ${EDGE}`,
+      '  labels:',
+      ...labels('    '),
+      'spec:',
+      '  selector:',
+      ...labels('    '),
+      '  ports:',
+      '    - name: http',
+      '      port: 3000',
+      '      targetPort: http',
+    ].join('\n') + '\n'
+  );
+}
+
+export const EDGE_MANIFEST_HEADER = [
+  '# The edge (docs/adr/0012), there because several units serve the public API: it serves /docs,',
+  "# /docs-json and /health for the whole API (the Ingress sends them here) and knows every route's",
+  '# unit. The Ingress sends the API\'s routes to the units directly.',
+].join('\n') + '\n';
 
 // ---------------------------------------------------------------------------------------------
 // docker/compose.split.yaml
@@ -192,13 +323,15 @@ export interface DeploymentChange {
   added?: { unit: string; description: string };
   /** A unit that disappears (merge). */
   removed?: string;
+  /** The application's port graph (its controllers' routes); read from the tree when not given. */
+  graph?: PortGraph;
 }
 
 export function editCompose(text: string, change: DeploymentChange): string {
   let all = lines(text);
   const anchor = all.findIndex((line) => line.startsWith('x-unit-environment:'));
   if (anchor < 0) throw new Error(`${COMPOSE_FILE} has no x-unit-environment`);
-  let anchorEnd = all.findIndex((line, index) => index > anchor && /^\S/.test(line));
+  const anchorEnd = all.findIndex((line, index) => index > anchor && /^\S/.test(line));
   const port = valueIn(all.slice(anchor, anchorEnd), 'INTERNAL_PORT')?.replace(/'/g, '') ?? '4000';
   const peersBefore = peersOfTopology(change.topologyBefore);
   const peersAfter = peersOfTopology(change.topologyAfter);
@@ -221,7 +354,7 @@ export function editCompose(text: string, change: DeploymentChange): string {
   if (change.added) {
     const { unit, description } = change.added;
     const needs = change.after.get(unit)!;
-    const services = composeServices(all);
+    const services = composeServices(all).filter((service) => service.name !== EDGE);
     const last = services.at(-1)!;
     const block = [
       '',
@@ -235,8 +368,67 @@ export function editCompose(text: string, change: DeploymentChange): string {
     ];
     all = [...all.slice(0, last.end), ...block, ...all.slice(last.end)];
   }
-  anchorEnd = 0;
+  const apiBefore = [...presentationOf(change.topologyBefore, change.before).keys()];
+  const apiAfter = [...presentationOf(change.topologyAfter, change.after).keys()];
+  if (apiBefore.join() !== apiAfter.join()) all = rewritePublicEntry(all, apiAfter);
   return all.join('\n');
+}
+
+/**
+ * The public port in compose: published by the one API unit (`ports:` before its depends_on), or,
+ * with several, by the edge, the last service, which gets every API unit's address and waits
+ * for them.
+ */
+function rewritePublicEntry(text: string[], apiUnits: string[]): string[] {
+  let all = text;
+  const anchor = all.findIndex((line) => line.startsWith('x-unit-environment:'));
+  const anchorEnd = all.findIndex((line, index) => index > anchor && /^\S/.test(line));
+  const port = valueIn(all.slice(anchor, anchorEnd), 'PORT')?.replace(/'/g, '') ?? '3000';
+  const published = [`    ports:`, `      - '${port}:${port}'`];
+  // No service publishes the port, and there is no edge…
+  const edge = composeServices(all).find((service) => service.name === EDGE);
+  if (edge) {
+    let start = edge.start;
+    while (start > 0 && all[start - 1] === '') start--;
+    all = [...all.slice(0, start), ...all.slice(edge.end)];
+  }
+  for (const service of composeServices(all)) {
+    const at = all.findIndex((line, index) => index > service.key && index < service.end && line === '    ports:');
+    if (at < 0) continue;
+    let end = at + 1;
+    while (end < service.end && /^ {6}- /.test(all[end])) end++;
+    all = [...all.slice(0, at), ...all.slice(end)];
+  }
+  // …then the public entry does.
+  if (apiUnits.length === 1) {
+    const service = composeServices(all).find((candidate) => candidate.name === apiUnits[0]);
+    if (!service) throw new Error(`${COMPOSE_FILE} has no service ${apiUnits[0]}, a unit of the split topology`);
+    const dependsAt = all.findIndex((line, index) => index > service.key && index < service.end && line === '    depends_on:');
+    all.splice(dependsAt < 0 ? service.end : dependsAt, 0, ...published);
+  } else if (apiUnits.length > 1) {
+    const last = composeServices(all).at(-1)!;
+    const block = [
+      '',
+      ...commentLines(
+        'The public address: sends each route of the API to the unit serving it and serves /docs and /health for the whole API ' +
+          '(docs/adr/0012). It alone publishes a port.',
+        '  ',
+      ),
+      `  ${EDGE}:`,
+      '    <<: *unit',
+      `    command: ['node', 'dist/apps/server/edge.js']`,
+      '    environment:',
+      `      TOPOLOGY: ${DEPLOYED_TOPOLOGY}`,
+      `      PORT: '${port}'`,
+      ...apiUnits.map((unit) => `      ${upstreamVariable(unit)}: http://${unit}:${port}`),
+      '      LOG_FORMAT: json',
+      ...published,
+      '    depends_on:',
+      ...apiUnits.flatMap((unit) => [`      ${unit}:`, '        condition: service_healthy']),
+    ];
+    all = [...all.slice(0, last.end), ...block, ...all.slice(last.end)];
+  }
+  return all;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,22 +602,8 @@ export function applyDeploymentChange(tree: Tree, change: DeploymentChange): str
     const { unit, description } = change.added;
     tree.write(unitManifestPath(unit), commentLines(description, '').join('\n') + '\n' + unitManifestBody(unit, change.after.get(unit)!));
     written.push(unitManifestPath(unit));
-    update(K8S_KUSTOMIZATION, (text) => {
-      const all = lines(text);
-      const last = all.map((line, index) => (/^ {2}- [\w.-]+\.yaml$/.test(line) ? index : -1)).filter((index) => index >= 0).at(-1);
-      if (last === undefined) throw new Error(`${K8S_KUSTOMIZATION} lists no resources`);
-      all.splice(last + 1, 0, `  - ${unit}.yaml`);
-      return all.join('\n');
-    });
-    update(K8S_PRODUCTION, (text) => {
-      const all = lines(text);
-      const replicasAt = all.indexOf('replicas:');
-      if (replicasAt < 0) throw new Error(`${K8S_PRODUCTION} has no replicas:`);
-      let end = replicasAt + 1;
-      while (end < all.length && /^ {2}/.test(all[end])) end++;
-      all.splice(end, 0, `  - name: ${unit}`, '    count: 2');
-      return all.join('\n');
-    });
+    update(K8S_KUSTOMIZATION, (text) => addResource(text, `${unit}.yaml`, [`${EDGE}.yaml`, 'ingress.yaml']));
+    update(K8S_PRODUCTION, (text) => addReplicas(text, unit));
   }
   if (change.removed) {
     const unit = change.removed;
@@ -434,14 +612,67 @@ export function applyDeploymentChange(tree: Tree, change: DeploymentChange): str
       written.push(unitManifestPath(unit));
     }
     update(K8S_KUSTOMIZATION, (text) => lines(text).filter((line) => line !== `  - ${unit}.yaml`).join('\n'));
-    update(K8S_PRODUCTION, (text) => {
-      const all = lines(text);
-      const at = all.indexOf(`  - name: ${unit}`);
-      if (at >= 0 && /^ {4}count: /.test(all[at + 1] ?? '')) all.splice(at, 2);
-      return all.join('\n');
-    });
+    update(K8S_PRODUCTION, (text) => removeReplicas(text, unit));
   }
-  return written;
+
+  // The public address: the Ingress's rules and, with several API units, the edge.
+  const presentationBefore = presentationOf(change.topologyBefore, change.before);
+  const presentationAfter = presentationOf(change.topologyAfter, change.after);
+  const moved = (a: Map<string, string[]>, b: Map<string, string[]>) => JSON.stringify([...a]) !== JSON.stringify([...b]);
+  if (moved(presentationBefore, presentationAfter) && tree.exists(K8S_INGRESS)) {
+    const graph = change.graph ?? readPortGraph(tree);
+    update(K8S_INGRESS, (text) => editIngress(text, ingressPathsOf(graph, presentationAfter)));
+  }
+  const apiBefore = [...presentationBefore.keys()];
+  const apiAfter = [...presentationAfter.keys()];
+  const edgePath = `${K8S_BASE}/${EDGE}.yaml`;
+  if (apiAfter.length > 1 && apiBefore.join() !== apiAfter.join()) {
+    const existed = tree.exists(edgePath);
+    const header = existed ? splitManifest(tree.read(edgePath, 'utf-8')!).header : EDGE_MANIFEST_HEADER;
+    const next = header + edgeManifestBody(apiAfter);
+    if (tree.read(edgePath, 'utf-8') !== next) {
+      tree.write(edgePath, next);
+      written.push(edgePath);
+    }
+    if (!existed) {
+      update(K8S_KUSTOMIZATION, (text) => addResource(text, `${EDGE}.yaml`, ['ingress.yaml']));
+      update(K8S_PRODUCTION, (text) => addReplicas(text, EDGE));
+    }
+  } else if (apiAfter.length <= 1 && tree.exists(edgePath)) {
+    tree.delete(edgePath);
+    written.push(edgePath);
+    update(K8S_KUSTOMIZATION, (text) => lines(text).filter((line) => line !== `  - ${EDGE}.yaml`).join('\n'));
+    update(K8S_PRODUCTION, (text) => removeReplicas(text, EDGE));
+  }
+  return [...new Set(written)];
+}
+
+/** Lists `file` in a kustomization's resources: before the first of `before` listed, else last. */
+function addResource(text: string, file: string, before: string[]): string {
+  const all = lines(text);
+  const next = all.findIndex((line) => before.some((name) => line === `  - ${name}`));
+  const last = all.map((line, index) => (/^ {2}- [\w.-]+\.yaml$/.test(line) ? index : -1)).filter((index) => index >= 0).at(-1);
+  if (last === undefined) throw new Error(`${K8S_KUSTOMIZATION} lists no resources`);
+  all.splice(next >= 0 ? next : last + 1, 0, `  - ${file}`);
+  return all.join('\n');
+}
+
+/** Adds `name` to the production overlay's replicas, last. */
+function addReplicas(text: string, name: string): string {
+  const all = lines(text);
+  const replicasAt = all.indexOf('replicas:');
+  if (replicasAt < 0) throw new Error(`${K8S_PRODUCTION} has no replicas:`);
+  let end = replicasAt + 1;
+  while (end < all.length && /^ {2}/.test(all[end])) end++;
+  all.splice(end, 0, `  - name: ${name}`, '    count: 2');
+  return all.join('\n');
+}
+
+function removeReplicas(text: string, name: string): string {
+  const all = lines(text);
+  const at = all.indexOf(`  - name: ${name}`);
+  if (at >= 0 && /^ {4}count: /.test(all[at + 1] ?? '')) all.splice(at, 2);
+  return all.join('\n');
 }
 
 /** Why a unit cannot be removed from the manifests by a text edit: the overlays name it elsewhere (an autoscaler, a patch). */
