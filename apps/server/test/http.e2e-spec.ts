@@ -56,6 +56,13 @@ describe('the HTTP surface', () => {
     expect(response.body).toMatchObject({ statusCode: 400, message: expect.stringMatching(/JSON/) });
   });
 
+  it('answers a JSON POST with no body where a body is needed with 400 naming the fields', async () => {
+    const response = await api().post('/api/customers').set('content-type', 'application/json').expect(400);
+
+    expect(response.body.message.join('\n')).toMatch(/email/);
+    expect(response.body.message.join('\n')).toMatch(/name/);
+  });
+
   it('answers an oversized body with 413 and stores nothing', async () => {
     const email = `big-${Date.now()}@example.com`;
 

@@ -142,6 +142,21 @@ describe('/api/orders', () => {
     expect((await api().get(`/api/orders?customerId=${customer.id}`).expect(200)).body.total).toBe(5);
   });
 
+  it('cancels an order sent with Content-Type: application/json and no body, as many clients send action POSTs', async () => {
+    const customer = await given.customer();
+    const product = await given.product(1);
+    const placed = (
+      await api()
+        .post('/api/orders')
+        .send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 1 }] })
+        .expect(201)
+    ).body;
+
+    const response = await api().post(`/api/orders/${placed.id}/cancel`).set('content-type', 'application/json').expect(200);
+
+    expect(response.body).toMatchObject({ id: placed.id, status: 'cancelled' });
+  });
+
   it('cancels an order: 200 cancelled, stock released; a second cancel: 409, stock released once', async () => {
     const customer = await given.customer();
     const product = await given.product(4);

@@ -48,6 +48,14 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
   const fastify = app.getHttpAdapter().getInstance();
   // The API speaks JSON only: anything else is 415, not a string for validation to trip over.
   fastify.removeContentTypeParser('text/plain');
+  // Many HTTP clients send `Content-Type: application/json` on every POST, also on action endpoints
+  // that take no body (`POST /api/orders/:id/cancel`). Fastify's own JSON parser refuses an empty
+  // body then ("Body cannot be empty"); an empty body is no body, and validation decides.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body.length === 0 ? done(null, undefined) : parseJson(request, body.toString(), done),
+  );
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });

@@ -22,7 +22,8 @@ export async function createUnitApp(
     // A module that cannot be built (a bad setting read by `loadSettings`, say) is thrown to the
     // caller, which says what is wrong in one message; by default Nest would log a stack trace and
     // exit by itself. Logs are buffered until the unit's logger takes over in configureHttpApp.
-    { bufferLogs: true, autoFlushLogs: false, abortOnError: false },
+    // Body parsers are configureHttpApp's (Fastify's own JSON parser, accepting an empty body).
+    { bufferLogs: true, autoFlushLogs: false, abortOnError: false, bodyParser: false },
   );
   if (plan.serves.length > 0) {
     const port = config.unit.internalPort;
