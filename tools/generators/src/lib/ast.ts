@@ -215,12 +215,12 @@ function readClass(
   });
   const fields = new Map((parameters ?? []).flatMap(({ field, token }) => (field && token ? [[field, token] as const] : [])));
 
-  const bodies = new Map<string, ts.MethodDeclaration>();
+  const bodies = new Map<string, { method: ts.MethodDeclaration; body: ts.Block }>();
   for (const member of node.members)
-    if (ts.isMethodDeclaration(member) && member.body && ts.isIdentifier(member.name)) bodies.set(member.name.text, member);
+    if (ts.isMethodDeclaration(member) && member.body && ts.isIdentifier(member.name)) bodies.set(member.name.text, { method: member, body: member.body });
 
   const direct = new Map<string, { calls: (PortCall & { field: string })[]; enqueues: string[]; helpers: { name: string; inLoop: boolean; onFailure: boolean }[] }>();
-  for (const [methodName, method] of bodies) {
+  for (const [methodName, { body }] of bodies) {
     const calls: (PortCall & { field: string })[] = [];
     const enqueues: string[] = [];
     const helpers: { name: string; inLoop: boolean; onFailure: boolean }[] = [];
@@ -241,7 +241,8 @@ function readClass(
               const job = nameOf(current.arguments[0]);
               if (job) enqueues.push(job);
             }
-            if (fields.has(field)) calls.push({ field, port: fields.get(field)!, method: callee.name.text, inLoop: loop, onFailure: failure });
+            const port = fields.get(field);
+            if (port !== undefined) calls.push({ field, port, method: callee.name.text, inLoop: loop, onFailure: failure });
           }
           // this.<helper>(…)
           if (target.kind === ts.SyntaxKind.ThisKeyword && bodies.has(callee.name.text))
@@ -256,13 +257,14 @@ function readClass(
       }
       ts.forEachChild(current, (child) => visit(child, loop, failure));
     };
-    visit(method.body!, false, false);
+    visit(body, false, false);
     direct.set(methodName, { calls, enqueues, helpers });
   }
 
   const methods: Record<string, MethodFacts> = {};
   const flatten = (methodName: string, seen: Set<string>): { calls: PortCall[]; enqueues: string[] } => {
-    const own = direct.get(methodName)!;
+    const own = direct.get(methodName);
+    if (!own) throw new Error(`${file}: no calls read for method ${name}.${methodName}`);
     const calls: PortCall[] = own.calls.map(({ port, method, inLoop, onFailure }) => ({ port, method, inLoop, onFailure }));
     const enqueues = [...own.enqueues];
     for (const helper of own.helpers) {
@@ -273,7 +275,7 @@ function readClass(
     }
     return { calls, enqueues };
   };
-  for (const [methodName, method] of bodies)
+  for (const [methodName, { method }] of bodies)
     methods[methodName] = { ...flatten(methodName, new Set([methodName])), decorators: decoratorsOf(method) };
 
   return { name, file, extends: base, decorators, constructorTokens: parameters?.map(({ token }) => token), methods };
@@ -342,8 +344,12 @@ export function registerTopology(text: string, name: string, identifier: string)
   const source = ts.createSourceFile('index.ts', text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const imports = source.statements.filter(ts.isImportDeclaration);
   const importLine = `import ${identifier} from './${name}.json';\n`;
-  const sorted = imports.find((declaration) => stringOf(declaration.moduleSpecifier as ts.Expression)! > `./${name}.json`);
-  const importAt = sorted ? sorted.getStart(source) : imports.length ? imports.at(-1)!.getEnd() + 1 : 0;
+  const sorted = imports.find((declaration) => {
+    const specifier = stringOf(declaration.moduleSpecifier as ts.Expression);
+    return specifier !== undefined && specifier > `./${name}.json`;
+  });
+  const lastImport = imports.at(-1);
+  const importAt = sorted ? sorted.getStart(source) : lastImport ? lastImport.getEnd() + 1 : 0;
   let object: ts.ObjectLiteralExpression | undefined;
   const visit = (node: ts.Node): void => {
     if (!object && ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === 'shippedTopologies' && node.initializer && ts.isObjectLiteralExpression(node.initializer))

@@ -122,9 +122,10 @@ export const upstreamVariable = (unit: string) => `UPSTREAM_${unit.toUpperCase()
 /** Each unit serving the public API and the modules whose presentation tier it hosts, in topology order. */
 function presentationOf(topology: TopologyFile, needs: Map<string, UnitNeeds>): Map<string, string[]> {
   return new Map(
-    Object.keys(topology.units)
-      .filter((unit) => (needs.get(unit)?.presentation.length ?? 0) > 0)
-      .map((unit) => [unit, needs.get(unit)!.presentation]),
+    Object.keys(topology.units).flatMap((unit): [string, string[]][] => {
+      const presentation = needs.get(unit)?.presentation ?? [];
+      return presentation.length > 0 ? [[unit, presentation]] : [];
+    }),
   );
 }
 
@@ -327,6 +328,13 @@ export interface DeploymentChange {
   graph?: PortGraph;
 }
 
+/** What the unit a change adds needs: `after` has an entry for every unit of the new topology. */
+function addedNeeds(change: DeploymentChange, unit: string): UnitNeeds {
+  const needs = change.after.get(unit);
+  if (!needs) throw new Error(`The deployment change adds unit ${unit} but plans no needs for it`);
+  return needs;
+}
+
 export function editCompose(text: string, change: DeploymentChange): string {
   let all = lines(text);
   const anchor = all.findIndex((line) => line.startsWith('x-unit-environment:'));
@@ -353,9 +361,10 @@ export function editCompose(text: string, change: DeploymentChange): string {
   }
   if (change.added) {
     const { unit, description } = change.added;
-    const needs = change.after.get(unit)!;
+    const needs = addedNeeds(change, unit);
     const services = composeServices(all).filter((service) => service.name !== EDGE);
-    const last = services.at(-1)!;
+    const last = services.at(-1);
+    if (!last) throw new Error(`${COMPOSE_FILE} has no service to add ${unit} after`);
     const block = [
       '',
       ...commentLines(description, '  '),
@@ -406,7 +415,8 @@ function rewritePublicEntry(text: string[], apiUnits: string[]): string[] {
     const dependsAt = all.findIndex((line, index) => index > service.key && index < service.end && line === '    depends_on:');
     all.splice(dependsAt < 0 ? service.end : dependsAt, 0, ...published);
   } else if (apiUnits.length > 1) {
-    const last = composeServices(all).at(-1)!;
+    const last = composeServices(all).at(-1);
+    if (!last) throw new Error(`${COMPOSE_FILE} has no service to add the ${EDGE} after`);
     const block = [
       '',
       ...commentLines(
@@ -600,7 +610,7 @@ export function applyDeploymentChange(tree: Tree, change: DeploymentChange): str
 
   if (change.added) {
     const { unit, description } = change.added;
-    tree.write(unitManifestPath(unit), commentLines(description, '').join('\n') + '\n' + unitManifestBody(unit, change.after.get(unit)!));
+    tree.write(unitManifestPath(unit), commentLines(description, '').join('\n') + '\n' + unitManifestBody(unit, addedNeeds(change, unit)));
     written.push(unitManifestPath(unit));
     update(K8S_KUSTOMIZATION, (text) => addResource(text, `${unit}.yaml`, [`${EDGE}.yaml`, 'ingress.yaml']));
     update(K8S_PRODUCTION, (text) => addReplicas(text, unit));
@@ -627,14 +637,14 @@ export function applyDeploymentChange(tree: Tree, change: DeploymentChange): str
   const apiAfter = [...presentationAfter.keys()];
   const edgePath = `${K8S_BASE}/${EDGE}.yaml`;
   if (apiAfter.length > 1 && apiBefore.join() !== apiAfter.join()) {
-    const existed = tree.exists(edgePath);
-    const header = existed ? splitManifest(tree.read(edgePath, 'utf-8')!).header : EDGE_MANIFEST_HEADER;
+    const existing = tree.read(edgePath, 'utf-8');
+    const header = existing !== null ? splitManifest(existing).header : EDGE_MANIFEST_HEADER;
     const next = header + edgeManifestBody(apiAfter);
-    if (tree.read(edgePath, 'utf-8') !== next) {
+    if (existing !== next) {
       tree.write(edgePath, next);
       written.push(edgePath);
     }
-    if (!existed) {
+    if (existing === null) {
       update(K8S_KUSTOMIZATION, (text) => addResource(text, `${EDGE}.yaml`, ['ingress.yaml']));
       update(K8S_PRODUCTION, (text) => addReplicas(text, EDGE));
     }

@@ -102,6 +102,13 @@ export function filesUnder(tree: Tree, dir: string): string[] {
   return tree.children(dir).flatMap((child) => (child === 'node_modules' ? [] : filesUnder(tree, `${dir}/${child}`)));
 }
 
+/** The text of `file`, one of {@link filesUnder}'s: a file the tree has. */
+function readFile(tree: Tree, file: string): string {
+  const text = tree.read(file, 'utf-8');
+  if (text === null) throw new Error(`${file} could not be read`);
+  return text;
+}
+
 const isSource = (file: string) => file.endsWith('.ts') && !/\.(spec|e2e-spec|split-spec|test|d)\.ts$/.test(file) && !file.includes('/test/');
 
 /** Reads the static port graph of the application in the tree. */
@@ -116,7 +123,7 @@ export function readPortGraph(tree: Tree): PortGraph {
   const jobs: Record<string, string> = {};
   const entities: { schema?: string; file: string }[] = [];
   for (const file of filesUnder(tree, 'libs').filter(isSource)) {
-    const facts = readSourceFacts(file, tree.read(file, 'utf-8')!);
+    const facts = readSourceFacts(file, readFile(tree, file));
     for (const port of facts.ports) ports[port.name] = port;
     for (const found of facts.classes) classes.set(found.name, [...(classes.get(found.name) ?? []), found]);
     for (const found of facts.nestModules) nestModules.set(found.name, [...(nestModules.get(found.name) ?? []), found]);
@@ -201,12 +208,12 @@ export function readPortGraph(tree: Tree): PortGraph {
 
   const schemas: Record<string, string[]> = {};
   for (const module of Object.keys(application)) {
-    const own = entities.filter((entity) => entity.file.startsWith(`libs/${module}/`) && entity.schema).map((entity) => entity.schema!);
+    const own = entities.flatMap((entity) => (entity.file.startsWith(`libs/${module}/`) && entity.schema ? [entity.schema] : []));
     schemas[module] = [...new Set(own)];
   }
   const foreignKeys: PortGraph['foreignKeys'] = [];
   for (const file of filesUnder(tree, 'migrations').filter((path) => path.endsWith('.ts') && !path.endsWith('.spec.ts'))) {
-    const text = tree.read(file, 'utf-8')!;
+    const text = readFile(tree, file);
     const created = readCreatedTables(text);
     const fromSchema = created[0]?.schema ?? file.split('/').at(-2) ?? '';
     for (const reference of readForeignKeys(text)) foreignKeys.push({ file, fromSchema, toSchema: reference.schema, toTable: reference.table });

@@ -55,6 +55,13 @@ const refuse = (message: string): never => {
   throw new Error(message);
 };
 
+/** The parts `unit` hosts and runs: placementOf has an entry for every unit of the topology. */
+const partsOf = (placement: Map<string, Set<PartKey>>, unit: string): Set<PartKey> => {
+  const parts = placement.get(unit);
+  if (!parts) throw new Error(`Unit "${unit}" has no placement`);
+  return parts;
+};
+
 const clone = (topology: TopologyFile): TopologyFile => JSON.parse(JSON.stringify(topology));
 
 /** A unit that serves only presentation tiers: the public API's one entry point. */
@@ -99,8 +106,8 @@ const needsMap = (plans: Map<string, StaticUnitPlan>, topology: TopologyFile) =>
 
 function finish(
   tree: Tree,
-  input: {
-    generator: 'extract' | 'merge';
+  /** extract also gives the new unit's one-sentence description. */
+  input: ({ generator: 'extract'; description: string } | { generator: 'merge' }) & {
     graph: PortGraph;
     topologyName: string;
     targetName: string;
@@ -110,7 +117,6 @@ function finish(
     plansAfter: Map<string, StaticUnitPlan>;
     unit: string;
     moved: { part: string; from: string; to: string }[];
-    description?: string;
     newTopology: boolean;
     json?: string;
   },
@@ -125,7 +131,9 @@ function finish(
   if (input.newTopology) {
     const identifier = input.targetName.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
     const index = `${'topologies'}/index.ts`;
-    tree.write(index, registerTopology(tree.read(index, 'utf-8')!, input.targetName, identifier));
+    const registered = tree.read(index, 'utf-8');
+    if (registered === null) throw new Error(`${index} not found: the shipped topologies are registered there`);
+    tree.write(index, registerTopology(registered, input.targetName, identifier));
     files.push(index);
   }
   if (input.targetName === DEPLOYED_TOPOLOGY)
@@ -135,7 +143,7 @@ function finish(
         topologyAfter: after,
         before: needsBefore,
         after: needsAfter,
-        added: input.generator === 'extract' ? { unit: input.unit, description: input.description! } : undefined,
+        added: input.generator === 'extract' ? { unit: input.unit, description: input.description } : undefined,
         removed: input.generator === 'merge' ? input.unit : undefined,
         graph,
       }),
@@ -198,17 +206,21 @@ export function extract(tree: Tree, options: ExtractOptions): { report: ImpactRe
   } else {
     parts = PARTS.filter((part) => has(part)).filter((part) => {
       const host = hostOf.get(keyOf(module, part));
-      return !(part === 'presentation' && host && isGateway(placement.get(host)!));
+      return !(part === 'presentation' && host && isGateway(partsOf(placement, host)));
     });
   }
-  const moving = parts.filter((part) => hostOf.has(keyOf(module, part)));
+  const hosted = parts.flatMap((part) => {
+    const from = hostOf.get(keyOf(module, part));
+    return from === undefined ? [] : [{ part, from }];
+  });
+  const moving = hosted.map(({ part }) => part);
   if (moving.length === 0) refuse(`Nothing to move: topology ${topologyName} hosts none of ${module}'s ${parts.join(', ') || 'tiers'}`);
 
   const plansBefore = plan(before, graph, `Topology ${topologyName}`, 'source');
   const after = clone(before);
-  const moved = moving.map((part) => ({ part: keyOf(module, part), from: hostOf.get(keyOf(module, part))!, to: unit }));
+  const moved = hosted.map(({ part, from }) => ({ part: keyOf(module, part), from, to: unit }));
   for (const source of new Set(moved.map((move) => move.from))) {
-    const remaining = new Set([...placement.get(source)!].filter((key) => !moved.some((move) => move.part === key && move.from === source)));
+    const remaining = new Set([...partsOf(placement, source)].filter((key) => !moved.some((move) => move.part === key && move.from === source)));
     after.units[source] = withPlacement(after.units[source], remaining, graph);
   }
   const list = (items: string[]) => (items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : items[0]);
@@ -259,15 +271,15 @@ export function merge(tree: Tree, options: MergeOptions): { report: ImpactReport
 
   const plansBefore = plan(before, graph, `Topology ${topologyName}`, 'source');
   const placement = placementOf(before, graph);
-  const own = [...placement.get(unit)!];
+  const own = [...partsOf(placement, unit)];
   const others = units.filter((name) => name !== unit);
   const target = (key: PartKey): string => {
     if (options.into) return options.into;
     const { module, part } = splitKey(key);
     const sameTier = (candidate: string) =>
-      [...placement.get(candidate)!].filter((other) => splitKey(other).part === part && splitKey(other).module !== module).length;
+      [...partsOf(placement, candidate)].filter((other) => splitKey(other).part === part && splitKey(other).module !== module).length;
     const score = (candidate: string) =>
-      own.filter((mine) => [...placement.get(candidate)!].some((other) => splitKey(other).part === splitKey(mine).part && splitKey(other).module !== splitKey(mine).module)).length;
+      own.filter((mine) => [...partsOf(placement, candidate)].some((other) => splitKey(other).part === splitKey(mine).part && splitKey(other).module !== splitKey(mine).module)).length;
     const candidates = others.filter((candidate) => sameTier(candidate) > 0);
     if (candidates.length) return candidates.sort((a, b) => score(b) - score(a) || others.indexOf(a) - others.indexOf(b))[0];
     if (part === 'workers') {
@@ -282,7 +294,7 @@ export function merge(tree: Tree, options: MergeOptions): { report: ImpactReport
   const after = clone(before);
   delete after.units[unit];
   for (const destination of new Set(moved.map((move) => move.to))) {
-    const parts = new Set([...placement.get(destination)!, ...moved.filter((move) => move.to === destination).map((move) => move.part as PartKey)]);
+    const parts = new Set([...partsOf(placement, destination), ...moved.filter((move) => move.to === destination).map((move) => move.part as PartKey)]);
     after.units[destination] = withPlacement(after.units[destination], parts, graph);
   }
   settlePublicPort(after, graph);

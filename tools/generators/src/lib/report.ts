@@ -163,8 +163,10 @@ export function buildReport(input: {
     const entry = keyOf(endpoint.module, 'presentation');
     const was: Walk = { hops: 0, loop: false, remote: remoteBefore };
     const is: Walk = { hops: 0, loop: false, remote: remoteAfter };
-    if (hostBefore.get(entry)) walk(endpoint.calls, hostBefore.get(entry)!, hostBefore, graph, was);
-    if (hostAfter.get(entry)) walk(endpoint.calls, hostAfter.get(entry)!, hostAfter, graph, is);
+    const servedBefore = hostBefore.get(entry);
+    const servedAfter = hostAfter.get(entry);
+    if (servedBefore) walk(endpoint.calls, servedBefore, hostBefore, graph, was);
+    if (servedAfter) walk(endpoint.calls, servedAfter, hostAfter, graph, is);
     const delta = is.hops - was.hops;
     const edgeDelta = edgeAfter - edgeBefore;
     endpoints.push({
@@ -177,15 +179,15 @@ export function buildReport(input: {
       addedP50Ms: round(delta * cost.p50 + edgeDelta * edgeCost.p50),
       addedP99Ms: round(delta * cost.p99 + edgeDelta * edgeCost.p99),
     });
-    const servedBefore = hostBefore.get(entry);
-    const servedAfter = hostAfter.get(entry);
     if (servedBefore !== servedAfter)
       routes.push({ route: `${endpoint.verb} ${endpoint.path}`, before: servedBefore ?? '(none)', after: servedAfter ?? '(none)' });
   }
   for (const handler of graph.jobHandlers) {
     const entry = keyOf(handler.module, 'workers');
-    if (hostBefore.get(entry)) walk(handler.calls, hostBefore.get(entry)!, hostBefore, graph, { hops: 0, loop: false, remote: remoteBefore });
-    if (hostAfter.get(entry)) walk(handler.calls, hostAfter.get(entry)!, hostAfter, graph, { hops: 0, loop: false, remote: remoteAfter });
+    const runBefore = hostBefore.get(entry);
+    const runAfter = hostAfter.get(entry);
+    if (runBefore) walk(handler.calls, runBefore, hostBefore, graph, { hops: 0, loop: false, remote: remoteBefore });
+    if (runAfter) walk(handler.calls, runAfter, hostAfter, graph, { hops: 0, loop: false, remote: remoteAfter });
   }
   const id = (call: RemoteMethod) => `${call.port}.${call.method}`;
   const unique = (calls: RemoteMethod[]) => {
@@ -199,9 +201,10 @@ export function buildReport(input: {
   const isRemote = new Map(remoteAfter.map((call) => [callKey(call), call]));
   const newlyRemote = unique(remoteAfter).filter((call) => !wasRemote.has(callKey(call)));
   const noLongerRemote = unique(remoteBefore).filter((call) => !isRemote.has(callKey(call)));
-  const rerouted = unique(remoteAfter)
-    .filter((call) => wasRemote.has(callKey(call)) && wasRemote.get(callKey(call))!.to !== call.to)
-    .map((call) => ({ ...call, previously: wasRemote.get(callKey(call))!.to }));
+  const rerouted = unique(remoteAfter).flatMap((call) => {
+    const previous = wasRemote.get(callKey(call));
+    return previous && previous.to !== call.to ? [{ ...call, previously: previous.to }] : [];
+  });
 
   const jobs: ImpactReport['jobs'] = [];
   const jobNames = [...new Set([...graph.jobProducers.map((producer) => producer.wire), ...graph.jobHandlers.map((handler) => handler.wire)])];

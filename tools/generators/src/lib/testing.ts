@@ -25,8 +25,13 @@ export function snapshot(tree: Tree): Record<string, string> {
   const walk = (dir: string) => {
     for (const child of tree.children(dir)) {
       const path = dir ? `${dir}/${child}` : child;
-      if (tree.isFile(path)) files[path] = tree.read(path, 'utf-8')!;
-      else walk(path);
+      if (!tree.isFile(path)) {
+        walk(path);
+        continue;
+      }
+      const content = tree.read(path, 'utf-8');
+      if (content === null) throw new Error(`${path} is a file of the tree but could not be read`);
+      files[path] = content;
     }
   };
   walk('');

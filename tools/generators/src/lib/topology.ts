@@ -218,7 +218,9 @@ export function planStatic(topology: TopologyFile, graph: PortGraph): { plans: M
         if (!host) problems.push(`unit ${unit} runs ${key}, which needs the port ${graph.ports[port]?.wire ?? port} (${port}), but no unit hosts it`);
         else if (host !== unit) {
           calls.set(port, host);
-          served.get(host)!.add(port);
+          const servedBy = served.get(host);
+          if (!servedBy) throw new Error(`port ${port} is hosted by ${host}, which is not a unit of the topology`);
+          servedBy.add(port);
         }
       }
     }
@@ -236,7 +238,11 @@ export function planStatic(topology: TopologyFile, graph: PortGraph): { plans: M
       api: parts.some((key) => key.endsWith('/presentation')),
     });
   }
-  for (const [unit, ports] of served) plans.get(unit)!.serves = [...ports];
+  for (const [unit, ports] of served) {
+    const unitPlan = plans.get(unit);
+    if (!unitPlan) throw new Error(`unit ${unit} has no plan`);
+    unitPlan.serves = [...ports];
+  }
 
   // The launcher's refusal (publicPortProblems in public-entry.ts): with several API units the
   // edge takes the public port, so no unit may be on it.
@@ -269,8 +275,8 @@ export function planStatic(topology: TopologyFile, graph: PortGraph): { plans: M
 /** The step between units' ports in a topology: 100 when every httpPort is a multiple of 100 (3000, 3100), else 1 (3000, 3001). */
 const portStep = (topology: TopologyFile) => (Object.values(topology.units).every((unit) => unit.httpPort % 100 === 0) ? 100 : 1);
 const internalOffset = (topology: TopologyFile) => {
-  const paired = Object.values(topology.units).find((unit) => unit.internalPort !== undefined);
-  return paired ? paired.internalPort! - paired.httpPort : 1000;
+  for (const unit of Object.values(topology.units)) if (unit.internalPort !== undefined) return unit.internalPort - unit.httpPort;
+  return 1000;
 };
 const usedPorts = (topology: TopologyFile) =>
   new Set(Object.values(topology.units).flatMap((unit) => [unit.httpPort, ...(unit.internalPort !== undefined ? [unit.internalPort] : [])]));
