@@ -55,7 +55,9 @@ interface Target {
 }
 
 async function main(): Promise<void> {
-  console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  console.log(
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  );
   console.log(
     `Each measurement: ${SECONDS} s at ${CONNECTIONS} connections (autocannon), then up to ${SEQUENTIAL} requests (or ${SECONDS} s) ` +
       `one at a time; ${ROUNDS} rounds, the targets taking turns; medians reported.\n`,
@@ -152,7 +154,9 @@ async function measure(target: Target, endpoint: Endpoint, round: number): Promi
   process.stdout.write(`  round ${round}, ${target.name}: ${endpoint.name} ... `);
   const load = await throughput(target.baseUrl, endpoint, CONNECTIONS, SECONDS);
   const alone = await sequentialLatency(target.baseUrl, endpoint, SEQUENTIAL, SECONDS);
-  console.log(`${Math.round(load.requestsPerSecond)} req/s${load.errors ? ` (${load.errors} errors!)` : ''}, p50 alone ${alone.p50Ms.toFixed(2)} ms`);
+  console.log(
+    `${Math.round(load.requestsPerSecond)} req/s${load.errors ? ` (${load.errors} errors!)` : ''}, p50 alone ${alone.p50Ms.toFixed(2)} ms`,
+  );
   return { target: target.name, endpoint: endpoint.name, load, alone };
 }
 
@@ -239,7 +243,13 @@ async function benchHop(): Promise<{ local: Latency; remote: Latency }> {
   const secret = randomBytes(32).toString('hex');
   const port = await freePort();
   const unit = spawn(process.execPath, [join(__dirname, 'echo-unit.js')], {
-    env: { ...process.env, INTERNAL_PORT: String(port), INTERNAL_AUTH_SECRET: secret, LOG_LEVEL: process.env['BENCH_HOP_LOG_LEVEL'] ?? 'info', LOG_FORMAT: 'json' },
+    env: {
+      ...process.env,
+      INTERNAL_PORT: String(port),
+      INTERNAL_AUTH_SECRET: secret,
+      LOG_LEVEL: process.env['BENCH_HOP_LOG_LEVEL'] ?? 'info',
+      LOG_FORMAT: 'json',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve) => unit.stdout?.on('data', (chunk: Buffer) => String(chunk).includes('echo unit ready') && resolve()));
@@ -300,7 +310,9 @@ function report(rows: Row[], hop?: { local: Latency; remote: Latency }): void {
   const post = 'POST /api/orders';
   const ratio = (a?: Row, b?: Row) => (a && b ? a.load.requestsPerSecond / b.load.requestsPerSecond : NaN);
   const monolithVsBaseline = ratio(find('monolith', get), find('baseline (usual)', get));
-  console.log(`\nmonolith / baseline (usual parts), ${get}: ${ms(monolithVsBaseline * 100, 1)} % of the requests per second (target ≥ 95 %) ${monolithVsBaseline >= 0.95 ? 'met' : 'MISSED'}`);
+  console.log(
+    `\nmonolith / baseline (usual parts), ${get}: ${ms(monolithVsBaseline * 100, 1)} % of the requests per second (target ≥ 95 %) ${monolithVsBaseline >= 0.95 ? 'met' : 'MISSED'}`,
+  );
   console.log(`monolith / baseline (bare), ${get}: ${ms(ratio(find('monolith', get), find('baseline (bare)', get)) * 100, 1)} %`);
   console.log(`split / monolith, ${get}: ${ms(ratio(find('split', get), find('monolith', get)) * 100, 1)} %`);
   console.log(`split / monolith, ${post}: ${ms(ratio(find('split', post), find('monolith', post)) * 100, 1)} %`);
@@ -332,7 +344,13 @@ function report(rows: Row[], hop?: { local: Latency; remote: Latency }): void {
 
 async function untilAnswers(url: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    if (await fetch(url).then((response) => response.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (response) => response.ok,
+        () => false,
+      )
+    )
+      return;
     await sleep(100);
   }
   throw new Error(`${url} never answered`);

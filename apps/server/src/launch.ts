@@ -9,7 +9,9 @@ import { application } from './application';
  * `npm run start:split` (or `node dist/apps/server/launch.js <topology name or file>`): every unit
  * of a topology as its own process on this machine, and the edge when several units serve the API.
  */
-launchTopology(application, process.argv[2] ?? 'split', { unit: join(__dirname, 'main.js'), edge: join(__dirname, 'edge.js') }).catch((error: unknown) => {
-  console.error(error instanceof ConfigurationError || error instanceof TopologyError ? error.message : error);
-  process.exit(1);
-});
+launchTopology(application, process.argv[2] ?? 'split', { unit: join(__dirname, 'main.js'), edge: join(__dirname, 'edge.js') }).catch(
+  (error: unknown) => {
+    console.error(error instanceof ConfigurationError || error instanceof TopologyError ? error.message : error);
+    process.exit(1);
+  },
+);

@@ -48,7 +48,7 @@ describe('the edge in front of the orders-service topology', () => {
     await api().post(`/api/orders/${order.id}/cancel`).expect(200);
   });
 
-  it("/health: 200, naming each unit that serves the API; /health/live: 200", async () => {
+  it('/health: 200, naming each unit that serves the API; /health/live: 200', async () => {
     const response = await api().get('/health').expect(200);
 
     expect(response.body).toMatchObject({ status: 'ok', details: { core: { status: 'up' }, orders: { status: 'up' } } });
@@ -60,14 +60,21 @@ describe('the edge in front of the orders-service topology', () => {
     const planned = publicRoutesOf(plans.values()).map((route) => route.path.replace(/:([^/]+)/g, '{$1}'));
 
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining([...new Set(planned)]));
-    expect(document.components.schemas).toEqual(expect.objectContaining({ PlaceOrderDto: expect.anything(), CreateProductDto: expect.anything() }));
+    expect(document.components.schemas).toEqual(
+      expect.objectContaining({ PlaceOrderDto: expect.anything(), CreateProductDto: expect.anything() }),
+    );
     await api().get('/docs').expect(200).expect('content-type', /html/);
   });
 
   it('a route of no unit: 404 in the kit’s error body', async () => {
     const response = await api().get('/api/invoices').expect(404);
 
-    expect(response.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /api/invoices', code: 'edge.route_not_found' });
+    expect(response.body).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'Cannot GET /api/invoices',
+      code: 'edge.route_not_found',
+    });
   });
 
   it('a body over BODY_LIMIT_BYTES: 413 in the kit’s error body', async () => {
@@ -97,7 +104,10 @@ describe('the edge when a unit is down or hung', () => {
     expect(response.headers['x-request-id']).toBe(requestId);
     await eventually(() => {
       for (const process of [EDGE, 'orders']) {
-        expect({ process, logged: target.deployment.logs(process).some((line) => line['requestId'] === requestId) }).toEqual({ process, logged: true });
+        expect({ process, logged: target.deployment.logs(process).some((line) => line['requestId'] === requestId) }).toEqual({
+          process,
+          logged: true,
+        });
       }
     });
     expect(target.deployment.logs('core').some((line) => line['requestId'] === requestId)).toBe(false);
@@ -108,7 +118,12 @@ describe('the edge when a unit is down or hung', () => {
     try {
       const response = await api().get(`/api/orders/${randomUUID()}`).expect(503);
 
-      expect(response.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: expect.any(String), code: 'edge.unit_unavailable' });
+      expect(response.body).toEqual({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: expect.any(String),
+        code: 'edge.unit_unavailable',
+      });
       expect(response.headers['x-request-id']).toBeDefined();
       await api().get('/api/products?limit=1').expect(200);
       const health = await api().get('/health').expect(503);

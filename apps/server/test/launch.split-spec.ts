@@ -20,7 +20,9 @@ interface UnitDeclaration {
 
 /** A shipped topology rewritten on free ports, so a test can run beside anything else. */
 async function onFreePorts(name: string): Promise<{ file: string; units: Record<string, UnitDeclaration> }> {
-  const topology = JSON.parse(readFileSync(join(workspaceRoot, `topologies/${name}.json`), 'utf8')) as { units: Record<string, UnitDeclaration> };
+  const topology = JSON.parse(readFileSync(join(workspaceRoot, `topologies/${name}.json`), 'utf8')) as {
+    units: Record<string, UnitDeclaration>;
+  };
   for (const unit of Object.values(topology.units)) {
     unit.httpPort = await freePort();
     if (unit.internalPort) unit.internalPort = await freePort();
@@ -35,7 +37,13 @@ function launch(topologyFile: string, env: Record<string, string>) {
   const database = new URL(process.env['STRATA_TEST_POSTGRES_URL'] as string);
   database.pathname = `/strata_launch_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const child = spawn(process.execPath, [launchJs, topologyFile], {
-    env: { ...process.env, DATABASE_URL: database.toString(), QUEUE_PREFIX: `launch-${randomUUID().slice(0, 8)}`, LOG_FORMAT: 'json', ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL: database.toString(),
+      QUEUE_PREFIX: `launch-${randomUUID().slice(0, 8)}`,
+      LOG_FORMAT: 'json',
+      ...env,
+    },
   });
   const state = { output: '' };
   child.stdout.on('data', (chunk) => (state.output += stripVTControlCharacters(String(chunk))));
@@ -65,9 +73,24 @@ describe('launch.js and the public port', () => {
 
       // README's "Try it", unchanged, against the one public address.
       const api = () => request(`http://127.0.0.1:${port}`);
-      const customer = (await api().post('/api/customers').send({ email: `launch-${randomUUID()}@example.com`, name: 'Ada' }).expect(201)).body;
-      const product = (await api().post('/api/products').send({ sku: `L-${randomUUID()}`, name: 'Keyboard', priceCents: 8999, stock: 3 }).expect(201)).body;
-      const order = (await api().post('/api/orders').send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 2 }] }).expect(201)).body;
+      const customer = (
+        await api()
+          .post('/api/customers')
+          .send({ email: `launch-${randomUUID()}@example.com`, name: 'Ada' })
+          .expect(201)
+      ).body;
+      const product = (
+        await api()
+          .post('/api/products')
+          .send({ sku: `L-${randomUUID()}`, name: 'Keyboard', priceCents: 8999, stock: 3 })
+          .expect(201)
+      ).body;
+      const order = (
+        await api()
+          .post('/api/orders')
+          .send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 2 }] })
+          .expect(201)
+      ).body;
       await api().get(`/api/orders/${order.id}`).expect(200);
       await api().post(`/api/orders/${order.id}/cancel`).expect(200);
       // Each unit still on its own topology port, serving its own part only.
@@ -76,7 +99,8 @@ describe('launch.js and the public port', () => {
     } finally {
       await expect(launcher.stop()).resolves.toBe(0);
     }
-    for (const process of ['edge', 'core', 'orders']) expect(launcher.state.output).toMatch(new RegExp(`\\[${process} *\\] .*"msg":"Stopped"`));
+    for (const process of ['edge', 'core', 'orders'])
+      expect(launcher.state.output).toMatch(new RegExp(`\\[${process} *\\] .*"msg":"Stopped"`));
   }, 60_000);
 
   it('one API unit (split): PORT goes to the gateway only, not to every unit, and no edge runs', async () => {
@@ -89,7 +113,8 @@ describe('launch.js and the public port', () => {
       expect(launcher.state.output).not.toMatch(/^\[edge/m);
 
       await request(`http://127.0.0.1:${port}`).get('/api/products?limit=1').expect(200);
-      for (const unit of ['business', 'data', 'worker']) await request(`http://127.0.0.1:${units[unit].httpPort}`).get('/health').expect(200);
+      for (const unit of ['business', 'data', 'worker'])
+        await request(`http://127.0.0.1:${units[unit].httpPort}`).get('/health').expect(200);
     } finally {
       await expect(launcher.stop()).resolves.toBe(0);
     }

@@ -59,9 +59,11 @@ describe('the routes of a presentation tier, read from its controllers', () => {
     @Module({ imports: [Inner] })
     class Outer {}
 
-    expect(routesOfModule(Outer).map((route) => `${route.method} ${route.path}`).sort()).toEqual(
-      ['GET /api/a/x', 'GET /api/a/y/:id', 'GET /api/b/x', 'GET /api/b/y/:id', 'ALL /api/a', 'ALL /api/b'].sort(),
-    );
+    expect(
+      routesOfModule(Outer)
+        .map((route) => `${route.method} ${route.path}`)
+        .sort(),
+    ).toEqual(['GET /api/a/x', 'GET /api/a/y/:id', 'GET /api/b/x', 'GET /api/b/y/:id', 'ALL /api/a', 'ALL /api/b'].sort());
   });
 });
 

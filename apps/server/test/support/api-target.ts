@@ -36,7 +36,8 @@ export async function startApi(env: Record<string, string> = {}): Promise<ApiTar
   if (!shared) return startMonolith(env);
   const topologyFile = process.env[E2E_TOPOLOGY_FILE_VARIABLE] ?? join(workspaceRoot, 'topologies/split.json');
   const behindEdge = process.env[E2E_API_PROCESS_VARIABLE] === EDGE;
-  if (Object.keys(env).length === 0) return { baseUrl: shared, healthChecks: healthChecksOf(topologyFile, behindEdge), stop: async () => undefined };
+  if (Object.keys(env).length === 0)
+    return { baseUrl: shared, healthChecks: healthChecksOf(topologyFile, behindEdge), stop: async () => undefined };
   return behindEdge ? startBehindEdge(topologyFile, env) : startSplit(env);
 }
 
@@ -63,7 +64,12 @@ export async function startBehindEdge(
     redisUrl: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
     env,
   });
-  return { baseUrl: deployment.unit(EDGE).httpUrl, healthChecks: healthChecksOf(topologyFile, true), deployment, stop: () => deployment.stop() };
+  return {
+    baseUrl: deployment.unit(EDGE).httpUrl,
+    healthChecks: healthChecksOf(topologyFile, true),
+    deployment,
+    stop: () => deployment.stop(),
+  };
 }
 
 /**

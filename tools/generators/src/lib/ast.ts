@@ -204,8 +204,7 @@ function readClass(
     const inject = decoratorsOf(parameter).find((decorator) => decorator.name === 'Inject');
     const type = parameter.type;
     const token =
-      nameOf(inject?.args[0]) ??
-      (type && ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) ? type.typeName.text : undefined);
+      nameOf(inject?.args[0]) ?? (type && ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) ? type.typeName.text : undefined);
     const isField = (ts.getModifiers(parameter) ?? []).some((modifier) =>
       [ts.SyntaxKind.PrivateKeyword, ts.SyntaxKind.ProtectedKeyword, ts.SyntaxKind.PublicKeyword, ts.SyntaxKind.ReadonlyKeyword].includes(
         modifier.kind,
@@ -217,9 +216,13 @@ function readClass(
 
   const bodies = new Map<string, { method: ts.MethodDeclaration; body: ts.Block }>();
   for (const member of node.members)
-    if (ts.isMethodDeclaration(member) && member.body && ts.isIdentifier(member.name)) bodies.set(member.name.text, { method: member, body: member.body });
+    if (ts.isMethodDeclaration(member) && member.body && ts.isIdentifier(member.name))
+      bodies.set(member.name.text, { method: member, body: member.body });
 
-  const direct = new Map<string, { calls: (PortCall & { field: string })[]; enqueues: string[]; helpers: { name: string; inLoop: boolean; onFailure: boolean }[] }>();
+  const direct = new Map<
+    string,
+    { calls: (PortCall & { field: string })[]; enqueues: string[]; helpers: { name: string; inLoop: boolean; onFailure: boolean }[] }
+  >();
   for (const [methodName, { body }] of bodies) {
     const calls: (PortCall & { field: string })[] = [];
     const enqueues: string[] = [];
@@ -227,7 +230,13 @@ function readClass(
     const visit = (current: ts.Node, inLoop: boolean, onFailure: boolean): void => {
       let loop = inLoop;
       let failure = onFailure;
-      if (ts.isForStatement(current) || ts.isForOfStatement(current) || ts.isForInStatement(current) || ts.isWhileStatement(current) || ts.isDoStatement(current))
+      if (
+        ts.isForStatement(current) ||
+        ts.isForOfStatement(current) ||
+        ts.isForInStatement(current) ||
+        ts.isWhileStatement(current) ||
+        ts.isDoStatement(current)
+      )
         loop = true;
       if (ts.isCatchClause(current)) failure = true;
       if (ts.isCallExpression(current)) {
@@ -250,7 +259,8 @@ function readClass(
           // xs.map(x => …): the callback runs per element.
           if (LOOP_METHODS.has(callee.name.text)) {
             visit(callee, loop, failure);
-            for (const argument of current.arguments) visit(argument, ts.isArrowFunction(argument) || ts.isFunctionExpression(argument) ? true : loop, failure);
+            for (const argument of current.arguments)
+              visit(argument, ts.isArrowFunction(argument) || ts.isFunctionExpression(argument) ? true : loop, failure);
             return;
           }
         }
@@ -270,7 +280,9 @@ function readClass(
     for (const helper of own.helpers) {
       if (seen.has(helper.name)) continue;
       const inner = flatten(helper.name, new Set([...seen, helper.name]));
-      calls.push(...inner.calls.map((call) => ({ ...call, inLoop: call.inLoop || helper.inLoop, onFailure: call.onFailure || helper.onFailure })));
+      calls.push(
+        ...inner.calls.map((call) => ({ ...call, inLoop: call.inLoop || helper.inLoop, onFailure: call.onFailure || helper.onFailure })),
+      );
       enqueues.push(...inner.enqueues);
     }
     return { calls, enqueues };
@@ -304,7 +316,12 @@ export function readApplicationModules(file: string, text: string): Record<strin
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   let modules: ts.ObjectLiteralExpression | undefined;
   const visit = (node: ts.Node): void => {
-    if (!modules && ts.isPropertyAssignment(node) && propertyName(node.name) === 'modules' && ts.isObjectLiteralExpression(node.initializer))
+    if (
+      !modules &&
+      ts.isPropertyAssignment(node) &&
+      propertyName(node.name) === 'modules' &&
+      ts.isObjectLiteralExpression(node.initializer)
+    )
       modules = node.initializer;
     else ts.forEachChild(node, visit);
   };
@@ -328,7 +345,10 @@ export function readApplicationModules(file: string, text: string): Record<strin
 
 /** `REFERENCES schema.table` in a migration's SQL: the schemas and tables it points at. */
 export function readForeignKeys(text: string): { schema: string; table: string }[] {
-  return [...text.matchAll(/REFERENCES\s+"?([a-z_][a-z0-9_]*)"?\."?([a-z_][a-z0-9_]*)"?/gi)].map((match) => ({ schema: match[1], table: match[2] }));
+  return [...text.matchAll(/REFERENCES\s+"?([a-z_][a-z0-9_]*)"?\."?([a-z_][a-z0-9_]*)"?/gi)].map((match) => ({
+    schema: match[1],
+    table: match[2],
+  }));
 }
 
 /** The tables a migration creates: `CREATE TABLE schema.table`. */
@@ -352,7 +372,14 @@ export function registerTopology(text: string, name: string, identifier: string)
   const importAt = sorted ? sorted.getStart(source) : lastImport ? lastImport.getEnd() + 1 : 0;
   let object: ts.ObjectLiteralExpression | undefined;
   const visit = (node: ts.Node): void => {
-    if (!object && ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === 'shippedTopologies' && node.initializer && ts.isObjectLiteralExpression(node.initializer))
+    if (
+      !object &&
+      ts.isVariableDeclaration(node) &&
+      ts.isIdentifier(node.name) &&
+      node.name.text === 'shippedTopologies' &&
+      node.initializer &&
+      ts.isObjectLiteralExpression(node.initializer)
+    )
       object = node.initializer;
     else ts.forEachChild(node, visit);
   };

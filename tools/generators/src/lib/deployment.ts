@@ -48,7 +48,11 @@ export const needsOf = (plan: StaticUnitPlan, topology: TopologyFile): UnitNeeds
 });
 
 const sameNeeds = (a: UnitNeeds | undefined, b: UnitNeeds) =>
-  a !== undefined && a.database === b.database && a.queue === b.queue && a.served === b.served && [...a.peers].sort().join() === [...b.peers].sort().join();
+  a !== undefined &&
+  a.database === b.database &&
+  a.queue === b.queue &&
+  a.served === b.served &&
+  [...a.peers].sort().join() === [...b.peers].sort().join();
 
 const lines = (text: string) => text.split('\n');
 
@@ -77,7 +81,8 @@ function rewritePeers(all: string[], start: number, end: number, indent: string,
 }
 
 /** The units whose internal address every unit gets: those with an internalPort, in topology order. */
-const peersOfTopology = (topology: TopologyFile) => Object.keys(topology.units).filter((unit) => topology.units[unit].internalPort !== undefined);
+const peersOfTopology = (topology: TopologyFile) =>
+  Object.keys(topology.units).filter((unit) => topology.units[unit].internalPort !== undefined);
 
 // ---------------------------------------------------------------------------------------------
 // The public address: the Ingress's path rules and the edge
@@ -190,13 +195,13 @@ export function edgeManifestBody(apiUnits: string[]): string {
       '          envFrom:',
       '            - configMapRef:',
       '                name: strata-config',
-      '          # Each API unit\'s Service, on its http port.',
+      "          # Each API unit's Service, on its http port.",
       '          env:',
       ...apiUnits.flatMap((unit) => [`            - name: ${upstreamVariable(unit)}`, `              value: http://${unit}:3000`]),
       '          ports:',
       '            - name: http',
       '              containerPort: 3000',
-      "          # Not /health: that is 503 while any API unit is down, and would take /docs down with it.",
+      '          # Not /health: that is 503 while any API unit is down, and would take /docs down with it.',
       '          readinessProbe:',
       '            httpGet:',
       '              path: /health/live',
@@ -239,11 +244,12 @@ export function edgeManifestBody(apiUnits: string[]): string {
   );
 }
 
-export const EDGE_MANIFEST_HEADER = [
-  '# The edge (docs/adr/0012), there because several units serve the public API: it serves /docs,',
-  "# /docs-json and /health for the whole API (the Ingress sends them here) and knows every route's",
-  '# unit. The Ingress sends the API\'s routes to the units directly.',
-].join('\n') + '\n';
+export const EDGE_MANIFEST_HEADER =
+  [
+    '# The edge (docs/adr/0012), there because several units serve the public API: it serves /docs,',
+    "# /docs-json and /health for the whole API (the Ingress sends them here) and knows every route's",
+    "# unit. The Ingress sends the API's routes to the units directly.",
+  ].join('\n') + '\n';
 
 // ---------------------------------------------------------------------------------------------
 // docker/compose.split.yaml
@@ -621,7 +627,11 @@ export function applyDeploymentChange(tree: Tree, change: DeploymentChange): str
       tree.delete(unitManifestPath(unit));
       written.push(unitManifestPath(unit));
     }
-    update(K8S_KUSTOMIZATION, (text) => lines(text).filter((line) => line !== `  - ${unit}.yaml`).join('\n'));
+    update(K8S_KUSTOMIZATION, (text) =>
+      lines(text)
+        .filter((line) => line !== `  - ${unit}.yaml`)
+        .join('\n'),
+    );
     update(K8S_PRODUCTION, (text) => removeReplicas(text, unit));
   }
 
@@ -651,7 +661,11 @@ export function applyDeploymentChange(tree: Tree, change: DeploymentChange): str
   } else if (apiAfter.length <= 1 && tree.exists(edgePath)) {
     tree.delete(edgePath);
     written.push(edgePath);
-    update(K8S_KUSTOMIZATION, (text) => lines(text).filter((line) => line !== `  - ${EDGE}.yaml`).join('\n'));
+    update(K8S_KUSTOMIZATION, (text) =>
+      lines(text)
+        .filter((line) => line !== `  - ${EDGE}.yaml`)
+        .join('\n'),
+    );
     update(K8S_PRODUCTION, (text) => removeReplicas(text, EDGE));
   }
   return [...new Set(written)];
@@ -661,7 +675,10 @@ export function applyDeploymentChange(tree: Tree, change: DeploymentChange): str
 function addResource(text: string, file: string, before: string[]): string {
   const all = lines(text);
   const next = all.findIndex((line) => before.some((name) => line === `  - ${name}`));
-  const last = all.map((line, index) => (/^ {2}- [\w.-]+\.yaml$/.test(line) ? index : -1)).filter((index) => index >= 0).at(-1);
+  const last = all
+    .map((line, index) => (/^ {2}- [\w.-]+\.yaml$/.test(line) ? index : -1))
+    .filter((index) => index >= 0)
+    .at(-1);
   if (last === undefined) throw new Error(`${K8S_KUSTOMIZATION} lists no resources`);
   all.splice(next >= 0 ? next : last + 1, 0, `  - ${file}`);
   return all.join('\n');

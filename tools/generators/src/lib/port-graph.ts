@@ -93,7 +93,8 @@ export interface PortGraph {
   foreignKeys: { file: string; fromSchema: string; toSchema: string; toTable: string }[];
 }
 
-export const semanticsOf = (graph: PortGraph, port: string, method: string): CallSemantics | undefined => graph.ports[port]?.methods[method];
+export const semanticsOf = (graph: PortGraph, port: string, method: string): CallSemantics | undefined =>
+  graph.ports[port]?.methods[method];
 
 /** All files under `dir` in the tree, recursively. */
 export function filesUnder(tree: Tree, dir: string): string[] {
@@ -109,7 +110,8 @@ function readFile(tree: Tree, file: string): string {
   return text;
 }
 
-const isSource = (file: string) => file.endsWith('.ts') && !/\.(spec|e2e-spec|split-spec|test|d)\.ts$/.test(file) && !file.includes('/test/');
+const isSource = (file: string) =>
+  file.endsWith('.ts') && !/\.(spec|e2e-spec|split-spec|test|d)\.ts$/.test(file) && !file.includes('/test/');
 
 /** Reads the static port graph of the application in the tree. */
 export function readPortGraph(tree: Tree): PortGraph {
@@ -153,10 +155,7 @@ export function readPortGraph(tree: Tree): PortGraph {
       const facts = pick(nestModules.get(name), `libs/${module}/`);
       if (!facts) throw new Error(`${APPLICATION_FILE}: ${module}.${part} is ${name}, which no @Module class under libs/ declares`);
       const provides = facts.exports.filter(isPort);
-      const injected = [
-        ...facts.instantiated.flatMap(({ className }) => tokensOf(className, facts.file)),
-        ...facts.injectedTokens,
-      ];
+      const injected = [...facts.instantiated.flatMap(({ className }) => tokensOf(className, facts.file)), ...facts.injectedTokens];
       const needs = [...new Set(injected.filter(isPort))].filter((port) => !provides.includes(port));
       tiers[module][part] = { module, part, nestModule: name, file: facts.file, provides, needs, enqueuesJobs: facts.enqueuesJobs };
       for (const port of provides) {
@@ -199,7 +198,15 @@ export function readPortGraph(tree: Tree): PortGraph {
             endpoints.push({ ...route, module, controller: className, handler: methodName, calls: stepsOf(method.calls, from, 0) });
         }
         const job = handledJobOf(method);
-        if (job) jobHandlers.push({ job, wire: jobs[job] ?? job, module, worker: className, handler: methodName, calls: stepsOf(method.calls, from, 0) });
+        if (job)
+          jobHandlers.push({
+            job,
+            wire: jobs[job] ?? job,
+            module,
+            worker: className,
+            handler: methodName,
+            calls: stepsOf(method.calls, from, 0),
+          });
         for (const produced of new Set(method.enqueues))
           jobProducers.push({ job: produced, wire: jobs[produced] ?? produced, module, part, className, method: methodName });
       }
@@ -216,7 +223,8 @@ export function readPortGraph(tree: Tree): PortGraph {
     const text = readFile(tree, file);
     const created = readCreatedTables(text);
     const fromSchema = created[0]?.schema ?? file.split('/').at(-2) ?? '';
-    for (const reference of readForeignKeys(text)) foreignKeys.push({ file, fromSchema, toSchema: reference.schema, toTable: reference.table });
+    for (const reference of readForeignKeys(text))
+      foreignKeys.push({ file, fromSchema, toSchema: reference.schema, toTable: reference.table });
   }
 
   return { modules: Object.keys(application), tiers, ports, providerOf, endpoints, jobHandlers, jobProducers, schemas, foreignKeys };

@@ -29,17 +29,22 @@ describe('the shipped files are canonical (what extract and merge write)', () =>
     expect(serializeTopology(readTopology(tree, name))).toBe(tree.read(`topologies/${name}.json`, 'utf-8'));
   });
 
-  it.each(shipped)('topologies/%s.json follows the public port rule (3000: the edge with several API units, else the only API unit)', (name) => {
-    const topology = readTopology(freshTree(), name);
-    const { plans, problems } = planStatic(topology, graph);
-    expect(problems).toEqual([]);
-    const apiUnits = [...plans.values()].filter((plan) => plan.api).map((plan) => plan.unit);
-    const onPublicPort = Object.entries(topology.units).filter(([, unit]) => unit.httpPort === 3000 || unit.internalPort === 3000).map(([unit]) => unit);
-    expect(onPublicPort).toEqual(apiUnits.length > 1 ? [] : apiUnits);
-    const settled = JSON.parse(JSON.stringify(topology)) as TopologyFile;
-    expect(settlePublicPort(settled, graph)).toEqual([]);
-    expect(settled).toEqual(topology);
-  });
+  it.each(shipped)(
+    'topologies/%s.json follows the public port rule (3000: the edge with several API units, else the only API unit)',
+    (name) => {
+      const topology = readTopology(freshTree(), name);
+      const { plans, problems } = planStatic(topology, graph);
+      expect(problems).toEqual([]);
+      const apiUnits = [...plans.values()].filter((plan) => plan.api).map((plan) => plan.unit);
+      const onPublicPort = Object.entries(topology.units)
+        .filter(([, unit]) => unit.httpPort === 3000 || unit.internalPort === 3000)
+        .map(([unit]) => unit);
+      expect(onPublicPort).toEqual(apiUnits.length > 1 ? [] : apiUnits);
+      const settled = JSON.parse(JSON.stringify(topology)) as TopologyFile;
+      expect(settlePublicPort(settled, graph)).toEqual([]);
+      expect(settled).toEqual(topology);
+    },
+  );
 
   it('every unit manifest of docker/k8s/base is the template for its needs', () => {
     const tree = freshTree();
@@ -69,13 +74,21 @@ describe('extract', () => {
       ].sort(),
     );
     const split = JSON.parse(tree.read('topologies/split.json', 'utf-8')!);
-    expect(split.units.customers).toMatchObject({ hosts: ['customers/business', 'customers/data-access'], httpPort: 3004, internalPort: 4004 });
+    expect(split.units.customers).toMatchObject({
+      hosts: ['customers/business', 'customers/data-access'],
+      httpPort: 3004,
+      internalPort: 4004,
+    });
     expect(split.units.gateway.hosts).toContain('customers/presentation'); // the gateway keeps the public API
     expect(split.units.business.hosts).toEqual(['catalog/business', 'orders/business']);
     expect(split.units.data.hosts).toEqual(['catalog/data-access', 'orders/data-access']);
 
     const compose = parse(tree.read(COMPOSE_FILE, 'utf-8')!, { merge: true });
-    expect(compose.services.customers.environment).toMatchObject({ UNIT: 'customers', PEER_CUSTOMERS: 'customers:4000', DATABASE_URL: expect.any(String) });
+    expect(compose.services.customers.environment).toMatchObject({
+      UNIT: 'customers',
+      PEER_CUSTOMERS: 'customers:4000',
+      DATABASE_URL: expect.any(String),
+    });
     expect(compose.services.customers.environment.REDIS_URL).toBeUndefined();
     expect(Object.keys(compose.services.gateway.depends_on)).toEqual(['migrate', 'customers', 'business']);
     expect(Object.keys(compose.services.business.depends_on)).toEqual(['redis', 'migrate', 'customers', 'data']);
@@ -92,14 +105,15 @@ describe('extract', () => {
     expect(hops['POST /api/orders/:id/cancel']).toEqual([3, 3]); // →business, →data cancel, →data release
     expect(hops['GET /api/products/:id']).toEqual([2, 2]);
     const remote = report.newlyRemote.map((call) => `${call.port}.${call.method} ${call.caller} ${call.from}→${call.to} ${call.semantics}`);
-    expect(remote).toEqual(
-      expect.arrayContaining([
-        'CustomersPort.getCustomer orders/business business→customers idempotent',
-      ]),
-    );
+    expect(remote).toEqual(expect.arrayContaining(['CustomersPort.getCustomer orders/business business→customers idempotent']));
     expect(report.newlyRemote).toHaveLength(1);
     expect(report.endpoints.find((endpoint) => endpoint.endpoint === 'POST /api/customers')!.addedP50Ms).toBe(-0.48);
-    expect(report.data).toMatchObject({ schemas: ['customers'], connectionsBefore: ['data'], connectionsAfter: ['data', 'customers'], crossingForeignKeys: [] });
+    expect(report.data).toMatchObject({
+      schemas: ['customers'],
+      connectionsBefore: ['data'],
+      connectionsAfter: ['data', 'customers'],
+      crossingForeignKeys: [],
+    });
     expect(report.variables.secrets).toEqual(['INTERNAL_AUTH_SECRET', 'DATABASE_URL']);
     expect(report.jobs).toEqual([]);
   });
@@ -161,9 +175,9 @@ describe('extract', () => {
     const tree = freshTree();
     const topology = readTopology(tree, 'orders-service');
     // A topology whose only worker unit loses the orders workers, while orders/business stays: fine; nothing left to run is not.
-    expect(() => extract(tree, { module: 'orders', topology: 'orders-service', unit: 'jobs', tiers: 'presentation,business,data-access,workers' })).toThrow(
-      /would host nothing/,
-    );
+    expect(() =>
+      extract(tree, { module: 'orders', topology: 'orders-service', unit: 'jobs', tiers: 'presentation,business,data-access,workers' }),
+    ).toThrow(/would host nothing/);
     expect(topology.units.orders).toBeDefined();
     expect(changed(tree)).toEqual([]);
   });
@@ -231,7 +245,11 @@ describe('the public port rule and the edge', () => {
     expect(row('POST /api/orders')).toMatchObject({ before: 0, after: 3, edgeBefore: 0, edgeAfter: 1, addedP50Ms: 1.44, addedP99Ms: 4.5 });
     expect(row('POST /api/orders/:id/cancel')).toMatchObject({ before: 0, after: 2 }); // the edge, CatalogPort.releaseStock
     expect(row('GET /api/products/:id')).toMatchObject({ before: 0, after: 1, addedP50Ms: 0.48 }); // the edge alone
-    expect(report.edgeHopCost).toMatchObject({ p50: report.hopCost.p50, p99: report.hopCost.p99, source: 'not measured yet, counted as one hop' });
+    expect(report.edgeHopCost).toMatchObject({
+      p50: report.hopCost.p50,
+      p99: report.hopCost.p99,
+      source: 'not measured yet, counted as one hop',
+    });
 
     expect(text).toContain(
       [
@@ -248,7 +266,9 @@ describe('the public port rule and the edge', () => {
       ].join('\n'),
     );
     expect(text).toMatch(/ {2}POST \/api\/orders {13}0 {7}2\+1 {4}\+1\.44 {3}\+4\.50\n/);
-    expect(text).toContain('  +1: the edge hop, an HTTP proxy hop from the edge to the unit serving the route (not measured yet, counted as one hop');
+    expect(text).toContain(
+      '  +1: the edge hop, an HTTP proxy hop from the edge to the unit serving the route (not measured yet, counted as one hop',
+    );
     expect(text).toMatch(/monolith +no longer needs the queue; httpPort 3000 → 3200; internalPort 4200/);
   });
 
@@ -259,7 +279,11 @@ describe('the public port rule and the edge', () => {
     expect(tree.read('topologies/orders-out.json', 'utf-8')).toBe(base['topologies/monolith.json']);
     expect(report.publicEntry.after).toEqual({ edge: false, port: 3000, units: ['monolith'] });
     expect(report.portChanges).toEqual([{ unit: 'monolith', from: 3200, to: 3000 }]);
-    expect(report.endpoints.find((endpoint) => endpoint.endpoint === 'POST /api/orders')).toMatchObject({ before: 3, after: 0, addedP50Ms: -1.44 });
+    expect(report.endpoints.find((endpoint) => endpoint.endpoint === 'POST /api/orders')).toMatchObject({
+      before: 3,
+      after: 0,
+      addedP50Ms: -1.44,
+    });
     expect(text).toContain('  before: the edge on :3000, routing to monolith, orders\n  after:  unit monolith on :3000, no edge\n');
     expect(text).toContain('  unit monolith moves from :3200 to :3000: the only unit serving the API takes the public port');
   });
@@ -286,7 +310,12 @@ describe('the public port rule and the edge', () => {
     expect(report.portChanges).toEqual([]);
     expect(report.publicEntry.after.units).toEqual(['core', 'orders', 'catalog']);
     // The edge on both sides: one edge hop before and after, so only the unit hops change.
-    expect(report.endpoints.find((endpoint) => endpoint.endpoint === 'GET /api/products/:id')).toMatchObject({ before: 1, after: 1, edgeBefore: 1, edgeAfter: 1 });
+    expect(report.endpoints.find((endpoint) => endpoint.endpoint === 'GET /api/products/:id')).toMatchObject({
+      before: 1,
+      after: 1,
+      edgeBefore: 1,
+      edgeAfter: 1,
+    });
   });
 
   it('moving a presentation tier out of the split gateway puts the edge in front: the gateway leaves 3000', () => {
@@ -311,7 +340,9 @@ describe('the public port rule and the edge', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toMatch(/would leave the topology unable to run: unit monolith's internalPort 3000 is the public port, where the edge serves the API/);
+    expect(message).toMatch(
+      /would leave the topology unable to run: unit monolith's internalPort 3000 is the public port, where the edge serves the API/,
+    );
     expect(message).not.toContain('\n');
     expect(snapshot(tree)).toEqual(edited);
   });

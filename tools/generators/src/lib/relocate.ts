@@ -70,7 +70,8 @@ const isGateway = (parts: Set<PartKey>) => parts.size > 0 && [...parts].every((k
 /** The static plan of a topology; refuses (one line) with what `planTopology` or the launcher would refuse. */
 function plan(topology: TopologyFile, graph: PortGraph, what: string, as: 'source' | 'result' = 'result'): Map<string, StaticUnitPlan> {
   const { plans, problems } = planStatic(topology, graph);
-  if (problems.length) refuse(`${what} ${as === 'source' ? 'cannot run as it is' : 'would leave the topology unable to run'}: ${problems.join('; ')}`);
+  if (problems.length)
+    refuse(`${what} ${as === 'source' ? 'cannot run as it is' : 'would leave the topology unable to run'}: ${problems.join('; ')}`);
   return plans;
 }
 
@@ -220,7 +221,9 @@ export function extract(tree: Tree, options: ExtractOptions): { report: ImpactRe
   const after = clone(before);
   const moved = hosted.map(({ part, from }) => ({ part: keyOf(module, part), from, to: unit }));
   for (const source of new Set(moved.map((move) => move.from))) {
-    const remaining = new Set([...partsOf(placement, source)].filter((key) => !moved.some((move) => move.part === key && move.from === source)));
+    const remaining = new Set(
+      [...partsOf(placement, source)].filter((key) => !moved.some((move) => move.part === key && move.from === source)),
+    );
     after.units[source] = withPlacement(after.units[source], remaining, graph);
   }
   const list = (items: string[]) => (items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : items[0]);
@@ -266,7 +269,8 @@ export function merge(tree: Tree, options: MergeOptions): { report: ImpactReport
   }
   if (topologyName === DEPLOYED_TOPOLOGY) {
     const references = manifestReferencesBeyondReplicas(tree, unit);
-    if (references.length) refuse(`Unit "${unit}" is named in ${references.join(', ')} beyond its replica count: remove those references first`);
+    if (references.length)
+      refuse(`Unit "${unit}" is named in ${references.join(', ')} beyond its replica count: remove those references first`);
   }
 
   const plansBefore = plan(before, graph, `Topology ${topologyName}`, 'source');
@@ -279,7 +283,11 @@ export function merge(tree: Tree, options: MergeOptions): { report: ImpactReport
     const sameTier = (candidate: string) =>
       [...partsOf(placement, candidate)].filter((other) => splitKey(other).part === part && splitKey(other).module !== module).length;
     const score = (candidate: string) =>
-      own.filter((mine) => [...partsOf(placement, candidate)].some((other) => splitKey(other).part === splitKey(mine).part && splitKey(other).module !== splitKey(mine).module)).length;
+      own.filter((mine) =>
+        [...partsOf(placement, candidate)].some(
+          (other) => splitKey(other).part === splitKey(mine).part && splitKey(other).module !== splitKey(mine).module,
+        ),
+      ).length;
     const candidates = others.filter((candidate) => sameTier(candidate) > 0);
     if (candidates.length) return candidates.sort((a, b) => score(b) - score(a) || others.indexOf(a) - others.indexOf(b))[0];
     if (part === 'workers') {
@@ -294,7 +302,10 @@ export function merge(tree: Tree, options: MergeOptions): { report: ImpactReport
   const after = clone(before);
   delete after.units[unit];
   for (const destination of new Set(moved.map((move) => move.to))) {
-    const parts = new Set([...partsOf(placement, destination), ...moved.filter((move) => move.to === destination).map((move) => move.part as PartKey)]);
+    const parts = new Set([
+      ...partsOf(placement, destination),
+      ...moved.filter((move) => move.to === destination).map((move) => move.part as PartKey),
+    ]);
     after.units[destination] = withPlacement(after.units[destination], parts, graph);
   }
   settlePublicPort(after, graph);

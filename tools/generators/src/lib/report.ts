@@ -207,17 +207,22 @@ export function buildReport(input: {
   });
 
   const jobs: ImpactReport['jobs'] = [];
-  const jobNames = [...new Set([...graph.jobProducers.map((producer) => producer.wire), ...graph.jobHandlers.map((handler) => handler.wire)])];
+  const jobNames = [
+    ...new Set([...graph.jobProducers.map((producer) => producer.wire), ...graph.jobHandlers.map((handler) => handler.wire)]),
+  ];
   for (const job of jobNames) {
     const unitsOf = (hostOf: Map<PartKey, string>, keys: PartKey[]) => [...new Set(keys.map((key) => hostOf.get(key) ?? '(none)'))];
-    const producerKeys = graph.jobProducers.filter((producer) => producer.wire === job).map((producer) => keyOf(producer.module, producer.part));
+    const producerKeys = graph.jobProducers
+      .filter((producer) => producer.wire === job)
+      .map((producer) => keyOf(producer.module, producer.part));
     const handlerKeys = graph.jobHandlers.filter((handler) => handler.wire === job).map((handler) => keyOf(handler.module, 'workers'));
     const entry = {
       job,
       producer: { before: unitsOf(hostBefore, producerKeys), after: unitsOf(hostAfter, producerKeys) },
       handler: { before: unitsOf(hostBefore, handlerKeys), after: unitsOf(hostAfter, handlerKeys) },
     };
-    if (entry.producer.before.join() !== entry.producer.after.join() || entry.handler.before.join() !== entry.handler.after.join()) jobs.push(entry);
+    if (entry.producer.before.join() !== entry.producer.after.join() || entry.handler.before.join() !== entry.handler.after.join())
+      jobs.push(entry);
   }
 
   const ownerOfSchema = (hostOf: Map<PartKey, string>, schema: string) => {
@@ -226,14 +231,21 @@ export function buildReport(input: {
   };
   const focus = input.generator === 'extract' ? input.unit : undefined;
   const schemas = focus
-    ? graph.modules.filter((module) => hostAfter.get(keyOf(module, 'data-access')) === focus).flatMap((module) => graph.schemas[module] ?? [])
+    ? graph.modules
+        .filter((module) => hostAfter.get(keyOf(module, 'data-access')) === focus)
+        .flatMap((module) => graph.schemas[module] ?? [])
     : graph.modules
         .filter((module) => hostBefore.get(keyOf(module, 'data-access')) === input.unit)
         .flatMap((module) => graph.schemas[module] ?? []);
   const crossingForeignKeys = graph.foreignKeys
     .map((key) => ({ key, from: ownerOfSchema(hostAfter, key.fromSchema), to: ownerOfSchema(hostAfter, key.toSchema) }))
     .filter(({ from, to }) => from !== to)
-    .map(({ key, from, to }) => ({ file: key.file, from: key.fromSchema, to: `${key.toSchema}.${key.toTable}`, units: `${from ?? '?'} → ${to ?? '?'}` }));
+    .map(({ key, from, to }) => ({
+      file: key.file,
+      from: key.fromSchema,
+      to: `${key.toSchema}.${key.toTable}`,
+      units: `${from ?? '?'} → ${to ?? '?'}`,
+    }));
   const connections = (plans: Map<string, StaticUnitPlan>) => [...plans.values()].filter((plan) => plan.database).map((plan) => plan.unit);
 
   const variablesOf = (unit: string, topology: TopologyFile, needs: UnitNeeds | undefined) => {
@@ -250,7 +262,11 @@ export function buildReport(input: {
         ...needs.peers.map((peer) => `${peerVariable(peer)} (where it reaches ${peer})`),
         ...(needs.database ? ["MIGRATIONS_RUN='false' where migrations run once"] : []),
       ],
-      secrets: [...(transport ? ['INTERNAL_AUTH_SECRET'] : []), ...(needs.database ? ['DATABASE_URL'] : []), ...(needs.queue ? ['REDIS_URL'] : [])],
+      secrets: [
+        ...(transport ? ['INTERNAL_AUTH_SECRET'] : []),
+        ...(needs.database ? ['DATABASE_URL'] : []),
+        ...(needs.queue ? ['REDIS_URL'] : []),
+      ],
     };
   };
 
@@ -288,7 +304,12 @@ export function buildReport(input: {
     rerouted,
     endpoints,
     jobs,
-    data: { schemas, connectionsBefore: connections(input.plansBefore), connectionsAfter: connections(input.plansAfter), crossingForeignKeys },
+    data: {
+      schemas,
+      connectionsBefore: connections(input.plansBefore),
+      connectionsAfter: connections(input.plansAfter),
+      crossingForeignKeys,
+    },
     variables:
       input.generator === 'extract'
         ? variablesOf(input.unit, after, input.needsAfter.get(input.unit))
@@ -305,7 +326,14 @@ const SEMANTICS = {
 
 function table(rows: string[][], indent = '  '): string[] {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => indent + row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ').trimEnd());
+  return rows.map(
+    (row) =>
+      indent +
+      row
+        .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column])))
+        .join('  ')
+        .trimEnd(),
+  );
 }
 
 /** The report as text, for the terminal. */
@@ -317,14 +345,24 @@ export function formatReport(report: ImpactReport): string {
   out.push(...table(report.moved.map((move) => [move.part, `${move.from} → ${move.to}`])));
 
   const remoteLines = (calls: RemoteMethod[]) =>
-    table(calls.map((call) => [`${call.port}.${call.method}`, `${call.from} → ${call.to}`, `by ${call.caller}`, SEMANTICS[call.semantics]]));
+    table(
+      calls.map((call) => [`${call.port}.${call.method}`, `${call.from} → ${call.to}`, `by ${call.caller}`, SEMANTICS[call.semantics]]),
+    );
   out.push('', 'Port methods that become network calls:');
   out.push(...(report.newlyRemote.length ? remoteLines(report.newlyRemote) : ['  none']));
   out.push('', 'Network calls that become local:');
   out.push(...(report.noLongerRemote.length ? remoteLines(report.noLongerRemote) : ['  none']));
   if (report.rerouted.length) {
     out.push('', 'Network calls that go to another unit:');
-    out.push(...table(report.rerouted.map((call) => [`${call.port}.${call.method}`, `${call.from} → ${call.to} (was ${call.previously})`, SEMANTICS[call.semantics]])));
+    out.push(
+      ...table(
+        report.rerouted.map((call) => [
+          `${call.port}.${call.method}`,
+          `${call.from} → ${call.to} (was ${call.previously})`,
+          SEMANTICS[call.semantics],
+        ]),
+      ),
+    );
   }
 
   const entryText = (entry: PublicEntry) =>
@@ -341,7 +379,7 @@ export function formatReport(report: ImpactReport): string {
     out.push(
       `  unit ${change.unit} moves from :${change.from} to :${change.to}` +
         (change.from === PUBLIC_PORT && entryAfter.edge
-          ? ': the public port is the edge\'s when several units serve the API'
+          ? ": the public port is the edge's when several units serve the API"
           : change.to === PUBLIC_PORT
             ? ': the only unit serving the API takes the public port'
             : ''),
@@ -366,7 +404,9 @@ export function formatReport(report: ImpactReport): string {
       ]),
     ]),
   );
-  out.push(`  ${changed.length} of ${report.endpoints.length} endpoints change; hops in a catch block (compensations) are not counted; ×N: a call in a loop, once per item.`);
+  out.push(
+    `  ${changed.length} of ${report.endpoints.length} endpoints change; hops in a catch block (compensations) are not counted; ×N: a call in a loop, once per item.`,
+  );
   if (withEdge)
     out.push(
       `  +1: the edge hop, an HTTP proxy hop from the edge to the unit serving the route (${report.edgeHopCost.source}: ${report.edgeHopCost.p50} ms p50, ${report.edgeHopCost.p99} ms p99).`,
@@ -386,8 +426,12 @@ export function formatReport(report: ImpactReport): string {
   );
 
   out.push('', 'Data:');
-  out.push(`  schemas ${report.generator === 'extract' ? 'the new unit owns' : 'the merged unit owned'}: ${report.data.schemas.join(', ') || 'none'}`);
-  out.push(`  database connections: ${report.data.connectionsBefore.join(', ') || 'none'} → ${report.data.connectionsAfter.join(', ') || 'none'}`);
+  out.push(
+    `  schemas ${report.generator === 'extract' ? 'the new unit owns' : 'the merged unit owned'}: ${report.data.schemas.join(', ') || 'none'}`,
+  );
+  out.push(
+    `  database connections: ${report.data.connectionsBefore.join(', ') || 'none'} → ${report.data.connectionsAfter.join(', ') || 'none'}`,
+  );
   out.push(
     `  foreign keys across units: ${
       report.data.crossingForeignKeys.length

@@ -57,8 +57,12 @@ export function readTopology(tree: Tree, name: string): TopologyFile {
   const path = topologyPath(name);
   const text = tree.read(path, 'utf-8');
   if (text === null) {
-    const shipped = (tree.children(TOPOLOGIES_DIR) ?? []).filter((file) => file.endsWith('.json') && file !== 'project.json' && file !== 'tsconfig.json');
-    throw new Error(`There is no topology "${name}" (${path}); topologies: ${shipped.map((file) => file.replace(/\.json$/, '')).join(', ')}`);
+    const shipped = (tree.children(TOPOLOGIES_DIR) ?? []).filter(
+      (file) => file.endsWith('.json') && file !== 'project.json' && file !== 'tsconfig.json',
+    );
+    throw new Error(
+      `There is no topology "${name}" (${path}); topologies: ${shipped.map((file) => file.replace(/\.json$/, '')).join(', ')}`,
+    );
   }
   return JSON.parse(text) as TopologyFile;
 }
@@ -118,7 +122,8 @@ export function canonicalLists(parts: Set<PartKey>, graph: PortGraph): { hosts: 
           ? [`${module}/*`]
           : TIERS.filter((tier) => parts.has(keyOf(module, tier))).map((tier) => `${module}/${tier}`),
       );
-  const workers = everyTier && everyWorker && workerModules.length > 0 ? ['*'] : workerModules.filter((module) => parts.has(keyOf(module, 'workers')));
+  const workers =
+    everyTier && everyWorker && workerModules.length > 0 ? ['*'] : workerModules.filter((module) => parts.has(keyOf(module, 'workers')));
   return { hosts, workers };
 }
 
@@ -215,7 +220,10 @@ export function planStatic(topology: TopologyFile, graph: PortGraph): { plans: M
       const { module, part } = splitKey(key);
       for (const port of graph.tiers[module][part]?.needs ?? []) {
         const host = hostOfPort.get(port);
-        if (!host) problems.push(`unit ${unit} runs ${key}, which needs the port ${graph.ports[port]?.wire ?? port} (${port}), but no unit hosts it`);
+        if (!host)
+          problems.push(
+            `unit ${unit} runs ${key}, which needs the port ${graph.ports[port]?.wire ?? port} (${port}), but no unit hosts it`,
+          );
         else if (host !== unit) {
           calls.set(port, host);
           const servedBy = served.get(host);
@@ -279,7 +287,9 @@ const internalOffset = (topology: TopologyFile) => {
   return 1000;
 };
 const usedPorts = (topology: TopologyFile) =>
-  new Set(Object.values(topology.units).flatMap((unit) => [unit.httpPort, ...(unit.internalPort !== undefined ? [unit.internalPort] : [])]));
+  new Set(
+    Object.values(topology.units).flatMap((unit) => [unit.httpPort, ...(unit.internalPort !== undefined ? [unit.internalPort] : [])]),
+  );
 
 /** The next free httpPort following the topology's numbering (3000, 3001… or 3000, 3100…). */
 export function nextHttpPort(topology: TopologyFile): number {
@@ -299,7 +309,8 @@ export function nextInternalPort(topology: TopologyFile, httpPort: number): numb
 }
 
 /** The units that serve the public API (host a presentation tier), in the topology's order. */
-export const apiUnitsOf = (plans: Map<string, StaticUnitPlan>): string[] => [...plans.values()].filter((unitPlan) => unitPlan.api).map((unitPlan) => unitPlan.unit);
+export const apiUnitsOf = (plans: Map<string, StaticUnitPlan>): string[] =>
+  [...plans.values()].filter((unitPlan) => unitPlan.api).map((unitPlan) => unitPlan.unit);
 
 /** Where the public API is: the edge in front of several API units, or the only API unit on its httpPort. */
 export interface PublicEntry {

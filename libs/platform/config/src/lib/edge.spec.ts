@@ -7,7 +7,10 @@ describe('loadEdgeConfig', () => {
   });
 
   it('reads EDGE_TIMEOUT_MS and UPSTREAM_<UNIT>, unit names lower-cased with "_" as "-"', () => {
-    const config = loadEdgeConfig({ EDGE_TIMEOUT_MS: '1500', UPSTREAM_ORDERS: 'http://orders:3000', UPSTREAM_BILLING_SERVICE: 'https://billing.internal/' }, 5000);
+    const config = loadEdgeConfig(
+      { EDGE_TIMEOUT_MS: '1500', UPSTREAM_ORDERS: 'http://orders:3000', UPSTREAM_BILLING_SERVICE: 'https://billing.internal/' },
+      5000,
+    );
 
     expect(config).toEqual({ timeoutMs: 1500, upstreams: { orders: 'http://orders:3000', 'billing-service': 'https://billing.internal' } });
   });

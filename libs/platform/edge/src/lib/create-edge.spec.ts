@@ -53,7 +53,13 @@ describe('the edge', () => {
   let core: Awaited<ReturnType<typeof fakeUnit>>;
   let orders: Awaited<ReturnType<typeof fakeUnit>>;
   let edge: Edge;
-  const send = (path: string, init?: RequestInit) => edge.server.inject({ url: path, method: (init?.method ?? 'GET') as 'GET', headers: init?.headers as Record<string, string>, payload: init?.body as string });
+  const send = (path: string, init?: RequestInit) =>
+    edge.server.inject({
+      url: path,
+      method: (init?.method ?? 'GET') as 'GET',
+      headers: init?.headers as Record<string, string>,
+      payload: init?.body as string,
+    });
 
   beforeEach(async () => {
     core = await fakeUnit('core', ['/api/products', '/api/products/{id}']);
@@ -80,7 +86,11 @@ describe('the edge', () => {
 
   it("sends each route to its unit, with the query, and passes the unit's answer through untouched", async () => {
     const product = await send('/api/products/42?expand=1');
-    const order = await send('/api/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"customerId":"c"}' });
+    const order = await send('/api/orders', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"customerId":"c"}',
+    });
 
     expect(product.statusCode).toBe(200);
     expect(product.json()).toEqual({ unit: 'core', url: '/api/products/42?expand=1' });
@@ -112,17 +122,30 @@ describe('the edge', () => {
     expect((await send('/health')).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it("tells the unit who asked: x-forwarded-for, -proto, -host", async () => {
+  it('tells the unit who asked: x-forwarded-for, -proto, -host', async () => {
     await send('/api/products', { headers: { host: 'api.example.com' } });
 
-    expect(core.received.at(-1)?.headers).toMatchObject({ 'x-forwarded-proto': 'http', 'x-forwarded-host': 'api.example.com', 'x-forwarded-for': '127.0.0.1' });
+    expect(core.received.at(-1)?.headers).toMatchObject({
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': 'api.example.com',
+      'x-forwarded-for': '127.0.0.1',
+    });
   });
 
   it('answers a body over the limit with 413 in the kit’s error body, and the unit never sees it', async () => {
-    const response = await send('/api/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 'x'.repeat(2000) }) });
+    const response = await send('/api/orders', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ x: 'x'.repeat(2000) }),
+    });
 
     expect(response.statusCode).toBe(413);
-    expect(response.json()).toEqual({ statusCode: 413, error: 'Payload Too Large', message: expect.stringContaining('1024 bytes'), code: 'edge.body_too_large' });
+    expect(response.json()).toEqual({
+      statusCode: 413,
+      error: 'Payload Too Large',
+      message: expect.stringContaining('1024 bytes'),
+      code: 'edge.body_too_large',
+    });
     expect(orders.received).toEqual([]);
   });
 
@@ -134,7 +157,12 @@ describe('the edge', () => {
       const response = await send(path, { method });
 
       expect(response.statusCode).toBe(404);
-      expect(response.json()).toEqual({ statusCode: 404, error: 'Not Found', message: `Cannot ${method} ${path}`, code: 'edge.route_not_found' });
+      expect(response.json()).toEqual({
+        statusCode: 404,
+        error: 'Not Found',
+        message: `Cannot ${method} ${path}`,
+        code: 'edge.route_not_found',
+      });
     }
   });
 
@@ -145,7 +173,12 @@ describe('the edge', () => {
     const health = await send('/health');
 
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toEqual({ statusCode: 503, error: 'Service Unavailable', message: expect.any(String), code: 'edge.unit_unavailable' });
+    expect(response.json()).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: expect.any(String),
+      code: 'edge.unit_unavailable',
+    });
     expect(health.statusCode).toBe(503);
     expect(health.json()).toMatchObject({ status: 'error', details: { core: { status: 'up' }, orders: { status: 'down' } } });
     // The other unit's routes still work.
@@ -168,7 +201,12 @@ describe('the edge', () => {
     const health = await send('/health');
 
     expect(health.statusCode).toBe(200);
-    expect(health.json()).toEqual({ status: 'ok', info: { core: { status: 'up' }, orders: { status: 'up' } }, error: {}, details: { core: { status: 'up' }, orders: { status: 'up' } } });
+    expect(health.json()).toEqual({
+      status: 'ok',
+      info: { core: { status: 'up' }, orders: { status: 'up' } },
+      error: {},
+      details: { core: { status: 'up' }, orders: { status: 'up' } },
+    });
     edge.withdraw();
     expect((await send('/health')).statusCode).toBe(503);
     expect((await send('/health/live')).statusCode).toBe(200);

@@ -4,7 +4,14 @@ import fastifyStatic from '@fastify/static';
 import type { ErrorResponseBody } from '@strata/platform/http';
 import { REQUEST_ID_HEADER, requestIdOf, SECURITY_HEADERS } from '@strata/platform/http';
 import type { PublicRoute } from '@strata/platform/runtime';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type HTTPMethods } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type HTTPMethods,
+} from 'fastify';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import { mergeOpenApiDocuments, type OpenApiDocument } from './openapi';
 
@@ -68,7 +75,12 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     if (/^\/health(\/|\?|$)/.test(request.url)) return;
     const unit = (request.routeOptions.config as { unit?: string }).unit;
     request.log.info(
-      { req: { method: request.method, url: request.url }, res: { statusCode: reply.statusCode }, ...(unit ? { upstream: unit } : {}), responseTime: reply.elapsedTime },
+      {
+        req: { method: request.method, url: request.url },
+        res: { statusCode: reply.statusCode },
+        ...(unit ? { upstream: unit } : {}),
+        responseTime: reply.elapsedTime,
+      },
       'request completed',
     );
   });
@@ -91,7 +103,8 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   server.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'edge error');
-    if (status === 413) return sendError(reply, 413, `The request body is larger than ${options.bodyLimitBytes} bytes`, 'edge.body_too_large');
+    if (status === 413)
+      return sendError(reply, 413, `The request body is larger than ${options.bodyLimitBytes} bytes`, 'edge.body_too_large');
     return sendError(reply, status, status >= 500 ? 'Internal server error' : error.message, error.code);
   });
 
@@ -163,7 +176,12 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     const ok = ready && Object.keys(down).length === 0;
     return reply
       .code(ok ? 200 : 503)
-      .send({ status: ok ? 'ok' : 'error', info: up, error: ready ? down : { edge: { status: 'down', message: 'shutting down' }, ...down }, details: ordered });
+      .send({
+        status: ok ? 'ok' : 'error',
+        info: up,
+        error: ready ? down : { edge: { status: 'down', message: 'shutting down' }, ...down },
+        details: ordered,
+      });
   });
 
   // The whole API's OpenAPI document, from the units' own; a unit's last good one while it is down.

@@ -21,7 +21,8 @@ export function mergeOpenApiDocuments(info: OpenApiDocument['info'], documents: 
   const tags = merged.tags as NonNullable<OpenApiDocument['tags']>;
   for (const document of documents) {
     for (const [path, item] of Object.entries(document.paths ?? {})) paths[path] = { ...item, ...paths[path] };
-    for (const [section, entries] of Object.entries(document.components ?? {})) components[section] = { ...entries, ...components[section] };
+    for (const [section, entries] of Object.entries(document.components ?? {}))
+      components[section] = { ...entries, ...components[section] };
     for (const tag of document.tags ?? []) if (!tags.some((known) => known.name === tag.name)) tags.push(tag);
   }
   return merged;

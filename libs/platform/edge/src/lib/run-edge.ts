@@ -37,12 +37,19 @@ export function planEdge(topology: string, plans: Map<string, UnitPlan>, edge: E
   // Naming a unit without an API is harmless (a deployment may set one for every unit); naming none is a typo.
   for (const unit of Object.keys(edge.upstreams)) {
     if (!plans.has(unit)) {
-      problems.push(`UPSTREAM_${unit.toUpperCase().replace(/-/g, '_')} names no unit of the topology (units: ${[...plans.keys()].join(', ')})`);
+      problems.push(
+        `UPSTREAM_${unit.toUpperCase().replace(/-/g, '_')} names no unit of the topology (units: ${[...plans.keys()].join(', ')})`,
+      );
     }
   }
   const publicPort = port ?? DEFAULT_PUBLIC_PORT;
   // Units found at their topology port are on this machine: none may listen on the edge's port.
-  problems.push(...publicPortProblems(apiUnits.filter((plan) => !edge.upstreams[plan.unit]), publicPort));
+  problems.push(
+    ...publicPortProblems(
+      apiUnits.filter((plan) => !edge.upstreams[plan.unit]),
+      publicPort,
+    ),
+  );
   if (problems.length > 0) throw new TopologyError(topology, problems);
 
   return {

@@ -82,7 +82,9 @@ export class TopologyProcesses {
     if (options.edge && topology.units[EDGE]) throw new Error(`the topology has a unit named ${EDGE}, the name of the edge's process`);
     const ports = new Map<string, { http: number; internal: number }>();
     for (const unit of Object.keys(topology.units)) ports.set(unit, { http: await freePort(), internal: await freePort() });
-    const peers = Object.fromEntries([...ports].map(([unit, port]) => [`PEER_${unit.toUpperCase().replace(/-/g, '_')}`, `127.0.0.1:${port.internal}`]));
+    const peers = Object.fromEntries(
+      [...ports].map(([unit, port]) => [`PEER_${unit.toUpperCase().replace(/-/g, '_')}`, `127.0.0.1:${port.internal}`]),
+    );
     const shared: NodeJS.ProcessEnv = {
       ...process.env,
       TOPOLOGY: options.topologyFile,
@@ -114,10 +116,18 @@ export class TopologyProcesses {
     }
     if (options.edge) {
       // The edge finds every unit at its free port (it ignores the units that serve no API).
-      const upstreams = Object.fromEntries([...ports].map(([unit, port]) => [`UPSTREAM_${unit.toUpperCase().replace(/-/g, '_')}`, `http://127.0.0.1:${port.http}`]));
+      const upstreams = Object.fromEntries(
+        [...ports].map(([unit, port]) => [`UPSTREAM_${unit.toUpperCase().replace(/-/g, '_')}`, `http://127.0.0.1:${port.http}`]),
+      );
       const port = await freePort();
       environments.set(EDGE, { ...shared, ...upstreams, PORT: String(port), ...options.env });
-      units.set(EDGE, { unit: EDGE, httpUrl: `http://127.0.0.1:${port}`, internalPort: 0, logFile: join(logDir, `${EDGE}.log`), script: options.edge });
+      units.set(EDGE, {
+        unit: EDGE,
+        httpUrl: `http://127.0.0.1:${port}`,
+        internalPort: 0,
+        logFile: join(logDir, `${EDGE}.log`),
+        script: options.edge,
+      });
     }
     const deployment = new TopologyProcesses(units, environments, options, databaseUrl);
     try {
@@ -145,7 +155,9 @@ export class TopologyProcesses {
     child.stderr.pipe(log);
     unit.process = child;
     const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code) => reject(new Error(`unit ${name} exited with ${code} while starting; see ${unit.logFile}:\n${tail(unit.logFile)}`))),
+      child.once('exit', (code) =>
+        reject(new Error(`unit ${name} exited with ${code} while starting; see ${unit.logFile}:\n${tail(unit.logFile)}`)),
+      ),
     );
     await Promise.race([waitUntilReady(`${unit.httpUrl}/health/live`, 30_000), exited]);
   }
@@ -191,7 +203,13 @@ export class TopologyProcesses {
 async function waitUntilReady(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await fetch(url, { signal: AbortSignal.timeout(1000) }).then((response) => response.ok, () => false)) return;
+    if (
+      await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
+        (response) => response.ok,
+        () => false,
+      )
+    )
+      return;
     await sleep(50);
   }
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);

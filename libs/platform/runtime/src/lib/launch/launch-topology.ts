@@ -80,11 +80,22 @@ export async function launchTopology(application: StrataApplication, topologyNam
           name: plan.unit,
           // exec: the unit is the process concurrently signals and waits for, not a shell around it.
           command: `exec node ${JSON.stringify(scripts.unit)}`,
-          env: { ...shared, UNIT: plan.unit, PORT: String(httpPortOf(plan)), INTERNAL_PORT: plan.internalPort === undefined ? '' : String(plan.internalPort) },
+          env: {
+            ...shared,
+            UNIT: plan.unit,
+            PORT: String(httpPortOf(plan)),
+            INTERNAL_PORT: plan.internalPort === undefined ? '' : String(plan.internalPort),
+          },
         })),
         // The edge finds each API unit on 127.0.0.1 at its httpPort, its default.
         ...(edge
-          ? [{ name: EDGE_PROCESS, command: `exec node ${JSON.stringify(scripts.edge)}`, env: { ...shared, UNIT: '', PORT: String(publicPort), INTERNAL_PORT: '' } }]
+          ? [
+              {
+                name: EDGE_PROCESS,
+                command: `exec node ${JSON.stringify(scripts.edge)}`,
+                env: { ...shared, UNIT: '', PORT: String(publicPort), INTERNAL_PORT: '' },
+              },
+            ]
           : []),
       ],
       { prefix: 'name', padPrefix: true, killOthersOn: ['failure'], restartTries: 0 },
@@ -126,11 +137,21 @@ async function reportWhenReady(
   const startedAt = Date.now();
   const ports = [...plans.map(httpPortOf), ...(edgePort === undefined ? [] : [edgePort])];
   while (Date.now() - startedAt < 60_000) {
-    const ready = await Promise.all(ports.map((port) => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)));
+    const ready = await Promise.all(
+      ports.map((port) =>
+        fetch(`http://127.0.0.1:${port}/health`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      ),
+    );
     if (ready.every(Boolean)) {
       const apiUnits = apiUnitsOf(plans);
       const via = edgePort === undefined ? '' : ` (the edge, routing to ${apiUnits.map((plan) => plan.unit).join(', ')})`;
-      const api = apiUnits.length > 0 ? `API at http://localhost:${edgePort ?? httpPortOf(apiUnits[0])}${via}, docs at /docs` : 'no unit serves an API';
+      const api =
+        apiUnits.length > 0
+          ? `API at http://localhost:${edgePort ?? httpPortOf(apiUnits[0])}${via}, docs at /docs`
+          : 'no unit serves an API';
       say(`all ${plans.length} units ready in ${Date.now() - startedAt} ms; ${api}`);
       return;
     }

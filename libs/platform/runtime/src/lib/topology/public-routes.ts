@@ -42,7 +42,9 @@ export function routesOfModule(nestModule: Type<unknown>): Omit<PublicRoute, 'un
  * The public route table of a topology: every route of every presentation tier, with the unit
  * hosting that tier. Takes the hosted presentation tiers by unit (a plan's `tiers`).
  */
-export function publicRoutesOf(unitsTiers: Iterable<{ unit: string; tiers: { tier: string; nestModule: Type<unknown> }[] }>): PublicRoute[] {
+export function publicRoutesOf(
+  unitsTiers: Iterable<{ unit: string; tiers: { tier: string; nestModule: Type<unknown> }[] }>,
+): PublicRoute[] {
   const routes: PublicRoute[] = [];
   for (const { unit, tiers } of unitsTiers) {
     for (const { tier, nestModule } of tiers) {
