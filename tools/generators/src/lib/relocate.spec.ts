@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { COMPOSE_FILE, K8S_BASE, splitManifest, unitManifestBody, needsOf } from './deployment';
 import { readPortGraph } from './port-graph';
 import { extract, merge } from './relocate';
+import { EDGE_HOP_COST } from './report';
 import { planStatic, readTopology, serializeTopology, settlePublicPort, type TopologyFile } from './topology';
 import { snapshot, workspaceTree } from './testing';
 
@@ -242,14 +243,10 @@ describe('the public port rule and the edge', () => {
     // CatalogPort.reserveStock (→ monolith, 1), OrderRepository.insert (orders, local); the
     // releaseStock calls are in catch blocks. Before: everything in one process, 0 hops.
     const row = (endpoint: string) => report.endpoints.find((candidate) => candidate.endpoint === endpoint)!;
-    expect(row('POST /api/orders')).toMatchObject({ before: 0, after: 3, edgeBefore: 0, edgeAfter: 1, addedP50Ms: 1.44, addedP99Ms: 4.5 });
+    expect(row('POST /api/orders')).toMatchObject({ before: 0, after: 3, edgeBefore: 0, edgeAfter: 1, addedP50Ms: 1.44, addedP99Ms: 4.68 });
     expect(row('POST /api/orders/:id/cancel')).toMatchObject({ before: 0, after: 2 }); // the edge, CatalogPort.releaseStock
     expect(row('GET /api/products/:id')).toMatchObject({ before: 0, after: 1, addedP50Ms: 0.48 }); // the edge alone
-    expect(report.edgeHopCost).toMatchObject({
-      p50: report.hopCost.p50,
-      p99: report.hopCost.p99,
-      source: 'not measured yet, counted as one hop',
-    });
+    expect(report.edgeHopCost).toEqual(EDGE_HOP_COST);
 
     expect(text).toContain(
       [
@@ -265,9 +262,9 @@ describe('the public port rule and the edge', () => {
         '  POST /api/orders/:id/cancel  monolith → orders',
       ].join('\n'),
     );
-    expect(text).toMatch(/ {2}POST \/api\/orders {13}0 {7}2\+1 {4}\+1\.44 {3}\+4\.50\n/);
+    expect(text).toMatch(/ {2}POST \/api\/orders {13}0 {7}2\+1 {4}\+1\.44 {3}\+4\.68\n/);
     expect(text).toContain(
-      '  +1: the edge hop, an HTTP proxy hop from the edge to the unit serving the route (not measured yet, counted as one hop',
+      '  +1: the edge hop, an HTTP proxy hop from the edge to the unit serving the route (npm run bench (BENCH_ONLY=edge), 2026-12-01',
     );
     expect(text).toMatch(/monolith +no longer needs the queue; httpPort 3000 → 3200; internalPort 4200/);
   });
