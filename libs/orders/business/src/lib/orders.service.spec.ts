@@ -3,7 +3,7 @@ import { CustomerNotFoundError, CustomersPort } from '@strata/customers/contract
 import { ConfirmOrderJob, OrderAlreadyCancelledError, OrderNotFoundError, SettleOrderJob } from '@strata/orders/contracts';
 import type { NewOrderRecord, OrderRecord, OrderRepository } from '@strata/orders/data-access';
 import { loadSettings } from '@strata/platform/config';
-import { UnavailableError } from '@strata/platform/ports';
+import { DeadlineExceededError, PeerUnavailableError, UnavailableError } from '@strata/platform/ports';
 import type { JobProducer } from '@strata/platform/queue';
 import { OrdersService } from './orders.service';
 import { OrdersSettings } from './orders.settings';
@@ -102,14 +102,35 @@ describe('OrdersService.placeOrder', () => {
     expect(jobs.enqueue).not.toHaveBeenCalledWith(ConfirmOrderJob, expect.anything(), expect.anything());
   });
 
-  it('gives the stock back when the order cannot be recorded', async () => {
+  it('gives the stock back when recording the order definitely failed (an application error)', async () => {
     const { service, catalog, orders } = setUp();
-    const failure = new Error('database down');
+    const failure = new UnavailableError('orders.placement_expired', 'settled first');
     orders.insert.mockRejectedValue(failure);
 
     await expect(service.placeOrder(order)).rejects.toBe(failure);
     const [{ reservationId }] = catalog.reserveStock.mock.calls[0];
     expect(catalog.releaseStock).toHaveBeenCalledWith({ reservationId });
+  });
+
+  it('gives the stock back when the transport proves the insert never ran', async () => {
+    const { service, catalog, orders } = setUp();
+    const failure = new PeerUnavailableError('data is shutting down', { executed: false });
+    orders.insert.mockRejectedValue(failure);
+
+    await expect(service.placeOrder(order)).rejects.toBe(failure);
+    expect(catalog.releaseStock).toHaveBeenCalled();
+  });
+
+  it.each([
+    ['the deadline passed', new DeadlineExceededError('data did not answer in time')],
+    ['the connection dropped', new PeerUnavailableError('data is unavailable (connection closed)')],
+    ['an unexpected error', new Error('connection terminated during COMMIT')],
+  ])('keeps the stock when the insert may have committed (%s): the settle job decides', async (_, failure) => {
+    const { service, catalog, orders } = setUp();
+    orders.insert.mockRejectedValue(failure);
+
+    await expect(service.placeOrder(order)).rejects.toBe(failure);
+    expect(catalog.releaseStock).not.toHaveBeenCalled();
   });
 
   it('undoes the order and answers 503 when its confirmation cannot be queued', async () => {
@@ -122,9 +143,18 @@ describe('OrdersService.placeOrder', () => {
     expect(catalog.releaseStock).toHaveBeenCalledWith({ reservationId });
   });
 
+  it('keeps the stock of an order whose undoing cancel failed: the settle job confirms it', async () => {
+    const { service, catalog, orders, jobs } = setUp();
+    jobs.enqueue.mockResolvedValueOnce(undefined).mockRejectedValueOnce(new Error('queue down'));
+    orders.cancel.mockRejectedValue(new DeadlineExceededError('data did not answer in time'));
+
+    await expect(service.placeOrder(order)).rejects.toBeInstanceOf(UnavailableError);
+    expect(catalog.releaseStock).not.toHaveBeenCalled();
+  });
+
   it('reports the original failure even when undoing it fails too', async () => {
     const { service, catalog, orders } = setUp();
-    const failure = new Error('database down');
+    const failure = new UnavailableError('orders.placement_expired', 'settled first');
     orders.insert.mockRejectedValue(failure);
     catalog.releaseStock.mockRejectedValue(new Error('catalog down'));
 

@@ -19,11 +19,13 @@ import { JobProducer } from '@strata/platform/queue';
 import { toOrderDto } from './order.mapper';
 import { totalCentsOf } from './order-pricing';
 import { OrdersSettings } from './orders.settings';
+import { failedForSure } from './failed-for-sure';
 
 /**
  * Placing an order spans three modules with no shared transaction: each step is atomic on its own
- * side, a failure undoes the steps before it (brief, section 5), and a delayed settle job, queued
- * before anything is taken, finishes the work if the process running it dies half-way. So it
+ * side, a certain failure undoes the steps before it (brief, section 5), and a delayed settle job,
+ * queued before anything is taken, finishes the work if the process running it dies half-way or a
+ * call's outcome is unknown (see `failedForSure`). So it
  * behaves the same whether catalog and customers run in this process or across the network.
  */
 @Injectable()
@@ -58,7 +60,11 @@ export class OrdersService extends OrdersPort {
     try {
       order = toOrderDto(await this.orders.insert({ id: orderId, customerId, totalCents: totalCentsOf(orderLines), lines: orderLines }));
     } catch (error) {
-      await this.compensate(orderId, 'give back the stock', () => this.catalog.releaseStock({ reservationId: orderId }));
+      // Only a certain failure gives the stock back: an insert that may have committed leaves
+      // both to the settle job, which confirms the order if it exists and releases it if not.
+      if (failedForSure(error))
+        await this.compensate(orderId, 'give back the stock', () => this.catalog.releaseStock({ reservationId: orderId }));
+      else this.logger.warn({ msg: 'order may or may not be recorded; the settle job will decide', orderId, err: error });
       throw error;
     }
 
@@ -66,8 +72,11 @@ export class OrdersService extends OrdersPort {
       await this.jobs.enqueue(ConfirmOrderJob, { orderId }, { jobId: `confirm-${orderId}` });
     } catch (error) {
       this.logger.error({ msg: 'could not enqueue the confirmation; undoing the order', orderId, err: error });
-      await this.compensate(orderId, 'cancel the order', () => this.orders.cancel(orderId));
-      await this.compensate(orderId, 'give back the stock', () => this.catalog.releaseStock({ reservationId: orderId }));
+      // The stock goes back only once the order is certainly cancelled; otherwise the order may
+      // still be pending, and the settle job confirms it with its stock.
+      if (await this.compensate(orderId, 'cancel the order', () => this.orders.cancel(orderId))) {
+        await this.compensate(orderId, 'give back the stock', () => this.catalog.releaseStock({ reservationId: orderId }));
+      }
       throw new UnavailableError('orders.queue_unavailable', 'The order could not be queued for confirmation; nothing was kept');
     }
     return order;
@@ -95,12 +104,17 @@ export class OrdersService extends OrdersPort {
     return toOrderDto(outcome.order);
   }
 
-  /** Runs an undo step; its failure is logged, never allowed to hide the error that caused it. */
-  private async compensate(orderId: string, step: string, undo: () => Promise<unknown>): Promise<void> {
+  /**
+   * Runs an undo step and tells whether it succeeded; its failure is logged, never allowed to hide
+   * the error that caused it.
+   */
+  private async compensate(orderId: string, step: string, undo: () => Promise<unknown>): Promise<boolean> {
     try {
       await undo();
+      return true;
     } catch (error) {
       this.logger.error({ msg: `compensation failed: could not ${step}`, orderId, err: error });
+      return false;
     }
   }
 }
