@@ -57,6 +57,8 @@ describe('/api/products', () => {
     ['limit=101', 'limit'],
     ['limit=abc', 'limit'],
     ['offset=-1', 'offset'],
+    ['offset=100000000000000000000', 'offset'],
+    ['offset=1.5', 'offset'],
     ['page=2', 'property page should not exist'],
   ])('answers 400 naming the parameter for ?%s', async (query, field) => {
     const response = await api().get(`/api/products?${query}`).expect(400);
@@ -72,6 +74,9 @@ describe('/api/products', () => {
     ['a stock beyond the database integer', { stock: 2 ** 31 }, 'stock'],
     ['an empty sku', { sku: '' }, 'sku'],
     ['a sku with spaces', { sku: 'A B' }, 'sku'],
+    ['a name of spaces', { name: '   ' }, 'name must not be empty or blank'],
+    ['a name with a NUL byte', { name: 'Key\u0000board' }, 'name must not contain NUL'],
+    ['a sku with a NUL byte', { sku: `SKU-\u0000-${randomUUID()}` }, 'sku'],
     ['an unknown property', { color: 'red' }, 'property color should not exist'],
   ])('answers 400 naming the field for %s, and stores nothing', async (_, change, field) => {
     const countBefore = (await api().get('/api/products').expect(200)).body.total;
@@ -83,6 +88,17 @@ describe('/api/products', () => {
 
     expect(response.body.message.join('\n')).toContain(field);
     expect((await api().get('/api/products').expect(200)).body.total).toBe(countBefore);
+  });
+
+  it('stores names and skus trimmed', async () => {
+    const product = valid();
+
+    const response = await api()
+      .post('/api/products')
+      .send({ ...product, sku: ` ${product.sku} `, name: '  Mechanical keyboard\t' })
+      .expect(201);
+
+    expect(response.body).toMatchObject({ sku: product.sku, name: 'Mechanical keyboard' });
   });
 
   it.each([

@@ -1,22 +1,18 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { PageQuery, type Page } from '@strata/platform/ports';
+import { IsInt, Matches, Max, Min } from 'class-validator';
+import { IsText, PageQuery, type Page } from '@strata/platform/ports';
 
 /** PostgreSQL `integer`: the largest price or stock a product can hold. */
 export const MAX_INT32 = 2_147_483_647;
 
 export class CreateProductDto {
   @ApiProperty({ example: 'KB-001', description: 'Unique stock-keeping unit: letters, digits, dot, dash, underscore.' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(64)
+  @IsText({ max: 64 })
   @Matches(/^[A-Za-z0-9._-]+$/, { message: 'sku may contain only letters, digits, ".", "-" and "_"' })
   sku!: string;
 
-  @ApiProperty({ example: 'Mechanical keyboard' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @ApiProperty({ example: 'Mechanical keyboard', minLength: 1, maxLength: 200, description: 'Trimmed; not blank.' })
+  @IsText({ max: 200 })
   name!: string;
 
   @ApiProperty({ example: 8999, minimum: 0, maximum: MAX_INT32 })

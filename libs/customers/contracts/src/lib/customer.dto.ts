@@ -1,16 +1,15 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail } from 'class-validator';
+import { IsText } from '@strata/platform/ports';
 
 export class CreateCustomerDto {
   @ApiProperty({ example: 'ada@example.com' })
+  @IsText({ max: 254 })
   @IsEmail()
-  @MaxLength(254)
   email!: string;
 
-  @ApiProperty({ example: 'Ada Lovelace' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
+  @ApiProperty({ example: 'Ada Lovelace', minLength: 1, maxLength: 200, description: 'Trimmed; not blank.' })
+  @IsText({ max: 200 })
   name!: string;
 }
 

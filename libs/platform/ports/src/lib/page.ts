@@ -2,6 +2,12 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
+/**
+ * The largest `offset` accepted: a whole number JavaScript, TypeORM and PostgreSQL (`OFFSET` is a
+ * `bigint`) all hold exactly. Beyond it `1e20` would reach PostgreSQL as out of range (a 500).
+ */
+export const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
+
 /** Which page of a list to return. Extend it with a list's own filters. */
 export class PageQuery {
   @ApiProperty({ required: false, default: 20, minimum: 1, maximum: 100 })
@@ -12,11 +18,12 @@ export class PageQuery {
   @Max(100)
   limit = 20;
 
-  @ApiProperty({ required: false, default: 0, minimum: 0 })
+  @ApiProperty({ required: false, default: 0, minimum: 0, maximum: MAX_OFFSET })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(MAX_OFFSET)
   offset = 0;
 }
 

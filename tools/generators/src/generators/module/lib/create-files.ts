@@ -55,6 +55,7 @@ export function templateValues(module: NormalizedModule, timestamp: number): Rec
     optionalFields: fields.filter((f) => f.optional),
     uniqueFields: fields.filter((f) => f.unique),
     validatorImports: code.validatorImports(fields),
+    portsImports: code.portsImports(fields),
     randomInt: code.needsRandomInt(fields),
     columns,
     // jobs and migration

@@ -28,7 +28,8 @@ const CODE: Record<Field['type'], TypeCode> = {
     swaggerType: 'String',
     sqlType: 'text',
     typeormType: 'text',
-    validators: ['IsString()', 'MinLength(1)', 'MaxLength(200)'],
+    // IsText (from @strata/platform/ports): trimmed, not blank, no NUL, which PostgreSQL text refuses.
+    validators: ['IsText({ max: 200 })'],
     apiProperty: ["example: 'Example'", 'minLength: 1', 'maxLength: 200'],
     sample: "'Example'",
     unique: (field) => `\`${field.name}-\${randomUUID()}\``,
@@ -39,7 +40,7 @@ const CODE: Record<Field['type'], TypeCode> = {
     swaggerType: 'String',
     sqlType: 'text',
     typeormType: 'text',
-    validators: ['IsString()', 'MaxLength(10000)'],
+    validators: ['IsText({ min: 0, max: 10000 })'],
     apiProperty: ["example: 'Some longer text'", 'maxLength: 10000'],
     sample: "'Some longer text'",
     unique: (field) => `\`${field.name}-\${randomUUID()}\``,
@@ -108,8 +109,10 @@ export function createDtoProperty(field: Field): string {
   return [`@ApiProperty({ ${api.join(', ')} })`, ...validators.map((v) => `@${v}`), declaration].join('\n  ');
 }
 
-/** The class-validator decorators the create DTO uses, sorted. */
-export function validatorImports(fields: Field[]): string[] {
+/** The decorators that come from `@strata/platform/ports` rather than class-validator. */
+const PORTS_VALIDATORS = new Set(['IsText']);
+
+function validatorsUsed(fields: Field[]): string[] {
   const used = new Set<string>();
   for (const field of fields) {
     if (field.optional) used.add('IsOptional');
@@ -117,6 +120,16 @@ export function validatorImports(fields: Field[]): string[] {
   }
   return [...used].sort();
 }
+
+/** The class-validator decorators the create DTO uses, sorted. */
+export const validatorImports = (fields: Field[]): string[] => validatorsUsed(fields).filter((name) => !PORTS_VALIDATORS.has(name));
+
+/** What the DTO file imports from `@strata/platform/ports`, sorted: `IsText` when a field is textual, and the page types. */
+export const portsImports = (fields: Field[]): string[] => [
+  ...validatorsUsed(fields).filter((name) => PORTS_VALIDATORS.has(name)),
+  'PageQuery',
+  'type Page',
+];
 
 /** The declaration of a field in the response DTO. */
 export function dtoProperty(field: Field): string {

@@ -1,0 +1,29 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { IsText } from './text';
+
+class Named {
+  @IsText({ max: 5 }) name!: string;
+  @IsText({ min: 0, max: 10 }) note = '';
+}
+
+const check = (plain: object) => {
+  const value = plainToInstance(Named, plain);
+  return { value, messages: validateSync(value).flatMap((error) => Object.values(error.constraints ?? {})) };
+};
+
+describe('@IsText', () => {
+  it('trims, and accepts what PostgreSQL text can hold', () => {
+    expect(check({ name: '  Ada ', note: ' ' })).toEqual({ value: expect.objectContaining({ name: 'Ada', note: '' }), messages: [] });
+  });
+
+  it.each([
+    [{ name: '   ' }, 'name must not be empty or blank'],
+    [{ name: 'a\u0000b' }, 'name must not contain NUL (\\u0000) characters'],
+    [{ name: 'Ada', note: '\u0000' }, 'note must not contain NUL (\\u0000) characters'],
+    [{ name: 'abcdef' }, 'name must be shorter than or equal to 5 characters'],
+    [{ name: 42 }, 'name must be a string'],
+  ])('refuses %j, naming the field', (plain, message) => {
+    expect(check(plain).messages).toContain(message);
+  });
+});

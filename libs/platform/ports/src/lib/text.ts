@@ -1,0 +1,54 @@
+import { Transform } from 'class-transformer';
+import { IsString, MaxLength, ValidateBy } from 'class-validator';
+
+export interface TextOptions {
+  /** The fewest characters after trimming; 1 (the default) refuses an empty or blank value. 0 allows an empty string. */
+  min?: number;
+  /** The most characters after trimming. */
+  max: number;
+  /** Keep leading and trailing white space (default: trimmed away before validation). */
+  keepWhitespace?: boolean;
+}
+
+/** PostgreSQL `text` (and `varchar`) cannot hold U+0000: the driver's error would be a 500. */
+const NoNul = () =>
+  ValidateBy({
+    name: 'noNul',
+    validator: {
+      validate: (value) => typeof value !== 'string' || !value.includes('\u0000'),
+      defaultMessage: (args) => `${args?.property} must not contain NUL (\\u0000) characters`,
+    },
+  });
+
+/** At least `min` characters; a non-string is `IsString`'s to refuse. */
+const MinText = (min: number) =>
+  ValidateBy({
+    name: 'minText',
+    constraints: [min],
+    validator: {
+      validate: (value) => typeof value !== 'string' || value.length >= min,
+      defaultMessage: (args) =>
+        min === 1
+          ? `${args?.property} must not be empty or blank`
+          : `${args?.property} must be at least ${min} characters long, not counting surrounding spaces`,
+    },
+  });
+
+/**
+ * A string field of a request DTO that PostgreSQL `text` can store: a string, trimmed, at least
+ * `min` (default 1, so a blank value is refused) and at most `max` characters, without NUL. Each
+ * refusal is a 400 whose message names the field. Put other rules (`@Matches`, `@IsEmail`) below it.
+ *
+ * @example
+ * @IsText({ max: 200 }) name!: string;
+ */
+export function IsText({ min = 1, max, keepWhitespace = false }: TextOptions): PropertyDecorator {
+  const decorators: PropertyDecorator[] = [
+    ...(keepWhitespace ? [] : [Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))]),
+    IsString(),
+    NoNul(),
+    ...(min > 0 ? [MinText(min)] : []),
+    MaxLength(max),
+  ];
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
