@@ -1,20 +1,26 @@
-import { ConflictError, NotFoundError, UnavailableError } from '@strata/platform/ports';
+import { ConflictError, NotFoundError, UnavailableError, registerErrors } from '@strata/platform/ports';
 
 export class ProductNotFoundError extends NotFoundError {
+  static readonly code = 'catalog.product_not_found';
+
   constructor(productId: string) {
-    super('catalog.product_not_found', `Product ${productId} was not found`, { productId });
+    super(ProductNotFoundError.code, `Product ${productId} was not found`, { productId });
   }
 }
 
 export class DuplicateSkuError extends ConflictError {
+  static readonly code = 'catalog.duplicate_sku';
+
   constructor(sku: string) {
-    super('catalog.duplicate_sku', `A product with sku "${sku}" already exists`, { sku });
+    super(DuplicateSkuError.code, `A product with sku "${sku}" already exists`, { sku });
   }
 }
 
 export class InsufficientStockError extends ConflictError {
+  static readonly code = 'catalog.insufficient_stock';
+
   constructor(productId: string, requested: number, available: number) {
-    super('catalog.insufficient_stock', `Not enough stock for product ${productId}: ${requested} requested, ${available} available`, {
+    super(InsufficientStockError.code, `Not enough stock for product ${productId}: ${requested} requested, ${available} available`, {
       productId,
       requested,
       available,
@@ -28,7 +34,11 @@ export class InsufficientStockError extends ConflictError {
  * again may succeed.
  */
 export class ReservationReleasedError extends UnavailableError {
+  static readonly code = 'catalog.reservation_released';
+
   constructor(reservationId: string) {
-    super('catalog.reservation_released', `Reservation ${reservationId} was already given up; nothing was taken`, { reservationId });
+    super(ReservationReleasedError.code, `Reservation ${reservationId} was already given up; nothing was taken`, { reservationId });
   }
 }
+
+registerErrors(ProductNotFoundError, DuplicateSkuError, InsufficientStockError, ReservationReleasedError);

@@ -1,13 +1,19 @@
-import { ConflictError, NotFoundError } from '@strata/platform/ports';
+import { ConflictError, NotFoundError, registerErrors } from '@strata/platform/ports';
 
 export class CustomerNotFoundError extends NotFoundError {
+  static readonly code = 'customers.customer_not_found';
+
   constructor(customerId: string) {
-    super('customers.customer_not_found', `Customer ${customerId} was not found`, { customerId });
+    super(CustomerNotFoundError.code, `Customer ${customerId} was not found`, { customerId });
   }
 }
 
 export class DuplicateEmailError extends ConflictError {
+  static readonly code = 'customers.duplicate_email';
+
   constructor(email: string) {
-    super('customers.duplicate_email', `A customer with email "${email}" already exists`, { email });
+    super(DuplicateEmailError.code, `A customer with email "${email}" already exists`, { email });
   }
 }
+
+registerErrors(CustomerNotFoundError, DuplicateEmailError);

@@ -117,13 +117,46 @@ const CLASS_OF: Record<ErrorCategory, ErrorClass> = {
   deadline_exceeded: RevivedDeadlineExceededError,
 };
 
+/** A declared error class: a subclass of a category, with its code as a static member. */
+export type DeclaredErrorClass = (abstract new (...args: never[]) => ApplicationError) & { readonly code: string };
+
+const declared = new Map<string, DeclaredErrorClass>();
+
+/**
+ * Registers the error classes a module's contracts declare, so that an error received from
+ * another unit is revived as its own class: `instanceof ProductNotFoundError` holds in every
+ * topology, not only where the error was thrown. Called once per `*.errors.ts`, beside the
+ * classes; a code declared by two classes is a mistake and throws at load time.
+ */
+export function registerErrors(...classes: DeclaredErrorClass[]): void {
+  for (const errorClass of classes) {
+    const existing = declared.get(errorClass.code);
+    if (existing && existing !== errorClass) {
+      throw new Error(`Error code "${errorClass.code}" is declared twice: by ${existing.name} and by ${errorClass.name}`);
+    }
+    declared.set(errorClass.code, errorClass);
+  }
+}
+
+/** The class registered for a code, if any. */
+export function declaredErrorClass(code: string): DeclaredErrorClass | undefined {
+  return declared.get(code);
+}
+
 /**
  * Revives an error received from another unit; the caller sees the same category, code, message
- * and details. A transport failure further down the chain stays a {@link TransportError}.
+ * and details. An error whose class is registered (see {@link registerErrors}) comes back as an
+ * instance of that class; an unknown code as an instance of its category. A transport failure
+ * further down the chain stays a {@link TransportError}.
  */
 export function errorFromEnvelope(envelope: ErrorEnvelope): ApplicationError {
   if (envelope.code === PeerUnavailableError.code) return new PeerUnavailableError(envelope.message, envelope.details);
   if (envelope.code === DeadlineExceededError.code) return new DeadlineExceededError(envelope.message, envelope.details);
   const ErrorClass = CLASS_OF[envelope.category] ?? UnavailableError;
-  return new ErrorClass(envelope.code, envelope.message, envelope.details);
+  const args = [envelope.code, envelope.message, envelope.details] as const;
+  const Declared = declared.get(envelope.code);
+  // The category's constructor builds it (the declared one takes other arguments, e.g. an id),
+  // with the declared class as `new.target`: its prototype, name and `instanceof` are the declared ones.
+  if (Declared && Declared.prototype instanceof ErrorClass) return Reflect.construct(ErrorClass, args, Declared) as ApplicationError;
+  return new ErrorClass(...args);
 }
