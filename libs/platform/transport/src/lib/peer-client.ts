@@ -57,16 +57,26 @@ export class PeerClient {
     const what = `${spec.name}.${method}`;
 
     for (let attempt = 0; ; attempt++) {
+      let reply: CallReply;
       try {
-        return this.unwrap(await this.send<CallReply>(CALL_PATTERN, message, deadline, what), what);
+        reply = await this.send<CallReply>(CALL_PATTERN, message, deadline, what);
       } catch (error) {
-        const notRun = error instanceof PeerUnavailableError && error.details?.['executed'] === false;
-        const safeToRetry = notRun || (error instanceof PeerUnavailableError && spec.methods.get(method) === 'idempotent');
+        // The connection failed before an answer: retried only where running twice is harmless.
         const delay = RETRY_DELAYS_MS[attempt];
+        const safeToRetry = error instanceof PeerUnavailableError && spec.methods.get(method) === 'idempotent';
         if (!safeToRetry || delay === undefined || Date.now() + delay >= deadline) throw error;
-        this.logger.warn({ msg: `retrying ${what} on ${this.peer}`, attempt: attempt + 1, err: (error as Error).message });
-        await sleep(delay);
+        await this.pauseBeforeRetry(what, attempt, error, delay);
+        continue;
       }
+      if ('fault' in reply && reply.fault === 'unavailable') {
+        // The peer's own refusal (it is draining or busy): the call did not run, any call may be retried.
+        const delay = RETRY_DELAYS_MS[attempt];
+        const error = this.unavailable(what, reply.message, false);
+        if (delay === undefined || Date.now() + delay >= deadline) throw error;
+        await this.pauseBeforeRetry(what, attempt, error, delay);
+        continue;
+      }
+      return this.unwrap(reply, what);
     }
   }
 
@@ -88,11 +98,20 @@ export class PeerClient {
   }
 
   private unwrap(reply: CallReply, what: string): unknown {
-    if ('error' in reply) throw errorFromEnvelope(reply.error);
+    if ('error' in reply) {
+      const error = errorFromEnvelope(reply.error);
+      // A deeper hop's "not run" is not the peer's: the peer did run this call, and it may have
+      // done work before its own call failed. For this caller it is a plain unavailable error.
+      if (error instanceof PeerUnavailableError && error.details && 'executed' in error.details) {
+        const { executed: _deeper, ...details } = error.details;
+        throw new PeerUnavailableError(error.message, details);
+      }
+      throw error;
+    }
     if (!('fault' in reply)) return reply.value; // JSON drops an undefined value: `{}` is a void result
     switch (reply.fault) {
       case 'unavailable':
-        throw new PeerUnavailableError(`${this.peer} is unavailable (${reply.message})`, { peer: this.peer, call: what, executed: false });
+        throw this.unavailable(what, reply.message, false);
       case 'deadline_exceeded':
         throw this.deadlineExceeded(what, 0);
       default:
@@ -100,6 +119,15 @@ export class PeerClient {
         // peer: a bug, not a condition to handle. A plain error makes it a 500, as in the monolith.
         throw new Error(`${this.peer} answered ${what} with ${reply.fault}: ${reply.message}`);
     }
+  }
+
+  private unavailable(what: string, reason: string, executed: false): PeerUnavailableError {
+    return new PeerUnavailableError(`${this.peer} is unavailable (${reason})`, { peer: this.peer, call: what, executed });
+  }
+
+  private async pauseBeforeRetry(what: string, attempt: number, error: unknown, delay: number): Promise<void> {
+    this.logger.warn({ msg: `retrying ${what} on ${this.peer}`, attempt: attempt + 1, err: (error as Error).message });
+    await sleep(delay);
   }
 
   private deadlineExceeded(what: string, waitedMs: number): DeadlineExceededError {

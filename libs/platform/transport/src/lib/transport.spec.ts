@@ -8,6 +8,7 @@ import {
   NotFoundError,
   PeerUnavailableError,
   Port,
+  registerErrors,
   TransportError,
 } from '@strata/platform/ports';
 import { ClsModule, ClsService, CLS_ID } from 'nestjs-cls';
@@ -32,10 +33,12 @@ const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
 const MAX_MESSAGE_BYTES = 64 * 1024;
 
 class WidgetNotFoundError extends NotFoundError {
+  static readonly code = 'widgets.widget_not_found';
   constructor(widgetId: string) {
-    super('widgets.widget_not_found', `Widget ${widgetId} was not found`, { widgetId });
+    super(WidgetNotFoundError.code, `Widget ${widgetId} was not found`, { widgetId });
   }
 }
+registerErrors(WidgetNotFoundError);
 
 interface SeenContext {
   requestId?: string;
@@ -51,6 +54,7 @@ interface SeenContext {
   wait: 'idempotent',
   nothing: 'idempotent',
   context: 'idempotent',
+  relay: 'at-most-once',
 })
 abstract class WidgetsPort {
   abstract name(id: string): Promise<string>;
@@ -60,6 +64,8 @@ abstract class WidgetsPort {
   abstract wait(ms: number): Promise<string>;
   abstract nothing(): Promise<void>;
   abstract context(): Promise<SeenContext>;
+  /** Fails as a call to a deeper unit that refused to run it does. */
+  abstract relay(): Promise<never>;
 }
 
 @Injectable()
@@ -89,6 +95,10 @@ class LocalWidgets extends WidgetsPort {
   async nothing() {
     return undefined;
   }
+  async relay(): Promise<never> {
+    this.calls++;
+    throw new PeerUnavailableError('deeper is unavailable (shutting down)', { peer: 'deeper', call: 'x.y', executed: false });
+  }
   async context() {
     return { requestId: this.cls.getId(), caller: this.cls.get(CALLER_KEY), deadline: this.cls.get(DEADLINE_KEY) };
   }
@@ -103,11 +113,21 @@ async function startServerUnit(port: number, secret = SECRET): Promise<INestMicr
     imports: [
       ClsModule.forRoot({ global: true }),
       WidgetsModule,
-      TransportModule.forUnit({ unit: 'server', secret, serve: [WidgetsPort], peers: [], callTimeoutMs: 1000, maxMessageBytes: MAX_MESSAGE_BYTES }),
+      TransportModule.forUnit({
+        unit: 'server',
+        secret,
+        serve: [WidgetsPort],
+        peers: [],
+        callTimeoutMs: 1000,
+        maxMessageBytes: MAX_MESSAGE_BYTES,
+      }),
     ],
   })
   class ServerUnit {}
-  const app = await NestFactory.createMicroservice(ServerUnit, { ...internalListenerOptions({ host: '127.0.0.1', port }, MAX_MESSAGE_BYTES), logger: false });
+  const app = await NestFactory.createMicroservice(ServerUnit, {
+    ...internalListenerOptions({ host: '127.0.0.1', port }, MAX_MESSAGE_BYTES),
+    logger: false,
+  });
   await app.listen();
   return app;
 }
@@ -201,6 +221,8 @@ describe('the remote binding over TCP', () => {
       const error = reasonOf((await timed(widgets.find('w-2'))).outcome);
 
       expect(error).toBeInstanceOf(NotFoundError);
+      expect(error).toBeInstanceOf(WidgetNotFoundError);
+      expect((error as Error).name).toBe('WidgetNotFoundError');
       expect(error).not.toBeInstanceOf(TransportError);
       expect((error as ApplicationError).toEnvelope()).toEqual(new WidgetNotFoundError('w-2').toEnvelope());
     });
@@ -370,6 +392,18 @@ describe('the remote binding over TCP', () => {
       await sendBytesUntilClosed(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n#{"not": json');
 
       await expect(widgets.name('still here')).resolves.toBe('widget still here');
+    });
+  });
+
+  describe('a deeper hop', () => {
+    it("its refusal to run a call is not this callee's: an at-most-once call that ran is not retried", async () => {
+      const before = local().calls;
+
+      const error = reasonOf((await timed(widgets.relay())).outcome);
+
+      expect(error).toBeInstanceOf(PeerUnavailableError);
+      expect(error.details?.executed).not.toBe(false);
+      expect(local().calls).toBe(before + 1);
     });
   });
 
