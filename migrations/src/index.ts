@@ -1,9 +1,15 @@
 import { CreateCatalog1764000000001 } from './catalog/1764000000001-create-catalog';
 import { CreateCustomers1764000000002 } from './customers/1764000000002-create-customers';
 import { CreateOrders1764000000003 } from './orders/1764000000003-create-orders';
+import { CreateOrderClaims1764000000004 } from './orders/1764000000004-create-order-claims';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the bundled apps carry them and a
  * forgotten registration fails the migration tests instead of a deployment.
  */
-export const migrations = [CreateCatalog1764000000001, CreateCustomers1764000000002, CreateOrders1764000000003];
+export const migrations = [
+  CreateCatalog1764000000001,
+  CreateCustomers1764000000002,
+  CreateOrders1764000000003,
+  CreateOrderClaims1764000000004,
+];

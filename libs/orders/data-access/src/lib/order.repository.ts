@@ -12,12 +12,23 @@ export interface CancelOutcome {
   insert: 'at-most-once',
   findById: 'idempotent',
   findPageByCustomer: 'idempotent',
+  abandon: 'idempotent',
   confirm: 'idempotent',
   cancel: 'at-most-once',
 })
 export abstract class OrderRepository {
-  /** Records a pending order with its lines, in one transaction. */
+  /**
+   * Records a pending order with its lines, in one transaction that first claims the order id.
+   * @throws OrderPlacementExpiredError when {@link abandon} claimed the id first (nothing recorded)
+   */
   abstract insert(order: NewOrderRecord): Promise<OrderRecord>;
+
+  /**
+   * Claims the id of an order not recorded (yet), so that it never will be: a later `insert` of it
+   * is refused. True when the id is (now, or already) abandoned, so its stock may be given back;
+   * false when the order was recorded first. An insert in progress is waited for, never overtaken.
+   */
+  abstract abandon(orderId: string): Promise<boolean>;
 
   abstract findById(orderId: string): Promise<OrderRecord | null>;
 

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { OrderPlacementExpiredError } from '@strata/orders/contracts';
 import { startDataAccess, type DataAccessTestContext } from '@strata/platform/testing';
 import type { NewOrderRecord } from './order.record';
 import { OrderRepository } from './order.repository';
@@ -7,10 +9,12 @@ import { OrdersDataAccessModule } from './orders-data-access.module';
 describe('TypeOrmOrderRepository (PostgreSQL)', () => {
   let context: DataAccessTestContext;
   let orders: OrderRepository;
+  let dataSource: DataSource;
 
   beforeAll(async () => {
     context = await startDataAccess(OrdersDataAccessModule);
     orders = context.module.get(OrderRepository);
+    dataSource = context.module.get(DataSource);
   });
   afterAll(() => context.close());
 
@@ -85,5 +89,87 @@ describe('TypeOrmOrderRepository (PostgreSQL)', () => {
     expect(page.total).toBe(3);
     expect(page.items.map((order) => order.id)).toEqual([placed[2].id, placed[1].id]);
     expect(page.items[0].lines).toHaveLength(2);
+  });
+
+  describe('abandon, the settle job racing a slow placement', () => {
+    it('refuses to record an order whose id was abandoned first, and keeps it abandoned', async () => {
+      const order = newOrder();
+
+      await expect(orders.abandon(order.id)).resolves.toBe(true);
+      await expect(orders.insert(order)).rejects.toBeInstanceOf(OrderPlacementExpiredError);
+
+      await expect(orders.findById(order.id)).resolves.toBeNull();
+      await expect(orders.abandon(order.id)).resolves.toBe(true);
+    });
+
+    it('never abandons an order recorded first', async () => {
+      const order = await orders.insert(newOrder());
+
+      await expect(orders.abandon(order.id)).resolves.toBe(false);
+      expect((await orders.findById(order.id))?.status).toBe('pending');
+    });
+
+    /** Holds `claimant`'s claim of `orderId` in an open transaction, as an insert in progress does. */
+    async function holdClaim(orderId: string, claimant: 'placement' | 'settle') {
+      const runner = dataSource.createQueryRunner();
+      await runner.startTransaction();
+      await runner.query(`INSERT INTO orders.order_claims (order_id, claimed_by) VALUES ($1, $2)`, [orderId, claimant]);
+      return {
+        commit: () => runner.commitTransaction().finally(() => runner.release()),
+        rollback: () => runner.rollbackTransaction().finally(() => runner.release()),
+      };
+    }
+    const stillWaiting = async (promise: Promise<unknown>) =>
+      Promise.race([
+        promise.then(
+          () => false,
+          () => false,
+        ),
+        new Promise((resolve) => setTimeout(() => resolve(true), 200)),
+      ]);
+
+    it('waits for an insert in progress, then leaves the order it recorded alone', async () => {
+      const id = randomUUID();
+      const placement = await holdClaim(id, 'placement');
+
+      const abandoned = orders.abandon(id);
+      expect(await stillWaiting(abandoned)).toBe(true);
+      await placement.commit();
+
+      await expect(abandoned).resolves.toBe(false);
+    });
+
+    it('takes the id when the insert in progress rolls back', async () => {
+      const id = randomUUID();
+      const placement = await holdClaim(id, 'placement');
+
+      const abandoned = orders.abandon(id);
+      await placement.rollback();
+
+      await expect(abandoned).resolves.toBe(true);
+    });
+
+    it('makes an insert wait for an abandon in progress, then refuses it', async () => {
+      const order = newOrder();
+      const settle = await holdClaim(order.id, 'settle');
+
+      const inserted = orders.insert(order);
+      expect(await stillWaiting(inserted)).toBe(true);
+      await settle.commit();
+
+      await expect(inserted).rejects.toBeInstanceOf(OrderPlacementExpiredError);
+      await expect(orders.findById(order.id)).resolves.toBeNull();
+    });
+
+    it('lets exactly one of a racing insert and abandon win, every time', async () => {
+      for (let i = 0; i < 20; i++) {
+        const order = newOrder();
+        const [inserted, abandoned] = await Promise.allSettled([orders.insert(order), orders.abandon(order.id)]);
+        const recorded = (await orders.findById(order.id)) !== null;
+
+        expect(inserted.status === 'fulfilled').toBe(recorded);
+        expect(abandoned).toEqual({ status: 'fulfilled', value: !recorded });
+      }
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Not, Repository } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Not, Repository } from 'typeorm';
+import { OrderPlacementExpiredError } from '@strata/orders/contracts';
 import type { Page } from '@strata/platform/ports';
 import { OrderEntity } from './order.entity';
 import type { NewOrderRecord, OrderRecord } from './order.record';
@@ -8,7 +9,10 @@ import { CancelOutcome, OrderRepository } from './order.repository';
 
 @Injectable()
 export class TypeOrmOrderRepository extends OrderRepository {
-  constructor(@InjectRepository(OrderEntity) private readonly orders: Repository<OrderEntity>) {
+  constructor(
+    @InjectRepository(OrderEntity) private readonly orders: Repository<OrderEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {
     super();
   }
 
@@ -26,8 +30,16 @@ export class TypeOrmOrderRepository extends OrderRepository {
         unitPriceCents,
       })),
     });
-    // save() wraps the order and its cascaded lines in one transaction.
-    return toOrderRecord(await this.orders.save(order));
+    return this.dataSource.transaction(async (manager) => {
+      // The claim and the order commit together: settle sees both or neither (see `abandon`).
+      if ((await claim(manager, id, 'placement')) === 'settle') throw new OrderPlacementExpiredError(id);
+      return toOrderRecord(await manager.save(order));
+    });
+  }
+
+  async abandon(orderId: string): Promise<boolean> {
+    // An order recorded before claims existed has no claim row: the NOT EXISTS keeps it.
+    return (await claim(this.dataSource.manager, orderId, 'settle', 'NOT EXISTS (SELECT 1 FROM orders.orders WHERE id = $1)')) === 'settle';
   }
 
   async findById(orderId: string): Promise<OrderRecord | null> {
@@ -65,6 +77,26 @@ export class TypeOrmOrderRepository extends OrderRepository {
     const order = await this.findById(orderId);
     return order ? { order, changed: result.affected === 1 } : null;
   }
+}
+
+/**
+ * Claims `orderId` for `claimant` unless someone has, and answers who holds it (undefined: nobody).
+ * The primary key decides: an insert racing an uncommitted claim of the same id waits for it, and
+ * then either finds it (committed) or takes the id (rolled back). Read committed is enough, as the
+ * second statement sees whatever the first waited for.
+ */
+async function claim(
+  manager: EntityManager,
+  orderId: string,
+  claimant: 'placement' | 'settle',
+  condition = 'true',
+): Promise<string | undefined> {
+  await manager.query(
+    `INSERT INTO orders.order_claims (order_id, claimed_by) SELECT $1::uuid, $2::text WHERE ${condition} ON CONFLICT (order_id) DO NOTHING`,
+    [orderId, claimant],
+  );
+  const [row] = await manager.query(`SELECT claimed_by FROM orders.order_claims WHERE order_id = $1`, [orderId]);
+  return row?.claimed_by;
 }
 
 function toOrderRecord(order: OrderEntity): OrderRecord {
