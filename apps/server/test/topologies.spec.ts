@@ -103,7 +103,7 @@ describe('the shipped topologies', () => {
       serves: repositories,
       peers: {},
       database: true,
-      queue: false,
+      queue: true, // its orders outbox relay queues jobs
       api: false,
     });
     expect(summary(units.get('worker') as UnitPlan)).toMatchObject({
@@ -113,6 +113,36 @@ describe('the shipped topologies', () => {
       database: false,
       queue: true,
     });
+  });
+
+  it.each(Object.keys(application.topologies))(
+    '%s: a unit accepts from each caller exactly the ports that caller needs from it, and nothing from anyone else',
+    (name) => {
+      const units = shipped(name);
+      const names = (ports: { name: string }[]) => ports.map((port) => port.name).sort();
+      for (const [unit, planned] of units) {
+        const expected = [...units.values()]
+          .map((caller) => ({ unit: caller.unit, ports: caller.peers.find((peer) => peer.unit === unit)?.ports ?? [] }))
+          .filter((caller) => caller.ports.length > 0)
+          .map((caller) => [caller.unit, names(caller.ports)]);
+        expect({ unit, callers: Object.fromEntries(planned.callers.map((caller) => [caller.unit, names(caller.ports)])) }).toEqual({
+          unit,
+          callers: Object.fromEntries(expected),
+        });
+      }
+    },
+  );
+
+  it('split: the gateway may call the business unit only, never the data unit', () => {
+    const units = shipped('split');
+
+    expect(
+      units
+        .get('data')
+        ?.callers.map((caller) => caller.unit)
+        .sort(),
+    ).toEqual(['business', 'worker']);
+    expect(units.get('business')?.callers.map((caller) => caller.unit)).toContain('gateway');
   });
 
   it('orders-service: orders extracted; it calls the core for catalog and customers, nobody calls it', () => {

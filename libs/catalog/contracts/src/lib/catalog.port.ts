@@ -1,18 +1,19 @@
 import { Port } from '@strata/platform/ports';
-import type { CreateProductDto, ListProductsQuery, ProductDto, ProductPageDto } from './product.dto';
-import type { ReleaseStockRequest, ReserveStockRequest, StockReservation } from './stock.dto';
+import { CreateProductDto, ListProductsQuery, type ProductDto, type ProductPageDto } from './product.dto';
+import { ReleaseStockRequest, ReserveStockRequest, type StockReservation } from './stock.dto';
 
 /**
  * What the catalog module offers to the presentation tier and to other modules. It is a DI token
  * and a wire contract at once: one plain, serialisable argument per method, plain results, and
- * only the errors declared in `catalog.errors.ts`.
+ * only the errors declared in `catalog.errors.ts`. A unit serving it to others validates each
+ * argument with the class named here before the implementation runs.
  */
 @Port<CatalogPort>('catalog', {
-  createProduct: 'at-most-once',
+  createProduct: { call: 'at-most-once', args: [CreateProductDto] },
   getProduct: 'idempotent',
-  listProducts: 'idempotent',
-  reserveStock: 'idempotent',
-  releaseStock: 'idempotent',
+  listProducts: { call: 'idempotent', args: [ListProductsQuery] },
+  reserveStock: { call: 'idempotent', args: [ReserveStockRequest] },
+  releaseStock: { call: 'idempotent', args: [ReleaseStockRequest] },
 })
 export abstract class CatalogPort {
   /** @throws DuplicateSkuError */

@@ -1,16 +1,38 @@
-/** One product and how many units of it to reserve or release. */
-export interface StockLine {
-  productId: string;
-  quantity: number;
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsUUID, Max, Min, ValidateNested } from 'class-validator';
+import { MAX_INT32 } from './product.dto';
+
+/** The most lines one reservation may hold. */
+export const MAX_RESERVATION_LINES = 1000;
+
+/**
+ * One product and how many units of it to reserve or release. A class, so that the unit serving
+ * `CatalogPort` validates it: a quantity below 1 would give stock instead of taking it.
+ */
+export class StockLine {
+  @IsUUID('all')
+  productId!: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(MAX_INT32)
+  quantity!: number;
 }
 
 /**
  * A request to take stock for one reservation (an order). The reservation id makes the call
  * idempotent: repeating it returns the first answer and takes nothing more.
  */
-export interface ReserveStockRequest {
-  reservationId: string;
-  lines: StockLine[];
+export class ReserveStockRequest {
+  @IsUUID('all')
+  reservationId!: string;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_RESERVATION_LINES)
+  @ValidateNested({ each: true })
+  @Type(() => StockLine)
+  lines!: StockLine[];
 }
 
 export interface ReservedLine extends StockLine {
@@ -23,6 +45,7 @@ export interface StockReservation {
   lines: ReservedLine[];
 }
 
-export interface ReleaseStockRequest {
-  reservationId: string;
+export class ReleaseStockRequest {
+  @IsUUID('all')
+  reservationId!: string;
 }

@@ -1,8 +1,11 @@
 import { Port } from '@strata/platform/ports';
-import type { CreateCustomerDto, CustomerDto } from './customer.dto';
+import { CreateCustomerDto, type CustomerDto } from './customer.dto';
 
 /** What the customers module offers; see `CatalogPort` for the rules every port follows. */
-@Port<CustomersPort>('customers', { createCustomer: 'at-most-once', getCustomer: 'idempotent' })
+@Port<CustomersPort>('customers', {
+  createCustomer: { call: 'at-most-once', args: [CreateCustomerDto] },
+  getCustomer: 'idempotent',
+})
 export abstract class CustomersPort {
   /** @throws DuplicateEmailError (emails are compared without regard to case) */
   abstract createCustomer(customer: CreateCustomerDto): Promise<CustomerDto>;

@@ -1,11 +1,11 @@
 import { Port } from '@strata/platform/ports';
-import type { ListOrdersQuery, OrderDto, OrderPageDto, PlaceOrderDto } from './order.dto';
+import { ListOrdersQuery, PlaceOrderDto, type OrderDto, type OrderPageDto } from './order.dto';
 
 /** What the orders module offers; see `CatalogPort` for the rules every port follows. */
 @Port<OrdersPort>('orders', {
-  placeOrder: 'at-most-once',
+  placeOrder: { call: 'at-most-once', args: [PlaceOrderDto] },
   getOrder: 'idempotent',
-  listOrders: 'idempotent',
+  listOrders: { call: 'idempotent', args: [ListOrdersQuery] },
   // A repeat answers 409 "already cancelled" where the first answered 200: not safe to retry.
   cancelOrder: 'at-most-once',
 })

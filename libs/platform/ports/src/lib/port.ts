@@ -10,7 +10,23 @@ export interface PortSpec {
   /** Stable wire name, e.g. `catalog` or `catalog.products`; never derived from a class name. */
   readonly name: string;
   readonly methods: ReadonlyMap<string, CallSemantics>;
+  /** Per method, the class of each argument a serving unit validates (null: not validated). */
+  readonly argumentClasses: ReadonlyMap<string, readonly (ArgumentClass | null)[]>;
 }
+
+/** A class whose instances are a method's argument, e.g. `CreateProductDto`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ArgumentClass<A = any> = new (...args: never[]) => A;
+
+/** One entry per parameter of `F`: the class its argument must be valid as, or null. */
+export type ArgumentClasses<F> = F extends (...args: infer P) => unknown ? { [I in keyof P]: ArgumentClass<P[I]> | null } : never;
+
+/**
+ * How a port method is called: its semantics, and optionally the classes its arguments are
+ * validated as (with their class-validator decorators) by the unit serving it, before the
+ * implementation runs. The type checker matches each class to its parameter's type.
+ */
+export type MethodDeclaration<F> = CallSemantics | { call: CallSemantics; args: ArgumentClasses<F> };
 
 /** A port class: abstract, so `abstract new` rather than `new`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -28,23 +44,29 @@ const names = new Map<string, PortClass>();
 /**
  * Declares an abstract class as a port: a DI token that can be bound locally or remotely. The
  * method table must list every method of the class (the type checker enforces it), because an
- * abstract method leaves no trace at run time for a remote binding to find.
+ * abstract method leaves no trace at run time for a remote binding to find. For the same reason
+ * a method whose argument a serving unit must validate names its class here.
  *
  * @example
- * @Port<CatalogPort>('catalog', { getProduct: 'idempotent', createProduct: 'at-most-once' })
+ * @Port<CatalogPort>('catalog', { getProduct: 'idempotent', createProduct: { call: 'at-most-once', args: [CreateProductDto] } })
  * export abstract class CatalogPort {
  *   abstract getProduct(productId: string): Promise<ProductDto>;
  *   abstract createProduct(product: CreateProductDto): Promise<ProductDto>;
  * }
  */
-export function Port<T>(name: string, methods: Record<PortMethodNames<T>, CallSemantics>) {
+export function Port<T>(name: string, methods: { [K in PortMethodNames<T>]: MethodDeclaration<T[K]> }) {
   return (port: PortClass<T>): void => {
     const existing = names.get(name);
     if (existing && existing !== port) {
       throw new Error(`Port name "${name}" is declared twice: by ${existing.name} and by ${port.name}`);
     }
     names.set(name, port);
-    specs.set(port, { name, methods: new Map(Object.entries<CallSemantics>(methods)) });
+    const entries = Object.entries(methods as Record<string, CallSemantics | { call: CallSemantics; args: (ArgumentClass | null)[] }>);
+    specs.set(port, {
+      name,
+      methods: new Map(entries.map(([method, declared]) => [method, typeof declared === 'string' ? declared : declared.call])),
+      argumentClasses: new Map(entries.map(([method, declared]) => [method, typeof declared === 'string' ? [] : declared.args])),
+    });
   };
 }
 

@@ -1,7 +1,9 @@
 import { BeforeApplicationShutdown, Controller, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { MessagePattern } from '@nestjs/microservices';
-import { ApplicationError, requirePortSpec, type PortSpec } from '@strata/platform/ports';
+import { ApplicationError, InvalidInputError, requirePortSpec, type ArgumentClass, type PortSpec } from '@strata/platform/ports';
+import { plainToInstance } from 'class-transformer';
+import { validate, type ValidationError } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { CLS_ID, ClsService } from 'nestjs-cls';
@@ -27,6 +29,8 @@ interface ServedPort {
 export class PortServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(PortServer.name);
   private readonly ports = new Map<string, ServedPort>();
+  /** Per calling unit, the names of the ports it may call. */
+  private readonly allowed = new Map<string, Set<string>>();
   private inFlight = 0;
   private draining = false;
   private whenIdle?: () => void;
@@ -42,6 +46,9 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
     for (const port of this.options.serve) {
       this.ports.set(requirePortSpec(port).name, { spec: requirePortSpec(port), instance: this.moduleRef.get(port, { strict: false }) });
     }
+    for (const { unit, ports } of this.options.callers) {
+      this.allowed.set(unit, new Set(ports.map((port) => requirePortSpec(port).name)));
+    }
   }
 
   @MessagePattern(CALL_PATTERN)
@@ -55,6 +62,12 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
     const served = this.ports.get(message.port);
     if (!served || !served.spec.methods.has(message.method)) {
       return { fault: 'unknown_method', message: `${this.options.unit} serves no method ${message.port}.${message.method}` };
+    }
+    if (!this.allowed.get(caller)?.has(message.port)) {
+      // A valid credential from a unit the topology does not route this port from: a misconfigured
+      // deployment or a compromised unit, worth a line in the logs either way.
+      this.logger.warn({ msg: 'refused an internal call the topology does not allow', call: `${message.port}.${message.method}`, caller });
+      return { fault: 'forbidden', message: `${this.options.unit} does not serve ${message.port} to ${caller}` };
     }
     // Refused before it ran, so the caller may safely try again elsewhere.
     if (this.draining) return { fault: 'unavailable', message: `${this.options.unit} is shutting down` };
@@ -73,7 +86,8 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
         const call = `${message.port}.${message.method}`;
         const took = () => Math.round((performance.now() - startedAt) * 1000) / 1000;
         try {
-          const value = await served.instance[message.method](...message.args);
+          const args = await validArguments(served.spec, message.method, message.args, call);
+          const value = await served.instance[message.method](...args);
           // One line per call, as pino-http writes one per HTTP request: what, for whom, how long.
           this.logger.log({ msg: 'call completed', call, caller, outcome: 'ok', responseTime: took() });
           return { value };
@@ -96,6 +110,43 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
     this.draining = true;
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.whenIdle = resolve));
   }
+}
+
+/**
+ * The arguments as the declared classes, validated as the HTTP API validates its bodies (unknown
+ * properties refused): a unit does not trust its callers' validation. Arguments without a declared
+ * class pass unchanged.
+ */
+async function validArguments(spec: PortSpec, method: string, args: unknown[], call: string): Promise<unknown[]> {
+  const classes = spec.argumentClasses.get(method) ?? [];
+  const problems: string[] = [];
+  const valid = await Promise.all(
+    args.map(async (arg, index) => {
+      const argumentClass: ArgumentClass | null | undefined = classes[index];
+      if (!argumentClass) return arg;
+      if (typeof arg !== 'object' || arg === null || Array.isArray(arg)) {
+        problems.push(`argument ${index + 1} must be an object`);
+        return arg;
+      }
+      const instance = plainToInstance(argumentClass, arg) as object;
+      const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+      problems.push(...errors.flatMap((error) => messagesOf(error)));
+      return instance;
+    }),
+  );
+  if (problems.length > 0) throw new InvalidInputError(INVALID_ARGUMENT, `Invalid arguments to ${call}`, { call, problems });
+  return valid;
+}
+
+/** The code of the error a serving unit answers arguments that fail their class's validation with. */
+export const INVALID_ARGUMENT = 'transport.invalid_argument';
+
+function messagesOf(error: ValidationError, path = ''): string[] {
+  const at = `${path}${error.property}`;
+  return [
+    ...Object.values(error.constraints ?? {}).map((message) => (path ? `${at}: ${message}` : message)),
+    ...(error.children ?? []).flatMap((child) => messagesOf(child, `${at}.`)),
+  ];
 }
 
 function isCallMessage(message: unknown): message is CallMessage {

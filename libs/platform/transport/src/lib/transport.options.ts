@@ -17,6 +17,8 @@ export interface TransportOptions {
   secret: string;
   /** Ports this unit hosts and others call: served on its internal listener. */
   serve: PortClass[];
+  /** Per calling unit, the only ports it may call here (from the topology's plan); others are refused. */
+  callers: { unit: string; ports: PortClass[] }[];
   peers: PeerBinding[];
   /** Longest a call may take when the caller has no earlier deadline of its own. */
   callTimeoutMs: number;

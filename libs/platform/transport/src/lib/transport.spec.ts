@@ -5,12 +5,14 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import {
   ApplicationError,
   DeadlineExceededError,
+  InvalidInputError,
   NotFoundError,
   PeerUnavailableError,
   Port,
   registerErrors,
   TransportError,
 } from '@strata/platform/ports';
+import { IsInt, IsString, Min } from 'class-validator';
 import { ClsModule, ClsService, CLS_ID } from 'nestjs-cls';
 import { createServer, Socket, type Server } from 'node:net';
 import { freePort } from '@strata/platform/testing';
@@ -40,6 +42,11 @@ class WidgetNotFoundError extends NotFoundError {
 }
 registerErrors(WidgetNotFoundError);
 
+class WidgetOrder {
+  @IsString() widgetId!: string;
+  @IsInt() @Min(1) quantity!: number;
+}
+
 interface SeenContext {
   requestId?: string;
   caller?: string;
@@ -55,6 +62,7 @@ interface SeenContext {
   nothing: 'idempotent',
   context: 'idempotent',
   relay: 'at-most-once',
+  order: { call: 'at-most-once', args: [WidgetOrder] },
 })
 abstract class WidgetsPort {
   abstract name(id: string): Promise<string>;
@@ -66,6 +74,7 @@ abstract class WidgetsPort {
   abstract context(): Promise<SeenContext>;
   /** Fails as a call to a deeper unit that refused to run it does. */
   abstract relay(): Promise<never>;
+  abstract order(order: WidgetOrder): Promise<string>;
 }
 
 @Injectable()
@@ -99,6 +108,10 @@ class LocalWidgets extends WidgetsPort {
     this.calls++;
     throw new PeerUnavailableError('deeper is unavailable (shutting down)', { peer: 'deeper', call: 'x.y', executed: false });
   }
+  async order(order: WidgetOrder) {
+    this.calls++;
+    return `${order.quantity} of ${order.widgetId} (${order instanceof WidgetOrder ? 'validated' : 'as sent'})`;
+  }
   async context() {
     return { requestId: this.cls.getId(), caller: this.cls.get(CALLER_KEY), deadline: this.cls.get(DEADLINE_KEY) };
   }
@@ -117,6 +130,10 @@ async function startServerUnit(port: number, secret = SECRET): Promise<INestMicr
         unit: 'server',
         secret,
         serve: [WidgetsPort],
+        callers: [
+          { unit: 'client', ports: [WidgetsPort] },
+          { unit: 'raw', ports: [WidgetsPort] },
+        ],
         peers: [],
         callTimeoutMs: 1000,
         maxMessageBytes: MAX_MESSAGE_BYTES,
@@ -140,6 +157,7 @@ async function startClientUnit(port: number, options: { secret?: string; callTim
         unit: 'client',
         secret: options.secret ?? SECRET,
         serve: [],
+        callers: [],
         peers: [{ unit: 'server', address: { host: '127.0.0.1', port }, ports: [WidgetsPort] }],
         callTimeoutMs: options.callTimeoutMs ?? 1000,
         maxMessageBytes: MAX_MESSAGE_BYTES,
@@ -366,6 +384,15 @@ describe('the remote binding over TCP', () => {
       expect(local().calls).toBe(before);
     });
 
+    it('a call from a unit the topology does not let call this port, even with a valid credential: refused and logged', async () => {
+      const before = local().calls;
+
+      const reply = await rawCall(port, validCall({ credential: new ServiceCredentials(SECRET).issue('stranger') }));
+
+      expect(reply).toEqual({ fault: 'forbidden', message: expect.stringContaining('stranger') });
+      expect(local().calls).toBe(before);
+    });
+
     it.each([
       ['a port it does not serve', { port: 'test.gadgets' }, 'unknown_method'],
       ['a method the port does not declare', { method: 'constructor' }, 'unknown_method'],
@@ -392,6 +419,28 @@ describe('the remote binding over TCP', () => {
       await sendBytesUntilClosed(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n#{"not": json');
 
       await expect(widgets.name('still here')).resolves.toBe('widget still here');
+    });
+  });
+
+  describe('arguments, validated by the serving unit with the classes the port declares', () => {
+    it('a valid argument reaches the implementation as an instance of its class', async () => {
+      await expect(widgets.order({ widgetId: 'w-1', quantity: 2 })).resolves.toBe('2 of w-1 (validated)');
+    });
+
+    it.each([
+      ['a negative quantity', { widgetId: 'w-1', quantity: -5 }],
+      ['a quantity that is not a number', { widgetId: 'w-1', quantity: '2' }],
+      ['an unknown property', { widgetId: 'w-1', quantity: 1, price: 0 }],
+      ['no object at all', 'w-1'],
+    ])('%s: refused as invalid input, before the implementation runs', async (_, order) => {
+      const before = local().calls;
+
+      const error = reasonOf((await timed(widgets.order(order as unknown as WidgetOrder))).outcome);
+
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect(error.status).toBe(400);
+      expect(error.code).toBe('transport.invalid_argument');
+      expect(local().calls).toBe(before);
     });
   });
 

@@ -16,10 +16,11 @@ export interface CallMessage {
 /**
  * Failures that are not the called code's answer. `unavailable` (the callee is shutting down) and
  * `deadline_exceeded` mean the call did not run: the caller sees 503 or 504, and may retry.
- * The others are bugs or attacks (a wrong credential, a caller built from other contracts, an
- * unexpected exception): the caller sees a plain error, an HTTP 500 as in the monolith.
+ * The others are bugs or attacks (a wrong credential, a unit calling a port its topology does not
+ * let it call, a caller built from other contracts, an unexpected exception): the caller sees a
+ * plain error, an HTTP 500 as in the monolith.
  */
-export type CallFault = 'unauthenticated' | 'malformed' | 'unknown_method' | 'internal' | 'deadline_exceeded' | 'unavailable';
+export type CallFault = 'unauthenticated' | 'forbidden' | 'malformed' | 'unknown_method' | 'internal' | 'deadline_exceeded' | 'unavailable';
 
 /** The answer to a {@link CallMessage}: a value, a typed application error, or a fault. */
 export type CallReply = { value?: unknown } | { error: ErrorEnvelope } | { fault: CallFault; message: string };

@@ -24,6 +24,12 @@ export interface PlannedPeer {
   ports: PortClass[];
 }
 
+/** A unit that calls this one, and the only ports it may call here. */
+export interface PlannedCaller {
+  unit: string;
+  ports: PortClass[];
+}
+
 /** What one unit of a topology runs and whom it talks to: everything its process is built from. */
 export interface UnitPlan {
   topology: string;
@@ -37,6 +43,11 @@ export interface UnitPlan {
   workers: HostedWorkers[];
   /** Ports this unit hosts that other units call. */
   serves: PortClass[];
+  /**
+   * Who calls it, and which of its ports each caller needs: the inverse of the other units'
+   * `peers`. Its internal listener refuses any other call, even with a valid credential.
+   */
+  callers: PlannedCaller[];
   /** Ports it needs and does not host, by the unit that hosts them. */
   peers: PlannedPeer[];
   /** Hosts a data-access tier: needs a database connection. */
@@ -148,6 +159,7 @@ export function planTopology(topology: Topology, application: ApplicationModules
   const plans = new Map<string, UnitPlan>();
   const served = new Map<string, Set<PortClass>>(unitNames.map((unit) => [unit, new Set()]));
   const peersOf = new Map<string, Map<string, PortClass[]>>();
+  const callersOf = new Map<string, Map<string, PortClass[]>>(unitNames.map((unit) => [unit, new Map()]));
   for (const unit of unitNames) {
     const peers = new Map<string, PortClass[]>();
     for (const { port, by } of needsOf.get(unit) ?? []) {
@@ -162,6 +174,11 @@ export function planTopology(topology: Topology, application: ApplicationModules
         const ports = peers.get(host) ?? [];
         if (!ports.includes(port)) ports.push(port);
         peers.set(host, ports);
+        const callers = callersOf.get(host) ?? new Map<string, PortClass[]>();
+        const allowed = callers.get(unit) ?? [];
+        if (!allowed.includes(port)) allowed.push(port);
+        callers.set(unit, allowed);
+        callersOf.set(host, callers);
       }
     }
     peersOf.set(unit, peers);
@@ -199,6 +216,10 @@ export function planTopology(topology: Topology, application: ApplicationModules
       tiers,
       workers: unitWorkers,
       serves: [...(served.get(unit) ?? [])],
+      callers: [...(callersOf.get(unit) ?? new Map<string, PortClass[]>())].map(([caller, callerPorts]) => ({
+        unit: caller,
+        ports: callerPorts,
+      })),
       peers: [...(peersOf.get(unit) ?? new Map<string, PortClass[]>())].map(([peer, peerPorts]) => ({
         unit: peer,
         internalPort: topology.units[peer].internalPort as number,

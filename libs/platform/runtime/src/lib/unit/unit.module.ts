@@ -53,6 +53,7 @@ export class UnitModule {
                 unit: plan.unit,
                 secret: config.transport.secret as string,
                 serve: plan.serves,
+                callers: plan.callers,
                 peers: plan.peers.map((peer) => ({
                   unit: peer.unit,
                   address: config.transport.peers[peer.unit] ?? { host: '127.0.0.1', port: peer.internalPort },
