@@ -2,6 +2,7 @@ import { CreateCatalog1764000000001 } from './catalog/1764000000001-create-catal
 import { CreateCustomers1764000000002 } from './customers/1764000000002-create-customers';
 import { CreateOrders1764000000003 } from './orders/1764000000003-create-orders';
 import { CreateOrderClaims1764000000004 } from './orders/1764000000004-create-order-claims';
+import { CreateOrdersOutbox1764000000005 } from './orders/1764000000005-create-orders-outbox';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the bundled apps carry them and a
@@ -12,4 +13,5 @@ export const migrations = [
   CreateCustomers1764000000002,
   CreateOrders1764000000003,
   CreateOrderClaims1764000000004,
+  CreateOrdersOutbox1764000000005,
 ];

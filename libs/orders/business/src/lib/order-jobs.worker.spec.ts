@@ -63,3 +63,20 @@ describe('OrderJobsWorker.settle, the safety net of placing an order', () => {
     await expect(worker.settle({ orderId: ORDER })).rejects.toThrow('catalog unavailable');
   });
 });
+
+describe('OrderJobsWorker.releaseStock, the release a cancel writes to the outbox', () => {
+  it('gives back the stock reserved for the order', async () => {
+    const { worker, catalog } = setUp('cancelled');
+
+    await worker.releaseStock({ orderId: ORDER });
+
+    expect(catalog.releaseStock).toHaveBeenCalledWith({ reservationId: ORDER });
+  });
+
+  it('lets a failure propagate, so the job is retried', async () => {
+    const { worker, catalog } = setUp('cancelled');
+    catalog.releaseStock.mockRejectedValue(new Error('catalog unavailable'));
+
+    await expect(worker.releaseStock({ orderId: ORDER })).rejects.toThrow('catalog unavailable');
+  });
+});

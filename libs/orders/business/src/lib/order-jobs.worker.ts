@@ -1,6 +1,14 @@
 import { Processor } from '@nestjs/bullmq';
 import { CatalogPort } from '@strata/catalog/contracts';
-import { ConfirmOrderJob, ConfirmOrderPayload, ORDERS_QUEUE, SettleOrderJob, SettleOrderPayload } from '@strata/orders/contracts';
+import {
+  ConfirmOrderJob,
+  ConfirmOrderPayload,
+  ORDERS_QUEUE,
+  ReleaseOrderStockJob,
+  ReleaseOrderStockPayload,
+  SettleOrderJob,
+  SettleOrderPayload,
+} from '@strata/orders/contracts';
 import { OrderRepository } from '@strata/orders/data-access';
 import { JobsWorker, OnJob } from '@strata/platform/queue';
 
@@ -19,6 +27,13 @@ export class OrderJobsWorker extends JobsWorker {
   async confirm({ orderId }: ConfirmOrderPayload): Promise<void> {
     const confirmed = await this.orders.confirm(orderId);
     this.logger.log({ msg: confirmed ? 'order confirmed' : 'order not pending; left as it is', orderId });
+  }
+
+  /** Idempotent: a reservation is released at most once, and releasing it again changes nothing. */
+  @OnJob(ReleaseOrderStockJob)
+  async releaseStock({ orderId }: ReleaseOrderStockPayload): Promise<void> {
+    await this.catalog.releaseStock({ reservationId: orderId });
+    this.logger.log({ msg: 'released the stock of a cancelled order', orderId });
   }
 
   /**

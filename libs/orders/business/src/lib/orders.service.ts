@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { CatalogPort } from '@strata/catalog/contracts';
 import { CustomersPort } from '@strata/customers/contracts';
 import {
-  ConfirmOrderJob,
   ListOrdersQuery,
   OrderAlreadyCancelledError,
   OrderDto,
@@ -25,7 +24,9 @@ import { failedForSure } from './failed-for-sure';
  * Placing an order spans three modules with no shared transaction: each step is atomic on its own
  * side, a certain failure undoes the steps before it (brief, section 5), and a delayed settle job,
  * queued before anything is taken, finishes the work if the process running it dies half-way or a
- * call's outcome is unknown (see `failedForSure`). So it
+ * call's outcome is unknown (see `failedForSure`). The jobs a recorded change implies (confirming
+ * an order, releasing a cancelled order's stock) are written with the change itself, through the
+ * orders outbox (ADR 0014), so they are never lost between the two. So it
  * behaves the same whether catalog and customers run in this process or across the network.
  */
 @Injectable()
@@ -56,9 +57,9 @@ export class OrdersService extends OrdersPort {
     const reservation = await this.catalog.reserveStock({ reservationId: orderId, lines });
 
     const orderLines = reservation.lines.map(({ productId, quantity, unitPriceCents }) => ({ productId, quantity, unitPriceCents }));
-    let order: OrderDto;
     try {
-      order = toOrderDto(await this.orders.insert({ id: orderId, customerId, totalCents: totalCentsOf(orderLines), lines: orderLines }));
+      // Records the order and, in the same transaction, its confirmation job (the orders outbox).
+      return toOrderDto(await this.orders.insert({ id: orderId, customerId, totalCents: totalCentsOf(orderLines), lines: orderLines }));
     } catch (error) {
       // Only a certain failure gives the stock back: an insert that may have committed leaves
       // both to the settle job, which confirms the order if it exists and releases it if not.
@@ -67,19 +68,6 @@ export class OrdersService extends OrdersPort {
       else this.logger.warn({ msg: 'order may or may not be recorded; the settle job will decide', orderId, err: error });
       throw error;
     }
-
-    try {
-      await this.jobs.enqueue(ConfirmOrderJob, { orderId }, { jobId: `confirm-${orderId}` });
-    } catch (error) {
-      this.logger.error({ msg: 'could not enqueue the confirmation; undoing the order', orderId, err: error });
-      // The stock goes back only once the order is certainly cancelled; otherwise the order may
-      // still be pending, and the settle job confirms it with its stock.
-      if (await this.compensate(orderId, 'cancel the order', () => this.orders.cancel(orderId))) {
-        await this.compensate(orderId, 'give back the stock', () => this.catalog.releaseStock({ reservationId: orderId }));
-      }
-      throw new UnavailableError('orders.queue_unavailable', 'The order could not be queued for confirmation; nothing was kept');
-    }
-    return order;
   }
 
   async getOrder(orderId: string): Promise<OrderDto> {
@@ -95,26 +83,22 @@ export class OrdersService extends OrdersPort {
   }
 
   async cancelOrder(orderId: string): Promise<OrderDto> {
+    // The cancel writes the release of the stock as a job in its own transaction (the orders
+    // outbox), so the stock goes back even if what follows fails or this unit dies now.
     const outcome = await this.orders.cancel(orderId);
     if (!outcome) throw new OrderNotFoundError(orderId);
-    // Released even when the order was already cancelled: the release is idempotent, so a retry
-    // after a failed release still gives the stock back.
-    await this.catalog.releaseStock({ reservationId: orderId });
     if (!outcome.changed) throw new OrderAlreadyCancelledError(orderId);
+    // Released at once too, so the answer finds the stock back; if this fails, the job does it.
+    await this.compensate(orderId, 'give back the stock now (its job will)', () => this.catalog.releaseStock({ reservationId: orderId }));
     return toOrderDto(outcome.order);
   }
 
-  /**
-   * Runs an undo step and tells whether it succeeded; its failure is logged, never allowed to hide
-   * the error that caused it.
-   */
-  private async compensate(orderId: string, step: string, undo: () => Promise<unknown>): Promise<boolean> {
+  /** Runs an undo step; its failure is logged, never allowed to hide the error that caused it. */
+  private async compensate(orderId: string, step: string, undo: () => Promise<unknown>): Promise<void> {
     try {
       await undo();
-      return true;
     } catch (error) {
       this.logger.error({ msg: `compensation failed: could not ${step}`, orderId, err: error });
-      return false;
     }
   }
 }

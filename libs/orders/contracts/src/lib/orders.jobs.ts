@@ -6,7 +6,10 @@ export interface ConfirmOrderPayload {
   orderId: string;
 }
 
-/** Enqueued when an order is placed; its handler moves the order from pending to confirmed. */
+/**
+ * Written to the orders outbox with the order itself (so it exists exactly when the order does);
+ * its handler moves the order from pending to confirmed.
+ */
 export const ConfirmOrderJob = defineJob<ConfirmOrderPayload>(ORDERS_QUEUE, 'orders.confirm');
 
 export interface SettleOrderPayload {
@@ -23,5 +26,19 @@ export interface SettleOrderPayload {
 export const SettleOrderJob = defineJob<SettleOrderPayload>(ORDERS_QUEUE, 'orders.settle', {
   // A safety net must outlast the outage it covers (the unit it calls may be down too): with the
   // queue's exponential backoff from 200 ms, 16 attempts span about 3.6 hours.
+  attempts: 16,
+});
+
+export interface ReleaseOrderStockPayload {
+  orderId: string;
+}
+
+/**
+ * Written to the orders outbox in the transaction that cancels an order, so a cancelled order's
+ * stock goes back even if the unit dies right after the cancel or the catalog is unreachable then.
+ * Its handler releases the reservation (idempotent: once per reservation id).
+ */
+export const ReleaseOrderStockJob = defineJob<ReleaseOrderStockPayload>(ORDERS_QUEUE, 'orders.release-stock', {
+  // Like the settle job, it must outlast an outage of the catalog.
   attempts: 16,
 });

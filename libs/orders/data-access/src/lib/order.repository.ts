@@ -18,7 +18,8 @@ export interface CancelOutcome {
 })
 export abstract class OrderRepository {
   /**
-   * Records a pending order with its lines, in one transaction that first claims the order id.
+   * Records a pending order with its lines, in one transaction that first claims the order id and
+   * also writes the order's confirmation job (`ConfirmOrderJob`) to the orders outbox.
    * @throws OrderPlacementExpiredError when {@link abandon} claimed the id first (nothing recorded)
    */
   abstract insert(order: NewOrderRecord): Promise<OrderRecord>;
@@ -38,6 +39,9 @@ export abstract class OrderRepository {
   /** Moves a pending order to confirmed; returns false (and changes nothing) for any other state. */
   abstract confirm(orderId: string): Promise<boolean>;
 
-  /** Moves an order to cancelled; null when there is no such order. */
+  /**
+   * Moves an order to cancelled and, in the same transaction, writes the release of its stock
+   * (`ReleaseOrderStockJob`) to the orders outbox; null when there is no such order.
+   */
   abstract cancel(orderId: string): Promise<CancelOutcome | null>;
 }

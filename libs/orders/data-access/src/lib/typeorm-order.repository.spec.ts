@@ -1,22 +1,48 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import { getQueueToken } from '@nestjs/bullmq';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Queue } from 'bullmq';
+import { ClsModule } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
-import { OrderPlacementExpiredError } from '@strata/orders/contracts';
-import { startDataAccess, type DataAccessTestContext } from '@strata/platform/testing';
+import { ORDERS_QUEUE, OrderPlacementExpiredError } from '@strata/orders/contracts';
+import { DatabaseModule } from '@strata/platform/database';
+import { QueueModule } from '@strata/platform/queue';
+import { createTestDatabase, eventually, type TestDatabase } from '@strata/platform/testing';
 import type { NewOrderRecord } from './order.record';
 import { OrderRepository } from './order.repository';
 import { OrdersDataAccessModule } from './orders-data-access.module';
 
 describe('TypeOrmOrderRepository (PostgreSQL)', () => {
-  let context: DataAccessTestContext;
+  let database: TestDatabase;
+  let module: TestingModule;
   let orders: OrderRepository;
   let dataSource: DataSource;
+  let queue: Queue;
 
+  // The tier as a unit hosts it, with the job queue (on this test's PostgreSQL) its outbox relay feeds.
   beforeAll(async () => {
-    context = await startDataAccess(OrdersDataAccessModule);
-    orders = context.module.get(OrderRepository);
-    dataSource = context.module.get(DataSource);
+    database = await createTestDatabase();
+    module = await Test.createTestingModule({
+      imports: [
+        ClsModule.forRoot({ global: true }),
+        DatabaseModule.forRoot({ url: database.url, migrations: [], runMigrations: false }),
+        QueueModule.forRoot({ kind: 'postgres', url: database.url }),
+        OrdersDataAccessModule,
+      ],
+    }).compile();
+    await module.init();
+    orders = module.get(OrderRepository);
+    dataSource = module.get(DataSource);
+    queue = module.get(getQueueToken(ORDERS_QUEUE));
   });
-  afterAll(() => context.close());
+  afterAll(async () => {
+    await module.close();
+    await database.drop();
+  });
+
+  /** A job the outbox relay has queued, by id (the relay polls every 200 ms). */
+  const queued = async (jobId: string) => (await queue.getJob(jobId)) ?? undefined;
 
   const newOrder = (customerId = randomUUID()): NewOrderRecord => ({
     id: randomUUID(),
@@ -170,6 +196,33 @@ describe('TypeOrmOrderRepository (PostgreSQL)', () => {
         expect(inserted.status === 'fulfilled').toBe(recorded);
         expect(abandoned).toEqual({ status: 'fulfilled', value: !recorded });
       }
+    });
+  });
+
+  describe('the jobs a change implies, written to the orders outbox with it', () => {
+    it("queues an order's confirmation once the order is recorded", async () => {
+      const order = await orders.insert(newOrder());
+
+      await eventually(async () => expect((await queued(`confirm-${order.id}`))?.data.payload).toEqual({ orderId: order.id }));
+    });
+
+    it('queues no confirmation for an order refused because its id was abandoned', async () => {
+      const order = newOrder();
+      await orders.abandon(order.id);
+      await expect(orders.insert(order)).rejects.toBeInstanceOf(OrderPlacementExpiredError);
+
+      await sleep(600);
+      expect(await queued(`confirm-${order.id}`)).toBeUndefined();
+    });
+
+    it("queues the release of a cancelled order's stock, once, even when cancellations race", async () => {
+      const order = await orders.insert(newOrder());
+
+      await Promise.all([orders.cancel(order.id), orders.cancel(order.id)]);
+
+      await eventually(async () => expect((await queued(`release-${order.id}`))?.data.payload).toEqual({ orderId: order.id }));
+      const rows = await dataSource.query(`SELECT count(*)::int AS n FROM orders.outbox WHERE job_id = $1`, [`release-${order.id}`]);
+      expect(rows[0].n).toBe(0);
     });
   });
 });

@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Not, Repository } from 'typeorm';
-import { OrderPlacementExpiredError } from '@strata/orders/contracts';
+import { ConfirmOrderJob, OrderPlacementExpiredError, ReleaseOrderStockJob } from '@strata/orders/contracts';
+import { OutboxWriter } from '@strata/platform/queue';
 import type { Page } from '@strata/platform/ports';
 import { OrderEntity } from './order.entity';
 import type { NewOrderRecord, OrderRecord } from './order.record';
 import { CancelOutcome, OrderRepository } from './order.repository';
+
+/** Jobs an order's changes imply, written in the same transaction; the module's relay queues them. */
+const ORDERS_OUTBOX = new OutboxWriter('orders.outbox');
 
 @Injectable()
 export class TypeOrmOrderRepository extends OrderRepository {
@@ -33,7 +37,9 @@ export class TypeOrmOrderRepository extends OrderRepository {
     return this.dataSource.transaction(async (manager) => {
       // The claim and the order commit together: settle sees both or neither (see `abandon`).
       if ((await claim(manager, id, 'placement')) === 'settle') throw new OrderPlacementExpiredError(id);
-      return toOrderRecord(await manager.save(order));
+      const saved = await manager.save(order);
+      await ORDERS_OUTBOX.write(manager, ConfirmOrderJob, { orderId: id }, { jobId: `confirm-${id}` });
+      return toOrderRecord(saved);
     });
   }
 
@@ -72,10 +78,16 @@ export class TypeOrmOrderRepository extends OrderRepository {
   }
 
   async cancel(orderId: string): Promise<CancelOutcome | null> {
-    // A conditional update: of two racing cancellations exactly one changes the row.
-    const result = await this.orders.update({ id: orderId, status: Not('cancelled') }, { status: 'cancelled' });
+    const changed = await this.dataSource.transaction(async (manager) => {
+      // A conditional update: of two racing cancellations exactly one changes the row, and only
+      // that one writes the release of the order's stock.
+      const result = await manager.update(OrderEntity, { id: orderId, status: Not('cancelled') }, { status: 'cancelled' });
+      if (result.affected !== 1) return false;
+      await ORDERS_OUTBOX.write(manager, ReleaseOrderStockJob, { orderId }, { jobId: `release-${orderId}` });
+      return true;
+    });
     const order = await this.findById(orderId);
-    return order ? { order, changed: result.affected === 1 } : null;
+    return order ? { order, changed } : null;
   }
 }
 

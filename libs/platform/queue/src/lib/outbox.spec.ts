@@ -1,0 +1,122 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import { ModuleRef } from '@nestjs/core';
+import { getQueueToken } from '@nestjs/bullmq';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import { ClsModule } from 'nestjs-cls';
+import type { DataSource } from 'typeorm';
+import { DatabaseModule } from '@strata/platform/database';
+import { createTestDatabase, eventually, type TestDatabase } from '@strata/platform/testing';
+import { defineJob } from './job-definition';
+import { OutboxRelay, OutboxWriter, provideOutboxRelay } from './outbox';
+import { QueueModule } from './queue.module';
+import type { QueueBackend } from './queue-connection';
+
+const QUEUE = `outbox-test-${randomUUID()}`;
+const NoteJob = defineJob<{ note: string }>(QUEUE, 'test.note', { attempts: 3 });
+const TABLE = 'outbox_test.outbox';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+describe.each([
+  ['PostgreSQL', 'postgres'],
+  ['Redis', 'redis'],
+] as const)('the transactional outbox, relayed to a queue on %s', (_, kind) => {
+  let database: TestDatabase;
+  let module: TestingModule;
+  let dataSource: DataSource;
+  let queue: Queue;
+  const outbox = new OutboxWriter(TABLE);
+  const relay = (intervalMs = 50) => new OutboxRelay(dataSource, module.get(ModuleRef), { table: TABLE, intervalMs });
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ migrate: false });
+    const backend: QueueBackend = kind === 'postgres' ? { kind, url: database.url } : { kind, url: REDIS_URL };
+    module = await Test.createTestingModule({
+      imports: [
+        ClsModule.forRoot({ global: true }),
+        DatabaseModule.forRoot({ url: database.url, migrations: [], runMigrations: false }),
+        QueueModule.forRoot(backend),
+        QueueModule.forJobs(NoteJob),
+      ],
+    }).compile();
+    await module.init();
+    dataSource = module.get(getDataSourceToken());
+    queue = module.get(getQueueToken(QUEUE));
+    await dataSource.query(`CREATE SCHEMA outbox_test`);
+    await dataSource.query(
+      `CREATE TABLE ${TABLE} (id bigserial PRIMARY KEY, queue text NOT NULL, name text NOT NULL, job_id text NOT NULL,
+         data jsonb NOT NULL, attempts integer, created_at timestamptz NOT NULL DEFAULT now())`,
+    );
+  });
+  afterAll(async () => {
+    await queue.obliterate({ force: true });
+    await module.close();
+    await database.drop();
+  });
+
+  const jobsNamed = async (note: string) => (await queue.getJobs()).filter((job) => job.data.payload.note === note);
+  const rowsLeft = async () => Number((await dataSource.query(`SELECT count(*) AS n FROM ${TABLE}`))[0].n);
+
+  it('delivers a job whose transaction committed, with its options, and empties the outbox', async () => {
+    const note = randomUUID();
+    await dataSource.transaction((manager) => outbox.write(manager, NoteJob, { note }, { jobId: `note-${note}` }));
+
+    await relay().relayOnce();
+
+    const [job, ...others] = await jobsNamed(note);
+    expect(others).toEqual([]);
+    expect(job).toMatchObject({ id: `note-${note}`, name: 'test.note', data: { payload: { note }, context: {} } });
+    expect(job.opts.attempts).toBe(3);
+    expect(await rowsLeft()).toBe(0);
+  });
+
+  it('never delivers a job whose transaction rolled back', async () => {
+    const note = randomUUID();
+    await expect(
+      dataSource.transaction(async (manager) => {
+        await outbox.write(manager, NoteJob, { note }, { jobId: `note-${note}` });
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
+
+    await relay().relayOnce();
+
+    expect(await jobsNamed(note)).toEqual([]);
+  });
+
+  it('delivers each job id once, even from two relays at once and a row written twice', async () => {
+    const notes = Array.from({ length: 30 }, () => randomUUID());
+    await dataSource.transaction(async (manager) => {
+      for (const note of notes) await outbox.write(manager, NoteJob, { note }, { jobId: `note-${note}` });
+      await outbox.write(manager, NoteJob, { note: notes[0] }, { jobId: `note-${notes[0]}` }); // as after a relay died mid-batch
+    });
+
+    const [first, second] = [relay(), relay()];
+    await Promise.all([first.relayOnce(), second.relayOnce(), first.relayOnce(), second.relayOnce()]);
+
+    for (const note of notes) expect(await jobsNamed(note)).toHaveLength(1);
+    expect(await rowsLeft()).toBe(0);
+  });
+
+  it('relays by itself once started, until the module stops', async () => {
+    const running = await Test.createTestingModule({
+      imports: [
+        ClsModule.forRoot({ global: true }),
+        DatabaseModule.forRoot({ url: database.url, migrations: [], runMigrations: false }),
+        QueueModule.forRoot(kind === 'postgres' ? { kind, url: database.url } : { kind, url: REDIS_URL }),
+        QueueModule.forJobs(NoteJob),
+      ],
+      providers: [provideOutboxRelay({ table: TABLE, intervalMs: 50 })],
+    }).compile();
+    await running.init();
+    try {
+      const note = randomUUID();
+      await dataSource.transaction((manager) => outbox.write(manager, NoteJob, { note }, { jobId: `note-${note}` }));
+
+      await eventually(async () => expect(await jobsNamed(note)).toHaveLength(1));
+    } finally {
+      await running.close();
+    }
+  });
+});
