@@ -45,7 +45,7 @@ describe('a typed error thrown in the data unit, seen in the gateway', () => {
     })
     class DataUnit {}
     data = await NestFactory.createMicroservice(DataUnit, {
-      ...internalListenerOptions({ host: '127.0.0.1', port }, MAX_MESSAGE_BYTES),
+      ...internalListenerOptions({ host: '127.0.0.1', port }, { maxMessageBytes: MAX_MESSAGE_BYTES, secret: SECRET, maxConnections: 8 }),
       logger: false,
     });
     await data.listen();

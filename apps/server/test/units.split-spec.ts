@@ -38,7 +38,7 @@ describe('units of the split topology', () => {
       }
     };
 
-    it('refuses a call without a valid service credential', async () => {
+    it('closes a connection whose first call has no valid service credential', async () => {
       const customer = (
         await api()
           .post('/api/customers')
@@ -47,11 +47,9 @@ describe('units of the split topology', () => {
       ).body;
       const call = { port: 'customers.customers', method: 'findById', args: [customer.id], context: {} };
 
-      await expect(rawCall(call)).resolves.toEqual({ fault: 'unauthenticated', message: expect.any(String) });
-      await expect(rawCall({ ...call, credential: 'gateway.not-the-signature' })).resolves.toEqual({
-        fault: 'unauthenticated',
-        message: expect.any(String),
-      });
+      await expect(rawCall(call)).rejects.toBeDefined();
+      await expect(rawCall({ ...call, credential: 'gateway.not-the-signature' })).rejects.toBeDefined();
+      await api().get(`/api/customers/${customer.id}`).expect(200);
     });
 
     it('closes a connection that sends more than the message limit, and keeps serving', async () => {

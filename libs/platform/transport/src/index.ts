@@ -1,5 +1,6 @@
 export * from './lib/call-context';
 export * from './lib/internal-listener';
+export * from './lib/internal-socket';
 export * from './lib/peer-client';
 export * from './lib/peer-clients';
 export * from './lib/port-server';

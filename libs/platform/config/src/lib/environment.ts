@@ -108,6 +108,25 @@ class EnvironmentVariables {
   INTERNAL_MAX_MESSAGE_BYTES?: number;
 
   @IsOptional()
+  @IsString()
+  @MinLength(1, { message: 'INTERNAL_HOST must be an address to listen on, e.g. 127.0.0.1 or 0.0.0.0' })
+  INTERNAL_HOST?: string;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1, { message: 'INTERNAL_MAX_CONNECTIONS must be at least 1' })
+  @Max(100_000, { message: 'INTERNAL_MAX_CONNECTIONS must not be greater than 100000' })
+  INTERNAL_MAX_CONNECTIONS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1, { message: 'INTERNAL_MAX_IN_FLIGHT must be at least 1' })
+  @Max(100_000, { message: 'INTERNAL_MAX_IN_FLIGHT must not be greater than 100000' })
+  INTERNAL_MAX_IN_FLIGHT?: number;
+
+  @IsOptional()
   @Transform(toInteger)
   @IsInt()
   @Min(0)
@@ -158,6 +177,12 @@ export class StrataConfig {
     secret?: string;
     callTimeoutMs: number;
     maxMessageBytes: number;
+    /** The address the internal listener binds: loopback unless a deployment says otherwise. */
+    host: string;
+    /** Most connections the internal listener keeps open at once. */
+    maxConnections: number;
+    /** Most calls a unit serves at once; more are refused as not run. */
+    maxInFlight: number;
     /** Peer addresses from `PEER_<UNIT>`, by unit name; other peers are on 127.0.0.1. */
     peers: Record<string, PeerAddress>;
   };
@@ -230,6 +255,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
       secret: vars.INTERNAL_AUTH_SECRET,
       callTimeoutMs: vars.CALL_TIMEOUT_MS ?? 5000,
       maxMessageBytes: vars.INTERNAL_MAX_MESSAGE_BYTES ?? 1024 * 1024,
+      host: vars.INTERNAL_HOST ?? '127.0.0.1',
+      maxConnections: vars.INTERNAL_MAX_CONNECTIONS ?? 256,
+      maxInFlight: vars.INTERNAL_MAX_IN_FLIGHT ?? 512,
       peers,
     },
     database: {

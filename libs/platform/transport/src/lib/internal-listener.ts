@@ -1,20 +1,34 @@
 import { Transport, type TcpOptions } from '@nestjs/microservices';
 import type { PeerAddress } from '@strata/platform/config';
+import { internalSocketClass } from './internal-socket';
+import { ServiceCredentials } from './service-credentials';
+
+export interface InternalListenerOptions {
+  /** Largest message accepted from an authenticated connection, in characters of JSON. */
+  maxMessageBytes: number;
+  /** The deployment's shared secret: a connection must prove its unit before it may send more. */
+  secret: string;
+  /** Most connections open at once; another is closed as soon as it is accepted. */
+  maxConnections: number;
+}
 
 /**
  * The NestJS microservice options of a unit's internal listener: TCP, with every message bounded
- * (an oversized one closes its connection; nothing else is affected) and a peer that stalls in
- * the middle of a message dropped.
+ * (an oversized one closes its connection; nothing else is affected), a peer that stalls in the
+ * middle of a message dropped, and the pre-authentication and connection limits of
+ * {@link internalSocketClass}.
  */
-export function internalListenerOptions(address: PeerAddress, maxMessageBytes: number): TcpOptions {
+export function internalListenerOptions(address: PeerAddress, options: InternalListenerOptions): TcpOptions {
   return {
     transport: Transport.TCP,
     options: {
       host: address.host,
       port: address.port,
-      maxBufferSize: maxMessageBytes,
-      maxSendBufferSize: maxMessageBytes * 16,
-      incompleteMessageTimeout: 10_000,
+      socketClass: internalSocketClass({
+        credentials: new ServiceCredentials(options.secret),
+        maxConnections: options.maxConnections,
+        maxMessageBytes: options.maxMessageBytes,
+      }),
     },
   };
 }

@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
-import { ClientTCP } from '@nestjs/microservices';
+import { ClientTCP, type TcpClientOptions, type TcpSocket } from '@nestjs/microservices';
 import { DeadlineExceededError, errorFromEnvelope, PeerUnavailableError, type PortSpec } from '@strata/platform/ports';
 import { ClsServiceManager } from 'nestjs-cls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
 import { inheritedDeadline } from './call-context';
 import type { PeerAddress } from '@strata/platform/config';
+import { HELLO_PATTERN } from './internal-socket';
 import { CALL_PATTERN, type CallMessage, type CallReply } from './wire';
 
 /** Retries of an idempotent call after a connection failure, and the pause before each. */
@@ -32,7 +33,7 @@ export class PeerClient {
   private readonly client: ClientTCP;
 
   constructor(private readonly options: PeerClientOptions) {
-    this.client = new ClientTCP({
+    this.client = new AuthenticatingClientTCP(() => options.credential, {
       host: options.address.host,
       port: options.address.port,
       maxBufferSize: options.maxMessageBytes,
@@ -132,5 +133,26 @@ export class PeerClient {
 
   private deadlineExceeded(what: string, waitedMs: number): DeadlineExceededError {
     return new DeadlineExceededError(`${this.peer} did not answer ${what} in time`, { peer: this.peer, call: what, waitedMs });
+  }
+}
+
+/**
+ * NestJS's TCP client, opening every connection with a hello that carries the unit's credential:
+ * the peer's listener reads no more than a small first message from a connection that has not
+ * proven its unit, and a call may be larger than that.
+ */
+class AuthenticatingClientTCP extends ClientTCP {
+  constructor(
+    private readonly credential: () => string,
+    options: TcpClientOptions['options'],
+  ) {
+    super(options ?? {});
+  }
+
+  override createSocket(): TcpSocket {
+    const socket = super.createSocket();
+    // Registered before ClientTCP's own listener: the hello is written before any call is.
+    socket.on('connect', () => socket.sendMessage({ pattern: HELLO_PATTERN, data: { credential: this.credential() } }));
+    return socket;
   }
 }

@@ -71,6 +71,10 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
     }
     // Refused before it ran, so the caller may safely try again elsewhere.
     if (this.draining) return { fault: 'unavailable', message: `${this.options.unit} is shutting down` };
+    if (this.inFlight >= (this.options.maxInFlight ?? Infinity)) {
+      this.logger.warn({ msg: 'refused an internal call: too many in flight', maxInFlight: this.options.maxInFlight, caller });
+      return { fault: 'unavailable', message: `${this.options.unit} is busy (${this.options.maxInFlight} calls in flight)` };
+    }
     const { requestId, deadline } = message.context;
     if (deadline !== undefined && Date.now() >= deadline) {
       return { fault: 'deadline_exceeded', message: 'The deadline passed before the call arrived' };

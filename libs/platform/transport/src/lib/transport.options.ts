@@ -24,6 +24,8 @@ export interface TransportOptions {
   callTimeoutMs: number;
   /** Largest internal message accepted or sent, in characters of JSON. */
   maxMessageBytes: number;
+  /** Most calls this unit serves at once; more are refused as not run (the caller may retry). */
+  maxInFlight?: number;
 }
 
 export const TRANSPORT_OPTIONS = Symbol('strata:transport-options');

@@ -20,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { lastValueFrom } from 'rxjs';
 import { CALLER_KEY, DEADLINE_KEY } from './call-context';
 import { internalListenerOptions } from './internal-listener';
+import { AUTH_TIMEOUT_MS, HELLO_PATTERN, PRE_AUTH_MAX_BYTES } from './internal-socket';
 import { PortServer } from './port-server';
 import { ServiceCredentials } from './service-credentials';
 import { TransportModule } from './transport.module';
@@ -121,7 +122,13 @@ class LocalWidgets extends WidgetsPort {
 @Module({ providers: [LocalWidgets, { provide: WidgetsPort, useExisting: LocalWidgets }], exports: [WidgetsPort, LocalWidgets] })
 class WidgetsModule {}
 
-async function startServerUnit(port: number, secret = SECRET): Promise<INestMicroservice> {
+interface ServerLimits {
+  maxConnections?: number;
+  maxInFlight?: number;
+}
+
+async function startServerUnit(port: number, { maxConnections = 32, maxInFlight }: ServerLimits = {}): Promise<INestMicroservice> {
+  const secret = SECRET;
   @Module({
     imports: [
       ClsModule.forRoot({ global: true }),
@@ -137,12 +144,13 @@ async function startServerUnit(port: number, secret = SECRET): Promise<INestMicr
         peers: [],
         callTimeoutMs: 1000,
         maxMessageBytes: MAX_MESSAGE_BYTES,
+        maxInFlight,
       }),
     ],
   })
   class ServerUnit {}
   const app = await NestFactory.createMicroservice(ServerUnit, {
-    ...internalListenerOptions({ host: '127.0.0.1', port }, MAX_MESSAGE_BYTES),
+    ...internalListenerOptions({ host: '127.0.0.1', port }, { maxMessageBytes: MAX_MESSAGE_BYTES, secret, maxConnections }),
     logger: false,
   });
   await app.listen();
@@ -171,13 +179,36 @@ async function startClientUnit(port: number, options: { secret?: string; callTim
 }
 
 /** A client that sends whatever it is given, as a unit that is not ours might. */
-async function rawCall(port: number, message: unknown): Promise<CallReply> {
+async function rawCall(port: number, message: unknown, after: unknown[] = []): Promise<CallReply> {
   const client = new ClientTCP({ host: '127.0.0.1', port });
   try {
+    for (const earlier of after) await lastValueFrom(client.send<CallReply>(CALL_PATTERN, earlier));
     return await lastValueFrom(client.send<CallReply>(CALL_PATTERN, message));
   } finally {
     client.close();
   }
+}
+
+/** A frame of NestJS's TCP framing: `<length>#<json>`. */
+const frame = (packet: object) => {
+  const json = JSON.stringify(packet);
+  return `${json.length}#${json}`;
+};
+const hello = (unit = 'raw') => frame({ pattern: HELLO_PATTERN, data: { credential: new ServiceCredentials(SECRET).issue(unit) } });
+
+/** Opens a connection, and resolves with how long the server kept it open (or rejects after `limitMs`). */
+function openUntilClosed(port: number, bytes = '', limitMs = 5000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const startedAt = Date.now();
+    const socket = new Socket();
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(Date.now() - startedAt));
+    socket.connect(port, '127.0.0.1', () => bytes && socket.write(bytes));
+    setTimeout(() => {
+      socket.destroy();
+      reject(new Error('the server kept the connection open'));
+    }, limitMs).unref();
+  });
 }
 
 /** Sends raw bytes on a fresh connection and resolves when the server closes it. */
@@ -375,10 +406,22 @@ describe('the remote binding over TCP', () => {
       ['no credential', { credential: undefined }],
       ['a forged credential', { credential: 'client.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }],
       ['a credential made with another secret', { credential: new ServiceCredentials('x'.repeat(40)).issue('client') }],
-    ])('a call with %s', async (_, overrides) => {
+    ])('a call with %s, as the first message of a connection: the connection is closed', async (_, overrides) => {
       const before = local().calls;
 
-      const reply = await rawCall(port, { ...validCall(), ...overrides });
+      await expect(rawCall(port, { ...validCall(), ...overrides })).rejects.toBeDefined();
+
+      expect(local().calls).toBe(before);
+      await expect(widgets.name('still here')).resolves.toBe('widget still here');
+    });
+
+    it.each([
+      ['no credential', { credential: undefined }],
+      ['a forged credential', { credential: 'client.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }],
+    ])('a call with %s on an authenticated connection: refused', async (_, overrides) => {
+      const before = local().calls;
+
+      const reply = await rawCall(port, { ...validCall(), ...overrides }, [validCall({ method: 'name', args: ['x'] })]);
 
       expect(reply).toEqual({ fault: 'unauthenticated', message: expect.any(String) });
       expect(local().calls).toBe(before);
@@ -410,7 +453,7 @@ describe('the remote binding over TCP', () => {
     it('a message larger than the limit: its connection is closed, the unit keeps serving', async () => {
       const huge = JSON.stringify({ pattern: CALL_PATTERN, id: '1', data: validCall({ args: ['x'.repeat(MAX_MESSAGE_BYTES)] }) });
 
-      await sendBytesUntilClosed(port, `${huge.length}#${huge}`);
+      await sendBytesUntilClosed(port, `${hello()}${huge.length}#${huge}`);
 
       await expect(widgets.name('still here')).resolves.toBe('widget still here');
     });
@@ -453,6 +496,83 @@ describe('the remote binding over TCP', () => {
       expect(error).toBeInstanceOf(PeerUnavailableError);
       expect(error.details?.executed).not.toBe(false);
       expect(local().calls).toBe(before + 1);
+    });
+  });
+
+  describe('before a connection is authenticated, and beyond the caps', () => {
+    it('a connection that sends nothing is closed after the short auth timeout', async () => {
+      const openMs = await openUntilClosed(port);
+
+      expect(openMs).toBeGreaterThanOrEqual(AUTH_TIMEOUT_MS - 100);
+      expect(openMs).toBeLessThan(AUTH_TIMEOUT_MS + 1000);
+    });
+
+    it('a first message declared larger than the pre-authentication limit is refused as soon as its length is read', async () => {
+      const openMs = await openUntilClosed(port, `${PRE_AUTH_MAX_BYTES + 1}#{"pattern":`);
+
+      expect(openMs).toBeLessThan(500);
+    });
+
+    it('a first read of bytes that never declare a length is refused at once', async () => {
+      const openMs = await openUntilClosed(port, 'x'.repeat(64 * 1024));
+
+      expect(openMs).toBeLessThan(500);
+    });
+
+    it('a hello with a valid credential authenticates the connection for messages up to the full limit', async () => {
+      const before = local().calls;
+      const call = JSON.stringify({
+        pattern: CALL_PATTERN,
+        id: '1',
+        data: validCall({ args: [], context: { requestId: 'x'.repeat(PRE_AUTH_MAX_BYTES) } }),
+      });
+
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = new Socket();
+        socket.on('error', reject);
+        socket.on('data', (data) => {
+          resolve(data.toString());
+          socket.destroy();
+        });
+        socket.connect(port, '127.0.0.1', () => socket.write(`${hello()}${call.length}#${call}`));
+      });
+
+      expect(reply).toContain('"value":' + (before + 1));
+    });
+
+    it('connections beyond INTERNAL_MAX_CONNECTIONS are closed at once; the others are served', async () => {
+      const cappedPort = await freePort();
+      const capped = await startServerUnit(cappedPort, { maxConnections: 1 });
+      const caller = await startClientUnit(cappedPort);
+      try {
+        await expect(caller.get(WidgetsPort).name('first')).resolves.toBe('widget first');
+
+        await expect(openUntilClosed(cappedPort, hello())).resolves.toBeLessThan(500);
+        await expect(caller.get(WidgetsPort).name('still')).resolves.toBe('widget still');
+      } finally {
+        await caller.close();
+        await capped.close();
+      }
+    });
+
+    it('calls beyond INTERNAL_MAX_IN_FLIGHT are refused as not run, without running', async () => {
+      const cappedPort = await freePort();
+      const capped = await startServerUnit(cappedPort, { maxInFlight: 2 });
+      const caller = await startClientUnit(cappedPort, { callTimeoutMs: 3000 });
+      try {
+        const running = [caller.get(WidgetsPort).wait(600), caller.get(WidgetsPort).wait(600)];
+        await sleep(50);
+
+        const refused = reasonOf((await timed(caller.get(WidgetsPort).count())).outcome);
+
+        expect(refused).toBeInstanceOf(PeerUnavailableError);
+        expect(refused.details).toMatchObject({ executed: false });
+        expect(capped.get(LocalWidgets).calls).toBe(0);
+        await expect(Promise.all(running)).resolves.toEqual(['done', 'done']);
+      } finally {
+        await caller.close();
+        await capped.close();
+      }
     });
   });
 

@@ -28,7 +28,8 @@ export async function createUnitApp(
   if (plan.serves.length > 0) {
     const port = config.unit.internalPort;
     if (port === undefined) throw new Error(`Unit ${plan.unit} serves ports but has no internal port`);
-    app.connectMicroservice(internalListenerOptions({ host: config.http.host, port }, config.transport.maxMessageBytes), {
+    const { host, maxMessageBytes, maxConnections, secret } = config.transport;
+    app.connectMicroservice(internalListenerOptions({ host, port }, { maxMessageBytes, maxConnections, secret: secret as string }), {
       inheritAppConfig: false,
     });
   }

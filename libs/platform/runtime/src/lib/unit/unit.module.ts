@@ -61,6 +61,7 @@ export class UnitModule {
                 })),
                 callTimeoutMs: config.transport.callTimeoutMs,
                 maxMessageBytes: config.transport.maxMessageBytes,
+                maxInFlight: config.transport.maxInFlight,
               }),
             ]
           : []),

@@ -1,0 +1,100 @@
+import { Logger } from '@nestjs/common';
+import { JsonSocket } from '@nestjs/microservices';
+import type { Socket } from 'node:net';
+import { ServiceCredentials } from './service-credentials';
+
+/** The pattern of the message a peer client sends first on every connection: its credential, nothing else. */
+export const HELLO_PATTERN = 'strata.hello';
+
+/** The largest first message a connection may send before it has proven its unit (the hello is ~100 bytes). */
+export const PRE_AUTH_MAX_BYTES = 4 * 1024;
+
+/** How long a new connection has to prove its unit. */
+export const AUTH_TIMEOUT_MS = 2_000;
+
+export interface InternalSocketLimits {
+  credentials: ServiceCredentials;
+  /** Most open connections; another is closed as soon as it is accepted. */
+  maxConnections: number;
+  maxMessageBytes: number;
+  preAuthMaxBytes?: number;
+  authTimeoutMs?: number;
+}
+
+type Framing = { buffer: string; contentLength: number | null };
+
+/**
+ * The socket class of a unit's internal listener: NestJS's JSON framing, with what it does not
+ * bound before a connection is authenticated. A connection must send a small first message (at
+ * most {@link PRE_AUTH_MAX_BYTES}) carrying a valid credential within {@link AUTH_TIMEOUT_MS}, or
+ * it is closed; until then it can make the unit hold one read's worth of bytes, not a message's.
+ * Beyond `maxConnections` open connections, a new one is closed at once.
+ */
+export function internalSocketClass(limits: InternalSocketLimits): new (socket: Socket) => JsonSocket {
+  const logger = new Logger('InternalListener');
+  const preAuthMaxBytes = limits.preAuthMaxBytes ?? PRE_AUTH_MAX_BYTES;
+  const authTimeoutMs = limits.authTimeoutMs ?? AUTH_TIMEOUT_MS;
+  let open = 0;
+
+  return class InternalSocket extends JsonSocket {
+    private authenticated = false;
+    private readonly authTimer?: NodeJS.Timeout;
+
+    constructor(socket: Socket) {
+      super(socket, {
+        maxBufferSize: limits.maxMessageBytes,
+        maxSendBufferSize: limits.maxMessageBytes * 16,
+        incompleteMessageTimeout: 10_000,
+      });
+      if (open >= limits.maxConnections) {
+        logger.warn({ msg: 'refused an internal connection: too many open', maxConnections: limits.maxConnections });
+        socket.destroy();
+        return;
+      }
+      open++;
+      socket.once('close', () => {
+        open--;
+        clearTimeout(this.authTimer);
+      });
+      this.authTimer = setTimeout(() => this.refuse('no credential in time'), authTimeoutMs).unref();
+    }
+
+    protected override handleData(data: Buffer | string): void {
+      if (!this.authenticated) {
+        // Before the first message is read, look at its declared length: `<length>#<json>`.
+        const framing = this as unknown as Framing;
+        const head = framing.contentLength === null ? `${framing.buffer}${data.slice(0, 16).toString()}` : '';
+        const separator = head.indexOf('#');
+        const declared = framing.contentLength ?? (separator === -1 ? undefined : Number(head.slice(0, separator)));
+        if ((declared === undefined && head.length > 12) || (declared !== undefined && !(declared <= preAuthMaxBytes))) {
+          return this.refuse('first message too large');
+        }
+      }
+      super.handleData(data);
+    }
+
+    protected override emitMessage(data: string): void {
+      if (this.authenticated) return super.emitMessage(data);
+      let message: { pattern?: unknown; data?: { credential?: unknown } } | null = null;
+      try {
+        message = JSON.parse(data);
+      } catch {
+        // Refused below.
+      }
+      if (!limits.credentials.verify(message?.data?.credential)) {
+        this.refuse('no valid credential in the first message');
+        // Stops the framing loop: nothing else this connection sent is read.
+        throw new Error('Refused an unauthenticated connection');
+      }
+      this.authenticated = true;
+      clearTimeout(this.authTimer);
+      if (message?.pattern !== HELLO_PATTERN) super.emitMessage(data);
+    }
+
+    private refuse(reason: string): void {
+      if (this.netSocket.destroyed) return;
+      logger.warn({ msg: 'closed an internal connection before it was authenticated', reason, remote: this.netSocket.remoteAddress });
+      this.netSocket.destroy();
+    }
+  };
+}
