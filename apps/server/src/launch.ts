@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigurationError } from '@strata/platform/config';
+import { ConfigurationError, redactCredentials } from '@strata/platform/config';
 import { TopologyError } from '@strata/platform/runtime';
 import { launchTopology } from '@strata/platform/runtime/launch';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { application } from './application';
  */
 launchTopology(application, process.argv[2] ?? 'split', { unit: join(__dirname, 'main.js'), edge: join(__dirname, 'edge.js') }).catch(
   (error: unknown) => {
-    console.error(error instanceof ConfigurationError || error instanceof TopologyError ? error.message : error);
+    console.error(redactCredentials(error instanceof ConfigurationError || error instanceof TopologyError ? error.message : String((error as Error)?.stack ?? error)));
     process.exit(1);
   },
 );

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadConfig } from '@strata/platform/config';
+import { loadConfig, redactCredentials } from '@strata/platform/config';
 import { provideDatabase, runMigrations, waitForMigrations } from '@strata/platform/database';
 import { migrations } from '@strata/migrations';
 
@@ -25,6 +25,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(redactCredentials(error instanceof Error ? error.message : String(error)));
   process.exit(1);
 });

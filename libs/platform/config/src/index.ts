@@ -2,4 +2,4 @@ export * from './lib/environment';
 export * from './lib/config.module';
 export * from './lib/edge';
 export * from './lib/settings';
-export { ConfigurationError, Secret, toBoolean, toInteger } from './lib/variables';
+export { ConfigurationError, redactCredentials, Secret, toBoolean, toInteger } from './lib/variables';

@@ -1,5 +1,5 @@
 import { loadConfig } from './environment';
-import { ConfigurationError } from './variables';
+import { ConfigurationError, redactCredentials } from './variables';
 
 describe('loadConfig', () => {
   it('needs nothing set: the monolith topology, its port, embedded PostgreSQL, queue on PostgreSQL', () => {
@@ -83,5 +83,58 @@ describe('loadConfig', () => {
   it('rejects a short INTERNAL_AUTH_SECRET without repeating it', () => {
     expect(() => loadConfig({ INTERNAL_AUTH_SECRET: 'hunter2' })).toThrow(/INTERNAL_AUTH_SECRET must be at least 32 characters/);
     expect(() => loadConfig({ INTERNAL_AUTH_SECRET: 'hunter2' })).not.toThrow(/hunter2/);
+  });
+
+  it.each([
+    ['DATABASE_URL', 'postgres://app:s3cret-pw@db:5432/strata x'],
+    ['DATABASE_URL', 'mysql://app:s3cret-pw@db/strata'],
+    ['REDIS_URL', 'redis://:s3cret-pw@cache:6379/x y'],
+  ])('rejects a bad %s naming it, without its password', (name, value) => {
+    const message = (() => {
+      try {
+        loadConfig({ [name]: value });
+        return 'no error';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(message).toContain(name);
+    expect(message).toContain(':***@');
+    expect(message).not.toContain('s3cret-pw');
+  });
+
+  it('has defaults for the timeouts, the pool, failed jobs, rate limit and docs, and reads them', () => {
+    expect(loadConfig({})).toMatchObject({
+      http: { requestTimeoutMs: 15_000, rateLimitPerMinute: 0, docsEnabled: true },
+      database: { statementTimeoutMs: 10_000, connectTimeoutMs: 1500, poolSize: 10 },
+      queue: { keepFailed: { hours: 168, count: 100_000 } },
+    });
+    const config = loadConfig({
+      REQUEST_TIMEOUT_MS: '2000',
+      RATE_LIMIT_PER_MINUTE: '600',
+      DOCS_ENABLED: 'false',
+      DATABASE_STATEMENT_TIMEOUT_MS: '0',
+      DATABASE_CONNECT_TIMEOUT_MS: '500',
+      DATABASE_POOL_SIZE: '4',
+      FAILED_JOBS_KEEP_HOURS: '24',
+      FAILED_JOBS_KEEP_COUNT: '10',
+    });
+    expect(config).toMatchObject({
+      http: { requestTimeoutMs: 2000, rateLimitPerMinute: 600, docsEnabled: false },
+      database: { statementTimeoutMs: 0, connectTimeoutMs: 500, poolSize: 4 },
+      queue: { keepFailed: { hours: 24, count: 10 } },
+    });
+    expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '5', DOCS_ENABLED: 'nope', FAILED_JOBS_KEEP_COUNT: '0' })).toThrow(
+      /REQUEST_TIMEOUT_MS[\s\S]*FAILED_JOBS_KEEP_COUNT[\s\S]*DOCS_ENABLED|REQUEST_TIMEOUT_MS/,
+    );
+  });
+});
+
+describe('redactCredentials', () => {
+  it("hides every URL's password, and keeps the rest", () => {
+    expect(redactCredentials('at postgres://app:pw@db:5432/x and redis://:pw2@cache:6379')).toBe(
+      'at postgres://app:***@db:5432/x and redis://:***@cache:6379',
+    );
+    expect(redactCredentials('redis://cache:6379 postgres://app@db/x')).toBe('redis://cache:6379 postgres://app@db/x');
   });
 });

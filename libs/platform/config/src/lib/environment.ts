@@ -141,6 +141,60 @@ class EnvironmentVariables {
   SHUTDOWN_TIMEOUT_MS?: number;
 
   @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  REQUEST_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  DATABASE_STATEMENT_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DATABASE_CONNECT_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  DATABASE_POOL_SIZE?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(8760)
+  FAILED_JOBS_KEEP_HOURS?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  FAILED_JOBS_KEEP_COUNT?: number;
+
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  RATE_LIMIT_PER_MINUTE?: number;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  DOCS_ENABLED?: boolean;
+
+  @IsOptional()
   @IsIn(LOG_LEVELS)
   LOG_LEVEL?: LogLevel;
 
@@ -161,7 +215,17 @@ export interface PeerAddress {
 /** The typed configuration of one process, parsed once at boot and injected everywhere as is. */
 export class StrataConfig {
   /** `port` unset: the unit's `httpPort` from the topology. */
-  readonly http: { port?: number; host: string; bodyLimitBytes: number };
+  readonly http: {
+    port?: number;
+    host: string;
+    bodyLimitBytes: number;
+    /** The most a request may take; past it the client gets a 503 (`http.request_timeout`). */
+    requestTimeoutMs: number;
+    /** Requests per minute per client address on `/api`; 0: no limit. */
+    rateLimitPerMinute: number;
+    /** Serve Swagger UI at `/docs` and the document at `/docs-json` (a unit with an API). */
+    docsEnabled: boolean;
+  };
   /** Which unit of which topology this process runs. */
   readonly unit: {
     /** A shipped topology's name, or the path of a topology file. */
@@ -191,6 +255,11 @@ export class StrataConfig {
     url?: string;
     embedded: { dataDir: string; port: number };
     runMigrations: boolean;
+    /** PostgreSQL `statement_timeout` of the unit's connections; 0: none. */
+    statementTimeoutMs: number;
+    /** The most a query waits for a connection (connecting, or a free one in the pool). */
+    connectTimeoutMs: number;
+    poolSize: number;
   };
   readonly queue: {
     /** Unset: the BullMQ queue lives on the PostgreSQL database. */
@@ -198,6 +267,8 @@ export class StrataConfig {
     workerConcurrency: number;
     /** Namespaces the queues, so deployments can share one Redis. Unset: BullMQ's default. */
     prefix?: string;
+    /** How long, and how many, failed jobs are kept for inspection and retry. */
+    keepFailed: { hours: number; count: number };
   };
   readonly shutdown: {
     /** After SIGTERM, how long `/health` answers 503 before the unit stops taking work. */
@@ -249,6 +320,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
       port: vars.PORT,
       host: vars.HOST ?? '0.0.0.0',
       bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? 100 * 1024,
+      requestTimeoutMs: vars.REQUEST_TIMEOUT_MS ?? 15_000,
+      rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 0,
+      docsEnabled: vars.DOCS_ENABLED ?? true,
     },
     unit: { topology: vars.TOPOLOGY ?? 'monolith', name: vars.UNIT, internalPort: vars.INTERNAL_PORT },
     transport: {
@@ -264,11 +338,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
       url: vars.DATABASE_URL,
       embedded: { dataDir: vars.EMBEDDED_POSTGRES_DIR ?? '.data/postgres', port: vars.EMBEDDED_POSTGRES_PORT ?? 5488 },
       runMigrations: vars.MIGRATIONS_RUN ?? true,
+      statementTimeoutMs: vars.DATABASE_STATEMENT_TIMEOUT_MS ?? 10_000,
+      connectTimeoutMs: vars.DATABASE_CONNECT_TIMEOUT_MS ?? 1500,
+      poolSize: vars.DATABASE_POOL_SIZE ?? 10,
     },
     queue: {
       redisUrl: vars.REDIS_URL,
       workerConcurrency: vars.WORKER_CONCURRENCY ?? 10,
       prefix: vars.QUEUE_PREFIX,
+      keepFailed: { hours: vars.FAILED_JOBS_KEEP_HOURS ?? 168, count: vars.FAILED_JOBS_KEEP_COUNT ?? 100_000 },
     },
     shutdown: { drainMs: vars.SHUTDOWN_DRAIN_MS ?? 1000, timeoutMs: vars.SHUTDOWN_TIMEOUT_MS ?? 10_000 },
     log: { level: vars.LOG_LEVEL ?? 'info', format: vars.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },

@@ -25,6 +25,20 @@ export function Secret(): PropertyDecorator {
   };
 }
 
+/** `scheme://user:password@host` → `scheme://user:***@host`, anywhere in a text. */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*):[^\s@/"']*@/gi;
+
+/**
+ * A text with every URL's password replaced by `***`: what a message or a log line may show of a
+ * `DATABASE_URL` or `REDIS_URL`.
+ *
+ * @example
+ * redactCredentials('postgres://app:s3cret@db/strata'); // 'postgres://app:***@db/strata'
+ */
+export function redactCredentials(text: string): string {
+  return text.replace(URL_CREDENTIALS, '$1:***@');
+}
+
 export class ConfigurationError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -53,7 +67,7 @@ export function readVariables<T extends object>(Variables: new () => T, env: Nod
     // One message per variable: the rule written first (`@IsInt()` above `@Min()`), which runs
     // last, as decorators apply bottom-up. So `PORT=abc` says "must be an integer number".
     const message = Object.values(error.constraints ?? {}).at(-1) ?? `${error.property} is invalid`;
-    return secret?.has(error.property) ? message : `${message} (got ${JSON.stringify(error.value)})`;
+    return secret?.has(error.property) ? message : redactCredentials(`${message} (got ${JSON.stringify(error.value)})`);
   });
   return { values, problems };
 }

@@ -6,6 +6,8 @@ import helmet from '@fastify/helmet';
 import { Logger } from 'nestjs-pino';
 import { StrataConfig } from '@strata/platform/config';
 import { ApplicationErrorFilter } from './application-error.filter';
+import { DependencyErrorFilter } from './dependency-error.filter';
+import { RequestDeadlineInterceptor } from './request-deadline';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 
 /** The security headers of every public HTTP server (units and the edge), by @fastify/helmet. */
@@ -25,6 +27,10 @@ export const SECURITY_HEADERS = {
 export function createHttpAdapter(config: StrataConfig): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
+    // A client gets REQUEST_TIMEOUT_MS to send its request, and a silent connection is closed
+    // after twice that; the handler's own deadline is RequestDeadlineInterceptor's.
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: 2 * config.http.requestTimeoutMs,
     genReqId: (request: IncomingMessage) => requestIdOf(request),
   });
 }
@@ -38,8 +44,8 @@ export interface HttpAppOptions {
 
 /**
  * Everything a unit's HTTP server needs between `NestFactory.create` and `listen`: logs, security
- * headers, the `/api` prefix, validation, error mapping and, for a unit that serves the public
- * API, the OpenAPI document at `/docs`. Units without an API serve only their health checks.
+ * headers, the `/api` prefix, validation, error mapping, the request deadline and, for a unit that
+ * serves the public API, the OpenAPI document at `/docs` (unless `DOCS_ENABLED=false`). Units without an API serve only their health checks.
  */
 export async function configureHttpApp(app: NestFastifyApplication, options: HttpAppOptions): Promise<void> {
   app.useLogger(app.get(Logger));
@@ -70,8 +76,12 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
       forbidUnknownValues: true,
     }),
   );
-  app.useGlobalFilters(new ApplicationErrorFilter());
-  if (!options.api) return;
+  // The later filter is asked first: application errors, then a database or Redis that does not answer (503).
+  app.useGlobalFilters(new DependencyErrorFilter(app.getHttpAdapter()), new ApplicationErrorFilter());
+  const config = app.get(StrataConfig, { strict: false });
+  app.useGlobalInterceptors(new RequestDeadlineInterceptor(config.http.requestTimeoutMs));
+  // DOCS_ENABLED=false: no Swagger UI and no document (404), e.g. in production.
+  if (!options.api || !config.http.docsEnabled) return;
 
   const document = SwaggerModule.createDocument(
     app,

@@ -4,6 +4,7 @@ import { ClsModule } from 'nestjs-cls';
 import type { IncomingMessage } from 'node:http';
 import { StrataConfig } from '@strata/platform/config';
 import { createLogger } from './logger';
+import { rateLimit } from './rate-limit';
 import { requestIdOf } from './request-id';
 
 /**
@@ -13,9 +14,12 @@ import { requestIdOf } from './request-id';
 @Module({})
 export class HttpPlatformModule {
   static forRoot(config: StrataConfig): DynamicModule {
+    const limit = rateLimit(config.http.rateLimitPerMinute);
     return {
       module: HttpPlatformModule,
+      providers: limit.providers,
       imports: [
+        ...limit.imports,
         LoggerModule.forRoot({
           // Nest 11's route syntax; nestjs-pino's default ('*') makes Nest print a deprecation warning.
           forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
@@ -29,7 +33,10 @@ export class HttpPlatformModule {
               res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
             },
             // Health probes every few seconds would drown the log.
-            autoLogging: { ignore: (request: IncomingMessage & { originalUrl?: string }) => /^\/health(\/|\?|$)/.test(request.originalUrl ?? request.url ?? '') },
+            autoLogging: {
+              ignore: (request: IncomingMessage & { originalUrl?: string }) =>
+                /^\/health(\/|\?|$)/.test(request.originalUrl ?? request.url ?? ''),
+            },
           },
         }),
         ClsModule.forRoot({

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { ClsServiceManager } from 'nestjs-cls';
-import type { StrataConfig } from '@strata/platform/config';
+import { redactCredentials, type StrataConfig } from '@strata/platform/config';
 
 const loggers = new WeakMap<StrataConfig, Logger>();
 
@@ -17,6 +17,12 @@ export function createLogger(config: StrataConfig): Logger {
       level: config.log.level,
       // Which unit wrote the line: logs of a split deployment end up in one place.
       base: { pid: process.pid, hostname: hostname(), ...(config.unit.name ? { unit: config.unit.name } : {}) },
+      // A URL's password never reaches the log, whoever logs it (a driver's error, a message).
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map(redactArgument) as Parameters<typeof method>);
+        },
+      },
       mixin: () => {
         const requestId = ClsServiceManager.getClsService().getId();
         return requestId ? { requestId } : {};
@@ -29,6 +35,26 @@ export function createLogger(config: StrataConfig): Logger {
     loggers.set(config, logger);
   }
   return logger;
+}
+
+/** A log call's argument with the passwords of URLs in it (and in its string properties) replaced. */
+export function redactArgument(argument: unknown): unknown {
+  if (typeof argument === 'string') return redactCredentials(argument);
+  if (argument instanceof Error) {
+    const message = redactCredentials(argument.message);
+    const stack = argument.stack && redactCredentials(argument.stack);
+    if (message === argument.message && stack === argument.stack) return argument;
+    return { type: argument.name, message, stack };
+  }
+  if (argument && typeof argument === 'object' && !Array.isArray(argument)) {
+    return Object.fromEntries(
+      Object.entries(argument).map(([key, value]) => [
+        key,
+        typeof value === 'string' || value instanceof Error ? redactArgument(value) : value,
+      ]),
+    );
+  }
+  return argument;
 }
 
 /**

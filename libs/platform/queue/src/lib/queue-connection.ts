@@ -26,5 +26,10 @@ export function useQueueBackend(backend: QueueBackend): ConnectionOptions {
     tls: url.protocol === 'rediss:' ? {} : undefined,
     // Workers block on Redis; BullMQ requires ioredis not to give up on those commands.
     maxRetriesPerRequest: null,
+    // With Redis unreachable a command fails at once instead of waiting in ioredis's queue for a
+    // reconnection: an enqueue answers 503 (the caller's unavailable error) rather than hanging.
+    // Workers retry their loop on the error and resume once ioredis has reconnected.
+    enableOfflineQueue: false,
+    connectTimeout: 2000,
   };
 }

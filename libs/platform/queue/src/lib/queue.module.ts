@@ -7,11 +7,22 @@ import { JobProducer } from './job-producer';
 import { QueueHealthIndicator, HEALTH_QUEUE } from './queue.health';
 import { useQueueBackend, type QueueBackend } from './queue-connection';
 
+export interface QueueRootOptions {
+  prefix?: string;
+  keepFailed?: { hours: number; count: number };
+}
+
+export const DEFAULT_KEEP_FAILED = { hours: 168, count: 100_000 };
+
 /** Connects the process to the one job queue, on PostgreSQL or Redis. */
 @Module({})
 export class QueueModule {
-  /** `prefix` namespaces every queue, so several deployments (or test runs) can share a Redis. */
-  static forRoot(backend: QueueBackend, { prefix }: { prefix?: string } = {}): DynamicModule {
+  /**
+   * `prefix` namespaces every queue, so several deployments (or test runs) can share a Redis.
+   * `keepFailed`: failed jobs are kept this many hours, and at most this many (default 168 h, 100,000;
+   * `FAILED_JOBS_KEEP_HOURS`, `FAILED_JOBS_KEEP_COUNT`).
+   */
+  static forRoot(backend: QueueBackend, { prefix, keepFailed = DEFAULT_KEEP_FAILED }: QueueRootOptions = {}): DynamicModule {
     return {
       module: QueueModule,
       global: true,
@@ -24,8 +35,8 @@ export class QueueModule {
             attempts: 5,
             backoff: { type: 'exponential', delay: 200 },
             removeOnComplete: { age: 24 * 3600, count: 10_000 },
-            // Failed jobs are kept for inspection and retry.
-            removeOnFail: false,
+            // Failed jobs are kept for inspection and retry, for a while: not forever.
+            removeOnFail: { age: keepFailed.hours * 3600, count: keepFailed.count },
           },
         }),
         BullModule.registerQueue({ name: HEALTH_QUEUE }),

@@ -56,7 +56,11 @@ class TestJobsWorker extends JobsWorker {
   }
 }
 
-@Module({ imports: [QueueModule.forJobs(GreetJob, FlakyJob, OrphanJob, DoomedJob)], providers: [Handled, TestJobsWorker], exports: [Handled] })
+@Module({
+  imports: [QueueModule.forJobs(GreetJob, FlakyJob, OrphanJob, DoomedJob)],
+  providers: [Handled, TestJobsWorker],
+  exports: [Handled],
+})
 class TestJobsModule {}
 
 async function startQueue(backend: QueueBackend, withWorkers = true): Promise<TestingModule> {
@@ -145,6 +149,35 @@ describe.each([
     const job = await queue.getJob(jobId);
     expect(job?.attemptsMade).toBe(1);
     expect(job?.failedReason).toMatch(/no handler for job "test.orphan"/);
+    // Kept for a week (and at most 100,000 of them), not forever.
+    expect(job?.opts.removeOnFail).toEqual({ age: 168 * 3600, count: 100_000 });
+  });
+
+  it('keeps at most FAILED_JOBS_KEEP_COUNT failed jobs', async () => {
+    const small = await Test.createTestingModule({
+      imports: [
+        ConfigModule.forRoot(loadConfig({})),
+        ClsModule.forRoot({ global: true }),
+        QueueModule.forRoot(
+          { kind, url: kind === 'postgres' ? (database as TestDatabase).url : REDIS_URL },
+          { keepFailed: { hours: 1, count: 1 } },
+        ),
+        TestJobsModule,
+      ],
+    }).compile();
+    await small.init();
+    try {
+      const queue = small.get<Queue>(getQueueToken(QUEUE));
+      const ids = [`orphan-${randomUUID()}`, `orphan-${randomUUID()}`];
+      for (const jobId of ids) {
+        await small.get(JobProducer).enqueue(OrphanJob, { nobody: true }, { jobId });
+        await eventually(async () => expect(await (await queue.getJob(jobId))?.isFailed()).toBe(true));
+      }
+      expect((await queue.getJob(ids[1]))?.opts.removeOnFail).toEqual({ age: 3600, count: 1 });
+      expect(await queue.getJob(ids[0])).toBeUndefined();
+    } finally {
+      await small.close();
+    }
   });
 
   it('reports the backend as up', async () => {

@@ -1,4 +1,4 @@
-import { loadConfig } from '@strata/platform/config';
+import { loadConfig, redactCredentials } from '@strata/platform/config';
 import { provideDatabase, runMigrations, type ProvidedDatabase } from '@strata/platform/database';
 import { concurrently } from 'concurrently';
 import { Redis } from 'ioredis';
@@ -44,7 +44,7 @@ export async function launchTopology(application: StrataApplication, topologyNam
   const config = loadConfig(env);
   const topology = loadTopology(topologyName, application.topologies);
   const plans = [...planTopology(topology, application.modules).values()];
-  const say = (message: string) => console.log(`[launch] ${message}`);
+  const say = (message: string) => console.log(`[launch] ${redactCredentials(message)}`);
   const edge = needsEdge(plans);
   const apiUnits = apiUnitsOf(plans);
   const publicPort = config.http.port ?? (edge ? DEFAULT_PUBLIC_PORT : apiUnits[0]?.httpPort);

@@ -1,4 +1,4 @@
-import { ConfigurationError, loadConfig } from '@strata/platform/config';
+import { ConfigurationError, loadConfig, redactCredentials } from '@strata/platform/config';
 import { provideDatabase } from '@strata/platform/database';
 import { Readiness } from '@strata/platform/health';
 import { createLogger } from '@strata/platform/http';
@@ -16,7 +16,11 @@ import type { StrataApplication } from './strata-application';
 export function runUnit(application: StrataApplication): void {
   main(application).catch((error: unknown) => {
     // Before the logger exists (bad configuration) or after it failed: plain stderr.
-    console.error(error instanceof ConfigurationError || error instanceof TopologyError ? error.message : error);
+    console.error(
+      redactCredentials(
+        error instanceof ConfigurationError || error instanceof TopologyError ? error.message : String((error as Error)?.stack ?? error),
+      ),
+    );
     process.exit(1);
   });
 }

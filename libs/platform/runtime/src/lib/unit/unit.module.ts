@@ -37,13 +37,24 @@ export class UnitModule {
         ConfigModule.forRoot(config),
         HttpPlatformModule.forRoot(config),
         ...(plan.database
-          ? [DatabaseModule.forRoot({ url: needsUrl('its data-access tiers'), migrations, runMigrations: config.database.runMigrations })]
+          ? [
+              DatabaseModule.forRoot({
+                url: needsUrl('its data-access tiers'),
+                migrations,
+                runMigrations: config.database.runMigrations,
+                poolSize: config.database.poolSize,
+                statementTimeoutMs: config.database.statementTimeoutMs,
+                connectTimeoutMs: config.database.connectTimeoutMs,
+              }),
+            ]
           : []),
         ...(plan.queue
           ? [
               QueueModule.forRoot(
-                config.queue.redisUrl ? { kind: 'redis', url: config.queue.redisUrl } : { kind: 'postgres', url: needsUrl('the job queue') },
-                { prefix: config.queue.prefix },
+                config.queue.redisUrl
+                  ? { kind: 'redis', url: config.queue.redisUrl }
+                  : { kind: 'postgres', url: needsUrl('the job queue') },
+                { prefix: config.queue.prefix, keepFailed: config.queue.keepFailed },
               ),
             ]
           : []),

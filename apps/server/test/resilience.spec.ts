@@ -1,0 +1,247 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadConfig } from '@strata/platform/config';
+import { redactArgument } from '@strata/platform/http';
+import { createUnitApp, resolveUnit } from '@strata/platform/runtime';
+import { createTestDatabase, eventually, freePort, type TestDatabase } from '@strata/platform/testing';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { Client } from 'pg';
+import request from 'supertest';
+import { application } from '../src/application';
+import { startApi, type ApiTarget } from './support/api-target';
+import { fixtures } from './support/fixtures';
+
+/*
+ * The monolith in this process, with settings of its own and backends this file controls: what
+ * must hold when Redis goes away and comes back, when replicas start together, and what a
+ * deployment can switch on or off. Monolith only: the shared topologies cannot be broken like this.
+ */
+
+/** A Redis of this file's own on a free port, that it can kill and start again. */
+class OwnRedis {
+  private process?: ChildProcess;
+  constructor(readonly port: number) {}
+  get url() {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+  async start(): Promise<void> {
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    this.process = child;
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
+      child.stdout?.on('data', (chunk: Buffer) => {
+        if (/Ready to accept connections/.test(chunk.toString())) resolve();
+      });
+    });
+  }
+  async kill(): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null) return;
+    child.removeAllListeners('exit');
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+  }
+}
+
+describe('the monolith with Redis going away', () => {
+  let redis: OwnRedis;
+  let target: ApiTarget;
+  const api = () => request(target.baseUrl);
+
+  beforeAll(async () => {
+    redis = new OwnRedis(await freePort());
+    await redis.start();
+    target = await startApi({ REDIS_URL: redis.url });
+  });
+  afterAll(async () => {
+    await target?.stop();
+    await redis?.kill();
+  });
+
+  it('answers an order 503 within 2 s while Redis is down, /health names the queue, and recovers when it is back', async () => {
+    const data = fixtures(target.baseUrl);
+    const customer = await data.customer();
+    const product = await data.product(10);
+    const order = () =>
+      api()
+        .post('/api/orders')
+        .send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 1 }] });
+    await order().expect(201);
+
+    await redis.kill();
+
+    const startedAt = Date.now();
+    const refused = await order();
+    expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 503, code: 'orders.queue_unavailable' });
+    expect(Date.now() - startedAt).toBeLessThan(2000);
+
+    const healthStartedAt = Date.now();
+    const health = await api().get('/health');
+    expect(health.status).toBe(503);
+    expect(health.body.details).toMatchObject({ database: { status: 'up' }, queue: { status: 'down' } });
+    expect(Date.now() - healthStartedAt).toBeLessThan(2500);
+    expect(await data.stockOf(product.id)).toBe(9); // the refused order kept nothing
+
+    await redis.start();
+
+    await eventually(async () => expect((await order()).status).toBe(201), 30_000);
+    await eventually(async () => expect((await api().get('/health')).status).toBe(200), 10_000);
+  }, 60_000);
+});
+
+describe('monolith replicas starting together on a fresh database', () => {
+  let database: TestDatabase;
+  const apps: NestFastifyApplication[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ migrate: false });
+  });
+  afterAll(async () => {
+    await Promise.all(apps.map((app) => app.close()));
+    await database.drop();
+  });
+
+  it('both come up, and each migration is applied once', async () => {
+    const start = async () => {
+      const unit = resolveUnit(loadConfig({ LOG_LEVEL: 'silent', TOPOLOGY: 'monolith' }), application);
+      const app = await createUnitApp(unit, application, database.url);
+      apps.push(app);
+      await app.listen(0, '127.0.0.1');
+      return app;
+    };
+
+    const started = await Promise.allSettled([start(), start()]);
+
+    expect(started.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled']);
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query('SELECT name, count(*)::int AS times FROM migrations GROUP BY name');
+      expect(rows.length).toBeGreaterThan(0);
+      rows.forEach((row) => expect(row.times).toBe(1));
+    } finally {
+      await client.end();
+    }
+    for (const app of apps)
+      await request(await app.getUrl())
+        .get('/health')
+        .expect(200);
+  }, 60_000);
+});
+
+describe('a monolith starting while another process migrates', () => {
+  it('waits for the migration advisory lock before it migrates', async () => {
+    const database = await createTestDatabase({ migrate: false });
+    const holder = new Client({ connectionString: database.url });
+    await holder.connect();
+    await holder.query('SELECT pg_advisory_lock($1)', [7_406_212_001]); // runMigrations' lock: a migrate job is running
+    let app: NestFastifyApplication | undefined;
+    try {
+      let ready = false;
+      const starting = createUnitApp(
+        resolveUnit(loadConfig({ LOG_LEVEL: 'silent', TOPOLOGY: 'monolith' }), application),
+        application,
+        database.url,
+      ).then(async (started) => {
+        app = started;
+        await started.init();
+        ready = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(ready).toBe(false);
+
+      await holder.query('SELECT pg_advisory_unlock($1)', [7_406_212_001]);
+      await starting;
+      expect(ready).toBe(true);
+    } finally {
+      await holder.end();
+      await app?.close();
+      await database.drop();
+    }
+  }, 30_000);
+});
+
+describe('what a deployment switches', () => {
+  let target: ApiTarget | undefined;
+  afterEach(async () => {
+    await target?.stop();
+    target = undefined;
+  });
+
+  it('DOCS_ENABLED=false: no /docs and no /docs-json', async () => {
+    target = await startApi({ DOCS_ENABLED: 'false' });
+
+    await request(target.baseUrl).get('/docs').expect(404);
+    await request(target.baseUrl).get('/docs-json').expect(404);
+    await request(target.baseUrl).get('/api/products').expect(200);
+  });
+
+  it('RATE_LIMIT_PER_MINUTE: 429 in the error body past the limit, and /health never limited', async () => {
+    target = await startApi({ RATE_LIMIT_PER_MINUTE: '3' });
+    const api = () => request((target as ApiTarget).baseUrl);
+
+    for (let i = 0; i < 3; i++) await api().get('/api/products').expect(200);
+    const limited = await api().get('/api/products').expect(429);
+
+    expect(limited.body).toEqual({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: expect.any(String),
+      code: 'http.rate_limited',
+    });
+    expect(limited.headers['retry-after']).toBeDefined();
+    for (let i = 0; i < 5; i++) await api().get('/health').expect(200);
+  });
+
+  it('REQUEST_TIMEOUT_MS: a request not done in time is a 503 in the error body; DATABASE_STATEMENT_TIMEOUT_MS bounds a query', async () => {
+    const database = await createTestDatabase();
+    const env = { LOG_LEVEL: 'silent', TOPOLOGY: 'monolith', MIGRATIONS_RUN: 'false' };
+    const start = async (more: Record<string, string>) => {
+      const app = await createUnitApp(resolveUnit(loadConfig({ ...env, ...more }), application), application, database.url);
+      await app.listen(0, '127.0.0.1');
+      return app;
+    };
+    const slow = await start({ REQUEST_TIMEOUT_MS: '300', DATABASE_STATEMENT_TIMEOUT_MS: '5000' });
+    const bounded = await start({ REQUEST_TIMEOUT_MS: '5000', DATABASE_STATEMENT_TIMEOUT_MS: '300' });
+    // Another session holds the products table, so listing it waits.
+    const locker = new Client({ connectionString: database.url });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE catalog.products IN ACCESS EXCLUSIVE MODE');
+
+      let startedAt = Date.now();
+      const timedOut = await request(await slow.getUrl()).get('/api/products');
+      expect(Date.now() - startedAt).toBeLessThan(2000);
+      expect({ status: timedOut.status, body: timedOut.body }).toEqual({
+        status: 503,
+        body: { statusCode: 503, error: 'Service Unavailable', message: expect.stringMatching(/300 ms/), code: 'http.request_timeout' },
+      });
+
+      startedAt = Date.now();
+      const cancelled = await request(await bounded.getUrl()).get('/api/products');
+      expect(Date.now() - startedAt).toBeLessThan(2000);
+      expect({ status: cancelled.status, code: cancelled.body.code }).toEqual({ status: 503, code: 'service_unavailable' });
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+      await slow.close();
+      await bounded.close();
+      await database.drop();
+    }
+  });
+});
+
+describe('redaction of log arguments', () => {
+  it("replaces a URL's password in messages, properties and errors", () => {
+    expect(redactArgument('could not reach redis://:pw@cache:6379')).toBe('could not reach redis://:***@cache:6379');
+    expect(redactArgument({ msg: 'at postgres://app:pw@db/x', n: 1 })).toEqual({ msg: 'at postgres://app:***@db/x', n: 1 });
+    expect(JSON.stringify(redactArgument(new Error('connect postgres://app:pw@db/x')))).not.toContain(':pw@');
+  });
+});
