@@ -16,8 +16,8 @@ export interface PeerClientOptions {
   /** The peer unit's name. */
   peer: string;
   address: PeerAddress;
-  /** The credential this unit presents. */
-  credential: string;
+  /** Makes the credential this unit presents: a fresh one for each call and connection. */
+  credential: () => string;
   callTimeoutMs: number;
   maxMessageBytes: number;
 }
@@ -33,7 +33,7 @@ export class PeerClient {
   private readonly client: ClientTCP;
 
   constructor(private readonly options: PeerClientOptions) {
-    this.client = new AuthenticatingClientTCP(() => options.credential, {
+    this.client = new AuthenticatingClientTCP(options.credential, {
       host: options.address.host,
       port: options.address.port,
       maxBufferSize: options.maxMessageBytes,
@@ -54,7 +54,7 @@ export class PeerClient {
     const cls = ClsServiceManager.getClsService();
     const requestId = cls.isActive() ? (cls.getId() as string | undefined) : undefined;
     const deadline = Math.min(Date.now() + this.options.callTimeoutMs, inheritedDeadline() ?? Infinity);
-    const message: CallMessage = { port: spec.name, method, args, context: { requestId, deadline }, credential: this.options.credential };
+    const message: CallMessage = { port: spec.name, method, args, context: { requestId, deadline }, credential: this.options.credential() };
     const what = `${spec.name}.${method}`;
 
     for (let attempt = 0; ; attempt++) {

@@ -9,7 +9,7 @@ export class PeerClients implements OnApplicationShutdown {
   private readonly clients = new Map<string, PeerClient>();
 
   constructor(@Inject(TRANSPORT_OPTIONS) options: TransportOptions, credentials: ServiceCredentials) {
-    const credential = credentials.issue(options.unit);
+    const credential = () => credentials.issue(options.unit);
     for (const { unit, address } of options.peers) {
       this.clients.set(
         unit,

@@ -2,45 +2,45 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { MIN_SECRET_LENGTH } from '@strata/platform/config';
 
 /**
+ * How far from the verifier's clock a credential's time may be, either way: it bounds how long a
+ * captured credential can be replayed, and the clock skew units tolerate between their hosts.
+ */
+export const CREDENTIAL_WINDOW_MS = 30_000;
+
+/**
  * Service credentials for internal calls. Every unit of a deployment shares one secret; a unit's
- * credential is `<unit>.<HMAC-SHA256(secret, unit)>`, so it proves both that the caller knows the
- * secret and which unit it is, without a round trip or a token service. node:crypto does the
- * cryptography; this class only names and compares.
- *
- * Credentials do not expire: rotating the secret (and restarting the units) revokes them all. A
- * deployment that needs per-call expiry or mutual TLS can swap this class without touching ports.
+ * credential is `<unit>.<issued at, epoch ms>.<HMAC-SHA256(secret, unit and time)>`, so it proves
+ * that the caller knows the secret, which unit it is, and when it was made, without a round trip
+ * or a token service. A verifier accepts it within {@link CREDENTIAL_WINDOW_MS} of its own clock:
+ * a credential seen on the wire can be replayed for that long at most (TLS, `INTERNAL_TLS_*`,
+ * keeps it off the wire). node:crypto does the cryptography; this class only names and compares.
  */
 export class ServiceCredentials {
-  private readonly verified = new Map<string, string>();
-
   constructor(private readonly secret: string) {
     if (secret.length < MIN_SECRET_LENGTH) {
       throw new Error(`The internal auth secret must be at least ${MIN_SECRET_LENGTH} characters long`);
     }
   }
 
-  /** The credential a unit presents on every call it makes. */
-  issue(unit: string): string {
-    return `${unit}.${this.mac(unit)}`;
+  /** The credential a unit presents, made fresh for each call and each connection. */
+  issue(unit: string, now = Date.now()): string {
+    return `${unit}.${now}.${this.mac(unit, now)}`;
   }
 
-  /** The unit a credential belongs to, or undefined when it is not valid for this deployment. */
-  verify(credential: unknown): string | undefined {
+  /** The unit a credential belongs to, or undefined when it is not valid for this deployment now. */
+  verify(credential: unknown, now = Date.now()): string | undefined {
     if (typeof credential !== 'string' || credential.length > 512) return undefined;
-    const known = this.verified.get(credential);
-    if (known) return known;
-    const separator = credential.lastIndexOf('.');
-    if (separator <= 0) return undefined;
-    const unit = credential.slice(0, separator);
-    const given = Buffer.from(credential.slice(separator + 1));
-    const expected = Buffer.from(this.mac(unit));
+    const [unit, time, signature, ...rest] = credential.split('.');
+    if (!unit || !time || signature === undefined || rest.length > 0 || !/^\d{1,15}$/.test(time)) return undefined;
+    const issuedAt = Number(time);
+    if (Math.abs(now - issuedAt) > CREDENTIAL_WINDOW_MS) return undefined;
+    const given = Buffer.from(signature);
+    const expected = Buffer.from(this.mac(unit, issuedAt));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    // Only valid credentials are remembered: one per unit, so the map stays tiny.
-    this.verified.set(credential, unit);
     return unit;
   }
 
-  private mac(unit: string): string {
-    return createHmac('sha256', this.secret).update(`strata-unit:${unit}`).digest('base64url');
+  private mac(unit: string, issuedAt: number): string {
+    return createHmac('sha256', this.secret).update(`strata-unit:${unit}:${issuedAt}`).digest('base64url');
   }
 }

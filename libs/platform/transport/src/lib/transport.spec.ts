@@ -22,7 +22,7 @@ import { CALLER_KEY, DEADLINE_KEY } from './call-context';
 import { internalListenerOptions } from './internal-listener';
 import { AUTH_TIMEOUT_MS, HELLO_PATTERN, PRE_AUTH_MAX_BYTES } from './internal-socket';
 import { PortServer } from './port-server';
-import { ServiceCredentials } from './service-credentials';
+import { CREDENTIAL_WINDOW_MS, ServiceCredentials } from './service-credentials';
 import { TransportModule } from './transport.module';
 import { CALL_PATTERN, type CallMessage, type CallReply } from './wire';
 
@@ -615,6 +615,23 @@ describe('ServiceCredentials', () => {
     ['not a string', 42],
   ])('rejects %s', (_, credential) => {
     expect(credentials.verify(credential)).toBeUndefined();
+  });
+
+  it('expires: a credential cannot be replayed outside a short window around the time it was issued', () => {
+    const now = Date.now();
+    const issuedAt = (ms: number) => credentials.issue('gateway', now + ms);
+
+    expect(credentials.verify(issuedAt(-(CREDENTIAL_WINDOW_MS - 1000)))).toBe('gateway');
+    expect(credentials.verify(issuedAt(CREDENTIAL_WINDOW_MS - 1000))).toBe('gateway');
+    expect(credentials.verify(issuedAt(-(CREDENTIAL_WINDOW_MS + 1000)))).toBeUndefined();
+    expect(credentials.verify(issuedAt(CREDENTIAL_WINDOW_MS + 1000))).toBeUndefined();
+  });
+
+  it('binds its time to its signature: a fresh time on an old signature is refused', () => {
+    const old = credentials.issue('gateway', Date.now() - 10 * CREDENTIAL_WINDOW_MS);
+    const [unit, , signature] = old.split('.');
+
+    expect(credentials.verify(`${unit}.${Date.now()}.${signature}`)).toBeUndefined();
   });
 
   it('refuses a secret too short to be one', () => {
