@@ -130,6 +130,27 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig: the internal listener', () => {
+  it('binds loopback, with caps, unless told otherwise', () => {
+    expect(loadConfig({}).transport).toMatchObject({ host: '127.0.0.1', maxConnections: 256, maxInFlight: 512, tls: undefined });
+    expect(loadConfig({ INTERNAL_HOST: '0.0.0.0', INTERNAL_MAX_CONNECTIONS: '10', INTERNAL_MAX_IN_FLIGHT: '20' }).transport).toMatchObject({
+      host: '0.0.0.0',
+      maxConnections: 10,
+      maxInFlight: 20,
+    });
+  });
+
+  it('reads the TLS files, certificate and key together', () => {
+    expect(loadConfig({ INTERNAL_TLS_CERT: '/c.pem', INTERNAL_TLS_KEY: '/k.pem', INTERNAL_TLS_CA: '/ca.pem' }).transport.tls).toEqual({
+      certFile: '/c.pem',
+      keyFile: '/k.pem',
+      caFile: '/ca.pem',
+    });
+    expect(() => loadConfig({ INTERNAL_TLS_CERT: '/c.pem' })).toThrow(/INTERNAL_TLS_CERT and INTERNAL_TLS_KEY must be set together/);
+    expect(() => loadConfig({ INTERNAL_MAX_IN_FLIGHT: '0' })).toThrow(/INTERNAL_MAX_IN_FLIGHT must be at least 1/);
+  });
+});
+
 describe('redactCredentials', () => {
   it("hides every URL's password, and keeps the rest", () => {
     expect(redactCredentials('at postgres://app:pw@db:5432/x and redis://:pw2@cache:6379')).toBe(

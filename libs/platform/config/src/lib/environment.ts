@@ -127,6 +127,21 @@ class EnvironmentVariables {
   INTERNAL_MAX_IN_FLIGHT?: number;
 
   @IsOptional()
+  @IsString()
+  @MinLength(1, { message: 'INTERNAL_TLS_CERT must be the path of a PEM certificate' })
+  INTERNAL_TLS_CERT?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1, { message: 'INTERNAL_TLS_KEY must be the path of a PEM private key' })
+  INTERNAL_TLS_KEY?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1, { message: 'INTERNAL_TLS_CA must be the path of a PEM CA certificate' })
+  INTERNAL_TLS_CA?: string;
+
+  @IsOptional()
   @Transform(toInteger)
   @IsInt()
   @Min(0)
@@ -247,6 +262,8 @@ export class StrataConfig {
     maxConnections: number;
     /** Most calls a unit serves at once; more are refused as not run. */
     maxInFlight: number;
+    /** Paths of PEM files: set, internal traffic uses TLS (mutual, with a CA). */
+    tls?: { certFile: string; keyFile: string; caFile?: string };
     /** Peer addresses from `PEER_<UNIT>`, by unit name; other peers are on 127.0.0.1. */
     peers: Record<string, PeerAddress>;
   };
@@ -313,6 +330,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
     }
     peers[peer[1].toLowerCase().replace(/_/g, '-')] = { host: address[1].replace(/^\[|\]$/g, ''), port: Number(address[2]) };
   }
+  if (!vars.INTERNAL_TLS_CERT !== !vars.INTERNAL_TLS_KEY || (vars.INTERNAL_TLS_CA && !vars.INTERNAL_TLS_CERT)) {
+    problems.push('INTERNAL_TLS_CERT and INTERNAL_TLS_KEY must be set together (and INTERNAL_TLS_CA only with them)');
+  }
   if (problems.length > 0) throw new ConfigurationError(problems);
 
   return new StrataConfig({
@@ -332,6 +352,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
       host: vars.INTERNAL_HOST ?? '127.0.0.1',
       maxConnections: vars.INTERNAL_MAX_CONNECTIONS ?? 256,
       maxInFlight: vars.INTERNAL_MAX_IN_FLIGHT ?? 512,
+      tls:
+        vars.INTERNAL_TLS_CERT && vars.INTERNAL_TLS_KEY
+          ? { certFile: vars.INTERNAL_TLS_CERT, keyFile: vars.INTERNAL_TLS_KEY, caFile: vars.INTERNAL_TLS_CA }
+          : undefined,
       peers,
     },
     database: {

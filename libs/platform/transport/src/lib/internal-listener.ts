@@ -1,5 +1,6 @@
 import { Transport, type TcpOptions } from '@nestjs/microservices';
 import type { PeerAddress } from '@strata/platform/config';
+import type { InternalTls } from './transport.options';
 import { internalSocketClass } from './internal-socket';
 import { ServiceCredentials } from './service-credentials';
 
@@ -10,6 +11,8 @@ export interface InternalListenerOptions {
   secret: string;
   /** Most connections open at once; another is closed as soon as it is accepted. */
   maxConnections: number;
+  /** Serve over TLS; with a CA, only clients holding a certificate it signed may connect. */
+  tls?: InternalTls;
 }
 
 /**
@@ -24,6 +27,9 @@ export function internalListenerOptions(address: PeerAddress, options: InternalL
     options: {
       host: address.host,
       port: address.port,
+      ...(options.tls
+        ? { tlsOptions: { ...options.tls, requestCert: options.tls.ca !== undefined, rejectUnauthorized: options.tls.ca !== undefined } }
+        : {}),
       socketClass: internalSocketClass({
         credentials: new ServiceCredentials(options.secret),
         maxConnections: options.maxConnections,

@@ -2,10 +2,12 @@ import { Logger } from '@nestjs/common';
 import { ClientTCP, type TcpClientOptions, type TcpSocket } from '@nestjs/microservices';
 import { DeadlineExceededError, errorFromEnvelope, PeerUnavailableError, type PortSpec } from '@strata/platform/ports';
 import { ClsServiceManager } from 'nestjs-cls';
+import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
 import { inheritedDeadline } from './call-context';
 import type { PeerAddress } from '@strata/platform/config';
+import type { InternalTls } from './transport.options';
 import { HELLO_PATTERN } from './internal-socket';
 import { CALL_PATTERN, type CallMessage, type CallReply } from './wire';
 
@@ -20,6 +22,7 @@ export interface PeerClientOptions {
   credential: () => string;
   callTimeoutMs: number;
   maxMessageBytes: number;
+  tls?: InternalTls;
 }
 
 /**
@@ -38,6 +41,8 @@ export class PeerClient {
       port: options.address.port,
       maxBufferSize: options.maxMessageBytes,
       maxSendBufferSize: options.maxMessageBytes * 16,
+      // The peer's certificate is checked against the CA and the peer's host name (or IP address).
+      ...(options.tls ? { tlsOptions: { ...options.tls, servername: isIP(options.address.host) ? undefined : options.address.host } } : {}),
     });
   }
 

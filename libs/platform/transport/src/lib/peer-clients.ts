@@ -13,7 +13,14 @@ export class PeerClients implements OnApplicationShutdown {
     for (const { unit, address } of options.peers) {
       this.clients.set(
         unit,
-        new PeerClient({ peer: unit, address, credential, callTimeoutMs: options.callTimeoutMs, maxMessageBytes: options.maxMessageBytes }),
+        new PeerClient({
+          peer: unit,
+          address,
+          credential,
+          callTimeoutMs: options.callTimeoutMs,
+          maxMessageBytes: options.maxMessageBytes,
+          tls: options.tls,
+        }),
       );
     }
   }

@@ -9,6 +9,14 @@ export interface PeerBinding {
   ports: PortClass[];
 }
 
+/** TLS for internal traffic: PEM contents (not paths) of this unit's certificate and key, and the CA they trust. */
+export interface InternalTls {
+  cert: string;
+  key: string;
+  /** Set: peers must present a certificate it signed (mutual TLS), and servers are verified against it. */
+  ca?: string;
+}
+
 /** How a unit takes part in internal calls; the runtime derives it from the topology. */
 export interface TransportOptions {
   /** This unit's name: the identity its credential proves. */
@@ -24,6 +32,8 @@ export interface TransportOptions {
   callTimeoutMs: number;
   /** Largest internal message accepted or sent, in characters of JSON. */
   maxMessageBytes: number;
+  /** Set: calls to peers use TLS (a peer listener without TLS then refuses the connection). */
+  tls?: InternalTls;
   /** Most calls this unit serves at once; more are refused as not run (the caller may retry). */
   maxInFlight?: number;
 }

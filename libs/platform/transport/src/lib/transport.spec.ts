@@ -14,7 +14,11 @@ import {
 } from '@strata/platform/ports';
 import { IsInt, IsString, Min } from 'class-validator';
 import { ClsModule, ClsService, CLS_ID } from 'nestjs-cls';
+import { execSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from '@strata/platform/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lastValueFrom } from 'rxjs';
@@ -24,6 +28,7 @@ import { AUTH_TIMEOUT_MS, HELLO_PATTERN, PRE_AUTH_MAX_BYTES } from './internal-s
 import { PortServer } from './port-server';
 import { CREDENTIAL_WINDOW_MS, ServiceCredentials } from './service-credentials';
 import { TransportModule } from './transport.module';
+import type { InternalTls } from './transport.options';
 import { CALL_PATTERN, type CallMessage, type CallReply } from './wire';
 
 /**
@@ -125,9 +130,10 @@ class WidgetsModule {}
 interface ServerLimits {
   maxConnections?: number;
   maxInFlight?: number;
+  tls?: InternalTls;
 }
 
-async function startServerUnit(port: number, { maxConnections = 32, maxInFlight }: ServerLimits = {}): Promise<INestMicroservice> {
+async function startServerUnit(port: number, { maxConnections = 32, maxInFlight, tls }: ServerLimits = {}): Promise<INestMicroservice> {
   const secret = SECRET;
   @Module({
     imports: [
@@ -150,14 +156,17 @@ async function startServerUnit(port: number, { maxConnections = 32, maxInFlight 
   })
   class ServerUnit {}
   const app = await NestFactory.createMicroservice(ServerUnit, {
-    ...internalListenerOptions({ host: '127.0.0.1', port }, { maxMessageBytes: MAX_MESSAGE_BYTES, secret, maxConnections }),
+    ...internalListenerOptions({ host: '127.0.0.1', port }, { maxMessageBytes: MAX_MESSAGE_BYTES, secret, maxConnections, tls }),
     logger: false,
   });
   await app.listen();
   return app;
 }
 
-async function startClientUnit(port: number, options: { secret?: string; callTimeoutMs?: number } = {}): Promise<TestingModule> {
+async function startClientUnit(
+  port: number,
+  options: { secret?: string; callTimeoutMs?: number; tls?: InternalTls } = {},
+): Promise<TestingModule> {
   const module = await Test.createTestingModule({
     imports: [
       ClsModule.forRoot({ global: true }),
@@ -169,6 +178,7 @@ async function startClientUnit(port: number, options: { secret?: string; callTim
         peers: [{ unit: 'server', address: { host: '127.0.0.1', port }, ports: [WidgetsPort] }],
         callTimeoutMs: options.callTimeoutMs ?? 1000,
         maxMessageBytes: MAX_MESSAGE_BYTES,
+        tls: options.tls,
       }),
     ],
   })
@@ -597,6 +607,55 @@ describe('the remote binding over TCP', () => {
         await peer.close();
       }
     });
+  });
+});
+
+/** A throwaway CA and a certificate it signed for 127.0.0.1, made with openssl. */
+function makeCertificates(dir: string, name: string): InternalTls {
+  const run = (args: string) => execSync(`openssl ${args}`, { cwd: dir, stdio: 'pipe' });
+  run(`req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=${name}-ca -keyout ${name}-ca.key -out ${name}-ca.pem`);
+  run(`req -newkey rsa:2048 -nodes -subj /CN=unit -keyout ${name}.key -out ${name}.csr`);
+  writeFileSync(join(dir, `${name}.ext`), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  run(`x509 -req -in ${name}.csr -CA ${name}-ca.pem -CAkey ${name}-ca.key -CAcreateserial -days 1 -extfile ${name}.ext -out ${name}.pem`);
+  const read = (file: string) => readFileSync(join(dir, file), 'utf8');
+  return { cert: read(`${name}.pem`), key: read(`${name}.key`), ca: read(`${name}-ca.pem`) };
+}
+
+describe('internal traffic over TLS', () => {
+  let tls: InternalTls;
+  let strangerTls: InternalTls;
+  let tlsPort: number;
+  let server: INestMicroservice;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-tls-'));
+    tls = makeCertificates(dir, 'deployment');
+    strangerTls = makeCertificates(dir, 'stranger');
+    tlsPort = await freePort();
+    server = await startServerUnit(tlsPort, { tls });
+  });
+  afterAll(() => server?.close());
+
+  it('a unit holding a certificate of the deployment CA calls over TLS', async () => {
+    const caller = await startClientUnit(tlsPort, { tls });
+    try {
+      await expect(caller.get(WidgetsPort).name('secure')).resolves.toBe('widget secure');
+    } finally {
+      await caller.close();
+    }
+  });
+
+  it.each([
+    ['without TLS', undefined],
+    ['with a certificate of another CA', () => strangerTls],
+  ])('a unit %s cannot call', async (_, tlsOf) => {
+    const caller = await startClientUnit(tlsPort, { tls: tlsOf?.() });
+    try {
+      await expect(caller.get(WidgetsPort).count()).rejects.toBeInstanceOf(PeerUnavailableError);
+      expect(server.get(LocalWidgets).calls).toBe(0);
+    } finally {
+      await caller.close();
+    }
   });
 });
 

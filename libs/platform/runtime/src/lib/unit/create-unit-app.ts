@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { configureHttpApp, createHttpAdapter } from '@strata/platform/http';
 import { internalListenerOptions } from '@strata/platform/transport';
+import { readInternalTls } from './internal-tls';
 import type { ResolvedUnit } from './resolve-unit';
 import type { StrataApplication } from './strata-application';
 import { UnitModule } from './unit.module';
@@ -29,9 +30,12 @@ export async function createUnitApp(
     const port = config.unit.internalPort;
     if (port === undefined) throw new Error(`Unit ${plan.unit} serves ports but has no internal port`);
     const { host, maxMessageBytes, maxConnections, secret } = config.transport;
-    app.connectMicroservice(internalListenerOptions({ host, port }, { maxMessageBytes, maxConnections, secret: secret as string }), {
-      inheritAppConfig: false,
-    });
+    app.connectMicroservice(
+      internalListenerOptions({ host, port }, { maxMessageBytes, maxConnections, secret: secret as string, tls: readInternalTls(config) }),
+      {
+        inheritAppConfig: false,
+      },
+    );
   }
   await configureHttpApp(app, { title: application.title, description: application.description, api: plan.api });
   return app;

@@ -7,6 +7,7 @@ import { QueueModule } from '@strata/platform/queue';
 import { TransportModule } from '@strata/platform/transport';
 import type { MixedList } from 'typeorm';
 import type { UnitPlan } from '../topology/plan-topology';
+import { readInternalTls } from './internal-tls';
 
 export interface UnitModuleOptions {
   config: StrataConfig;
@@ -73,6 +74,7 @@ export class UnitModule {
                 callTimeoutMs: config.transport.callTimeoutMs,
                 maxMessageBytes: config.transport.maxMessageBytes,
                 maxInFlight: config.transport.maxInFlight,
+                tls: readInternalTls(config),
               }),
             ]
           : []),
