@@ -1,4 +1,4 @@
-import { UnavailableError } from '@strata/platform/ports';
+import { registerErrors, UnavailableError } from '@strata/platform/ports';
 
 /**
  * The placement took longer than `SETTLE_AFTER_MS`: the settle job abandoned the order id and gave
@@ -11,3 +11,5 @@ export class OrderPlacementExpiredError extends UnavailableError {
     super(OrderPlacementExpiredError.code, `Order ${orderId} took too long to place and was abandoned; nothing was kept`, { orderId });
   }
 }
+
+registerErrors(OrderPlacementExpiredError);
