@@ -127,7 +127,8 @@ export function readSourceFacts(file: string, text: string): SourceFacts {
         for (const property of table.properties)
           if (ts.isPropertyAssignment(property)) {
             const key = propertyName(property.name);
-            const value = stringOf(property.initializer);
+            // `'idempotent'`, or `{ call: 'idempotent', args: [...] }` for a method whose arguments are validated.
+            const value = stringOf(property.initializer) ?? stringOf(propertyOf(property.initializer, 'call'));
             if (key && (value === 'idempotent' || value === 'at-most-once')) methods[key] = value;
           }
       facts.ports.push({ name, wire: stringOf(port.args[0]) ?? name, methods, file });
