@@ -59,6 +59,7 @@ const POD_TEMPLATE_PATH: Record<string, string[] | undefined> = {
   Service: undefined,
   HorizontalPodAutoscaler: undefined,
   Ingress: undefined,
+  NetworkPolicy: undefined,
 };
 
 export class UnsupportedKustomizationError extends Error {
