@@ -14,7 +14,11 @@ export interface JobDefinition<Payload> {
   readonly payloadType?: Payload;
 }
 
-export function defineJob<Payload extends object>(queue: string, name: string, options: { attempts?: number } = {}): JobDefinition<Payload> {
+export function defineJob<Payload extends object>(
+  queue: string,
+  name: string,
+  options: { attempts?: number } = {},
+): JobDefinition<Payload> {
   return { queue, name, ...options };
 }
 

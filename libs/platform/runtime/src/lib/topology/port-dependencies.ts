@@ -29,7 +29,8 @@ export function portDependenciesOf(module: Type<unknown>): PortDependencies {
 function injectedTokensOf(provider: Provider): unknown[] {
   if (typeof provider === 'function') return constructorTokensOf(provider);
   if ('useClass' in provider) return constructorTokensOf(provider.useClass);
-  if ('useFactory' in provider) return (provider.inject ?? []).map((token) => (typeof token === 'object' && token && 'token' in token ? token.token : token));
+  if ('useFactory' in provider)
+    return (provider.inject ?? []).map((token) => (typeof token === 'object' && token && 'token' in token ? token.token : token));
   if ('useExisting' in provider) return [provider.useExisting];
   return [];
 }

@@ -40,7 +40,9 @@ const validateShape = new Ajv({ allErrors: true, allowUnionTypes: true }).compil
 export function loadTopology(nameOrPath: string, shipped: Record<string, unknown>): Topology {
   if (Object.hasOwn(shipped, nameOrPath)) return parseTopology(nameOrPath, shipped[nameOrPath]);
   if (!/[/\\]|\.json$/.test(nameOrPath)) {
-    throw new TopologyError(nameOrPath, [`there is no shipped topology of that name (shipped: ${Object.keys(shipped).join(', ')}); give a path to use a file`]);
+    throw new TopologyError(nameOrPath, [
+      `there is no shipped topology of that name (shipped: ${Object.keys(shipped).join(', ')}); give a path to use a file`,
+    ]);
   }
   let text: string;
   try {

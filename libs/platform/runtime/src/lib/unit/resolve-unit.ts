@@ -31,7 +31,8 @@ export function resolveUnit(config: StrataConfig, application: StrataApplication
 
   const problems: string[] = [];
   for (const peer of Object.keys(config.transport.peers)) {
-    if (!plans.has(peer)) problems.push(`PEER_${peer.toUpperCase().replace(/-/g, '_')} names no unit of the topology (units: ${units.join(', ')})`);
+    if (!plans.has(peer))
+      problems.push(`PEER_${peer.toUpperCase().replace(/-/g, '_')} names no unit of the topology (units: ${units.join(', ')})`);
   }
   if ((plan.serves.length > 0 || plan.peers.length > 0) && !config.transport.secret) {
     const role = plan.serves.length > 0 ? 'serves ports to other units' : 'calls other units';
@@ -39,7 +40,9 @@ export function resolveUnit(config: StrataConfig, application: StrataApplication
   }
   if (!plan.alone && plan.database && !config.database.url) {
     const tiers = plan.tiers.filter((tier) => tier.tier === 'data-access').map((tier) => `${tier.module}/${tier.tier}`);
-    problems.push(`unit ${name} hosts ${tiers.join(', ')} but DATABASE_URL is not set (the embedded PostgreSQL serves a topology of one unit only)`);
+    problems.push(
+      `unit ${name} hosts ${tiers.join(', ')} but DATABASE_URL is not set (the embedded PostgreSQL serves a topology of one unit only)`,
+    );
   }
   if (!plan.alone && plan.queue && !config.queue.redisUrl && !config.database.url) {
     problems.push(`unit ${name} enqueues or handles jobs: set REDIS_URL, or DATABASE_URL to keep the queue on PostgreSQL`);
