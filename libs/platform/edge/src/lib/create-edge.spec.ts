@@ -74,6 +74,7 @@ describe('the edge', () => {
       upstreams: { core: core.url, orders: orders.url },
       timeoutMs: 300,
       bodyLimitBytes: 1024,
+      docs: true,
       title: 'Test API',
     });
     await edge.server.ready();
@@ -228,6 +229,24 @@ describe('the edge', () => {
     expect((await send('/docs/swagger-ui-bundle.js')).statusCode).toBe(200);
     expect((await send('/docs/strata-init.js')).body).toContain("url: './docs-json'");
     expect((await send('/docs/index.html')).statusCode).toBe(404);
+  });
+
+  it('DOCS_ENABLED=false: no /docs and no /docs-json at the edge either (404), the API still routed', async () => {
+    const withoutDocs = await createEdge({
+      routes: [{ method: 'GET', path: '/api/products/:id', unit: 'core' }],
+      upstreams: { core: core.url },
+      timeoutMs: 300,
+      bodyLimitBytes: 1024,
+      docs: false,
+      title: 'Test API',
+    });
+    try {
+      expect((await withoutDocs.server.inject({ url: '/docs-json' })).statusCode).toBe(404);
+      expect((await withoutDocs.server.inject({ url: '/docs' })).statusCode).toBe(404);
+      expect((await withoutDocs.server.inject({ url: '/api/products/1' })).statusCode).toBe(200);
+    } finally {
+      await withoutDocs.server.close();
+    }
   });
 
   it("/docs-json: a unit's last document while it is down, 503 if it never gave one", async () => {

@@ -24,6 +24,8 @@ export interface EdgeOptions {
   timeoutMs: number;
   /** The largest request body accepted (413 above it), as every unit does. */
   bodyLimitBytes: number;
+  /** Serves `/docs` and `/docs-json` (the whole API's); false: both 404, as on the units (`DOCS_ENABLED`). */
+  docs: boolean;
   /** For the merged OpenAPI document. */
   title: string;
   description?: string;
@@ -174,15 +176,15 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     const up = Object.fromEntries(Object.entries(ordered).filter(([, detail]) => detail.status === 'up'));
     const down = Object.fromEntries(Object.entries(ordered).filter(([, detail]) => detail.status === 'down'));
     const ok = ready && Object.keys(down).length === 0;
-    return reply
-      .code(ok ? 200 : 503)
-      .send({
-        status: ok ? 'ok' : 'error',
-        info: up,
-        error: ready ? down : { edge: { status: 'down', message: 'shutting down' }, ...down },
-        details: ordered,
-      });
+    return reply.code(ok ? 200 : 503).send({
+      status: ok ? 'ok' : 'error',
+      info: up,
+      error: ready ? down : { edge: { status: 'down', message: 'shutting down' }, ...down },
+      details: ordered,
+    });
   });
+
+  if (!options.docs) return { server, withdraw: () => (ready = false) };
 
   // The whole API's OpenAPI document, from the units' own; a unit's last good one while it is down.
   const lastDocuments = new Map<string, OpenApiDocument>();

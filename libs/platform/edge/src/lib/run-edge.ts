@@ -86,6 +86,7 @@ async function main(application: StrataApplication): Promise<void> {
     upstreams: plan.upstreams,
     timeoutMs: edgeConfig.timeoutMs,
     bodyLimitBytes: config.http.bodyLimitBytes,
+    docs: config.http.docsEnabled,
     title: application.title,
     description: application.description,
     logger,
