@@ -47,6 +47,18 @@ describe('the shipped files are canonical (what extract and merge write)', () =>
     },
   );
 
+  it('the static plan gives the queue to the units the runtime gives it: those running workers or hosting a tier that enqueues jobs', () => {
+    const { plans } = planStatic(readTopology(freshTree(), 'split'), graph);
+    // The orders data access relays its outbox to the queue (QueueModule.forJobs), as planTopology sees it.
+    expect(graph.tiers.orders['data-access']?.enqueuesJobs).toBe(true);
+    expect(Object.fromEntries([...plans.values()].map((plan) => [plan.unit, plan.queue]))).toEqual({
+      gateway: false,
+      business: true,
+      data: true,
+      worker: true,
+    });
+  });
+
   it('every unit manifest of docker/k8s/base is the template for its needs', () => {
     const tree = freshTree();
     const topology = readTopology(tree, 'split');
@@ -137,7 +149,7 @@ describe('extract', () => {
       'CatalogPort.reserveStock idempotent',
       'CustomersPort.getCustomer idempotent',
     ]);
-    expect(report.jobs.map((job) => job.job).sort()).toEqual(['orders.confirm', 'orders.settle']);
+    expect(report.jobs.map((job) => job.job).sort()).toEqual(['orders.confirm', 'orders.release-stock', 'orders.settle']);
     expect(changed(tree)).toEqual(['topologies/monolith.json']);
   });
 
