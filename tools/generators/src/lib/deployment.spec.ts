@@ -1,19 +1,32 @@
 import type { Tree } from '@nx/devkit';
 import { createTree } from '@nx/devkit/testing';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import {
   COMPOSE_FILE,
   EDGE,
   edgeManifestBody,
   editIngress,
   ingressPathsOf,
+  editNetworkPolicy,
   K8S_INGRESS,
   K8S_KUSTOMIZATION,
+  K8S_NETWORK_POLICY,
   K8S_PRODUCTION,
+  needsOf,
+  networkPolicyDocument,
 } from './deployment';
 import { readPortGraph } from './port-graph';
 import { extract, merge } from './relocate';
 import { snapshot, workspaceTree } from './testing';
+import { planStatic, readTopology } from './topology';
+
+interface NetworkPolicy {
+  kind: string;
+  spec: {
+    podSelector: { matchLabels: Record<string, string> };
+    ingress: { ports?: { port: number }[]; from?: { podSelector?: { matchLabels?: Record<string, string> } }[] }[];
+  };
+}
 
 /**
  * The public address in the split topology's artefacts: the Ingress's path rules and the compose
@@ -178,6 +191,68 @@ describe('extract then merge of a presentation tier on split gives back every fi
     const tree = freshTree();
     extract(tree, { module, tiers, unit: 'moved' });
     expect(changed(tree)).toEqual(expect.arrayContaining([K8S_INGRESS, COMPOSE_FILE, `docker/k8s/base/${EDGE}.yaml`]));
+    merge(tree, { unit: 'moved' });
+    expect(changed(tree)).toEqual([]);
+  });
+});
+
+describe('the NetworkPolicies of the internal ports (docker/k8s/base/network-policy.yaml)', () => {
+  /** Each unit's policy: who it admits on the internal port (4000), as apps/server/test/network-policy.spec.ts reads it. */
+  const admitted = (tree: Tree) =>
+    Object.fromEntries(
+      parseAllDocuments(tree.read(K8S_NETWORK_POLICY, 'utf-8')!)
+        .map((document) => document.toJSON() as NetworkPolicy)
+        .filter((policy) => policy.kind === 'NetworkPolicy')
+        .map((policy) => [
+          policy.spec.podSelector.matchLabels['app.kubernetes.io/component'],
+          policy.spec.ingress
+            .filter((rule) => rule.ports?.some((port) => port.port === 4000))
+            .flatMap((rule) => (rule.from ?? []).map((peer) => peer.podSelector?.matchLabels?.['app.kubernetes.io/component']))
+            .sort(),
+        ]),
+    );
+  /** The callers of each unit the static plan of split has: the units whose peers it is. */
+  const planned = (tree: Tree) => {
+    const { plans, problems } = planStatic(readTopology(tree, 'split'), graph);
+    expect(problems).toEqual([]);
+    const callers: Record<string, string[]> = {};
+    for (const plan of plans.values()) for (const peer of plan.peers) (callers[peer] ??= []).push(plan.unit);
+    return Object.fromEntries(Object.entries(callers).map(([unit, units]) => [unit, units.sort()]));
+  };
+
+  it('the shipped file is canonical: every policy as extract and merge write it', () => {
+    const tree = freshTree();
+    const topology = readTopology(tree, 'split');
+    const { plans } = planStatic(topology, graph);
+    const callers = new Map(
+      [...plans.values()]
+        .map((plan) => [plan.unit, needsOf(plan, topology, plans).callers] as const)
+        .filter(([, units]) => units.length > 0)
+        .map(([unit, units]) => [unit, [...units]]),
+    );
+    const text = tree.read(K8S_NETWORK_POLICY, 'utf-8')!;
+    expect(editNetworkPolicy(text, Object.keys(topology.units), new Map(), callers)).toBe(text);
+    expect(admitted(tree)).toEqual(planned(tree));
+  });
+
+  it('extract customers: the new unit admits gateway and business on its internal port, the other policies stay as they were', () => {
+    const tree = freshTree();
+    extract(tree, { module: 'customers' });
+    expect(admitted(tree)).toEqual({ business: ['gateway', 'worker'], customers: ['business', 'gateway'], data: ['business', 'worker'] });
+    const text = tree.read(K8S_NETWORK_POLICY, 'utf-8')!;
+    expect(text.startsWith(base[K8S_NETWORK_POLICY].split('---\n')[0])).toBe(true);
+    expect(text).toContain(`---\n${networkPolicyDocument('customers', ['gateway', 'business'])}`);
+  });
+
+  const cases = graph.modules.flatMap((module) =>
+    ['presentation,business,data-access', 'business,data-access', 'business', 'data-access', 'presentation'].map(
+      (tiers) => [module, tiers] as const,
+    ),
+  );
+  it.each(cases)('after extracting module %s, tiers %s, on split, it admits exactly the callers of the static plan', (module, tiers) => {
+    const tree = freshTree();
+    extract(tree, { module, tiers, unit: 'moved' });
+    expect(admitted(tree)).toEqual(planned(tree));
     merge(tree, { unit: 'moved' });
     expect(changed(tree)).toEqual([]);
   });

@@ -13,7 +13,10 @@ import type { StaticUnitPlan, TopologyFile } from './topology';
  *   right after UNIT, in that order;
  * - compose depends_on: postgres, redis (as needed), migrate, then the units it calls, in
  *   reverse topology order;
- * - a unit's Kubernetes file: the header comment, then the body {@link unitManifestBody} writes.
+ * - a unit's Kubernetes file: the header comment, then the body {@link unitManifestBody} writes;
+ * - network-policy.yaml: one NetworkPolicy per unit that others call (its callers: the units whose
+ *   peers it is, in topology order), in topology order, as {@link networkPolicyDocument} writes it;
+ *   only the policies of units whose callers change are rewritten, added or removed.
  * A new unit's compose service goes last; its manifest is appended to the base's resources and
  * the production overlay's replicas (2).
  */
@@ -35,15 +38,19 @@ export interface UnitNeeds {
   queue: boolean;
   served: boolean;
   peers: string[];
+  /** The units that call it (whose peers it is), in topology order: who its NetworkPolicy admits on the internal port. */
+  callers: string[];
   /** Modules whose presentation tier it hosts: the routes of the public API it serves. */
   presentation: string[];
 }
 
-export const needsOf = (plan: StaticUnitPlan, topology: TopologyFile): UnitNeeds => ({
+/** What the artefacts say about one unit; `plans`: every unit's plan, for its callers (the inverse of their peers). */
+export const needsOf = (plan: StaticUnitPlan, topology: TopologyFile, plans: Map<string, StaticUnitPlan>): UnitNeeds => ({
   database: plan.database,
   queue: plan.queue,
   served: topology.units[plan.unit].internalPort !== undefined && plan.serves.length > 0,
   peers: plan.peers,
+  callers: Object.keys(topology.units).filter((unit) => unit !== plan.unit && plans.get(unit)?.peers.includes(plan.unit)),
   presentation: plan.parts.filter((key) => key.endsWith('/presentation')).map((key) => key.slice(0, -'/presentation'.length)),
 });
 
@@ -576,6 +583,92 @@ export function unitManifestBody(unit: string, needs: UnitNeeds): string {
   return out.join('\n') + '\n';
 }
 
+// ---------------------------------------------------------------------------------------------
+// docker/k8s/base/network-policy.yaml
+
+export const K8S_NETWORK_POLICY = `${K8S_BASE}/network-policy.yaml`;
+export const networkPolicyName = (unit: string) => `${unit}-internal`;
+
+/**
+ * The NetworkPolicy of a unit that serves calls, in the canonical form of network-policy.yaml: its
+ * HTTP port (3000) open to the cluster, its internal port (4000) to `callers` (in topology order) only.
+ */
+export function networkPolicyDocument(unit: string, callers: string[]): string {
+  const selector = (indent: string, component: string) => [
+    `${indent}app.kubernetes.io/name: strata`,
+    `${indent}app.kubernetes.io/component: ${component}`,
+  ];
+  return [
+    'apiVersion: networking.k8s.io/v1',
+    'kind: NetworkPolicy',
+    'metadata:',
+    `  name: ${networkPolicyName(unit)}`,
+    '  labels:',
+    '    app.kubernetes.io/name: strata',
+    'spec:',
+    '  podSelector:',
+    '    matchLabels:',
+    ...selector('      ', unit),
+    '  policyTypes:',
+    '    - Ingress',
+    '  ingress:',
+    '    - ports:',
+    '        - port: 3000',
+    '          protocol: TCP',
+    '    - ports:',
+    '        - port: 4000',
+    '          protocol: TCP',
+    '      from:',
+    ...callers.flatMap((caller) => ['        - podSelector:', '            matchLabels:', ...selector('              ', caller)]),
+  ].join('\n');
+}
+
+/** Each unit that has callers and its callers, in topology order. */
+const callersOf = (topology: TopologyFile, needs: Map<string, UnitNeeds>) =>
+  new Map(
+    Object.keys(topology.units).flatMap((unit): [string, string[]][] => {
+      const callers = needs.get(unit)?.callers ?? [];
+      return callers.length > 0 ? [[unit, callers]] : [];
+    }),
+  );
+
+/**
+ * Rewrites the NetworkPolicies of the units whose callers change: a unit's policy is replaced,
+ * added (before the policy of the first unit after it in `order`, else last) or removed (when
+ * nobody calls it any more). Every other document, and the header comment, stays as it is.
+ */
+export function editNetworkPolicy(text: string, order: string[], before: Map<string, string[]>, after: Map<string, string[]>): string {
+  const at = text.indexOf('apiVersion:');
+  const header = at < 0 ? text : text.slice(0, at);
+  const body = at < 0 ? '' : text.slice(at).replace(/\n$/, '');
+  const documents = body ? body.split('\n---\n') : [];
+  const unitOf = (document: string) => {
+    const name = /^kind: NetworkPolicy$/m.test(document) ? /^ {2}name: (.+)-internal$/m.exec(document)?.[1] : undefined;
+    return name !== undefined && order.includes(name) ? name : undefined;
+  };
+  const changed = [...new Set([...before.keys(), ...after.keys()])].filter(
+    (unit) => (before.get(unit) ?? []).join() !== (after.get(unit) ?? []).join(),
+  );
+  let result = documents.filter((document) => {
+    const unit = /^kind: NetworkPolicy$/m.test(document) ? /^ {2}name: (.+)-internal$/m.exec(document)?.[1] : undefined;
+    return unit === undefined || !changed.includes(unit) || after.has(unit);
+  });
+  for (const unit of order.filter((name) => changed.includes(name) && after.has(name))) {
+    const document = networkPolicyDocument(unit, after.get(unit) ?? []);
+    const existing = result.findIndex((candidate) => unitOf(candidate) === unit);
+    if (existing >= 0) {
+      result[existing] = document;
+      continue;
+    }
+    const next = result.findIndex((candidate) => {
+      const other = unitOf(candidate);
+      return other !== undefined && order.indexOf(other) > order.indexOf(unit);
+    });
+    result = next < 0 ? [...result, document] : [...result.slice(0, next), document, ...result.slice(next)];
+  }
+  return header + (result.length > 0 ? result.join('\n---\n') + '\n' : '');
+}
+
 /** A manifest's header comment (the lines before its first object) and its body. */
 export function splitManifest(text: string): { header: string; body: string } {
   const at = text.indexOf('apiVersion:');
@@ -634,6 +727,12 @@ export function applyDeploymentChange(tree: Tree, change: DeploymentChange): str
     );
     update(K8S_PRODUCTION, (text) => removeReplicas(text, unit));
   }
+
+  // Who may call each unit's internal port.
+  const callersBefore = callersOf(change.topologyBefore, change.before);
+  const callersAfter = callersOf(change.topologyAfter, change.after);
+  if (JSON.stringify([...callersBefore]) !== JSON.stringify([...callersAfter]) && tree.exists(K8S_NETWORK_POLICY))
+    update(K8S_NETWORK_POLICY, (text) => editNetworkPolicy(text, Object.keys(change.topologyAfter.units), callersBefore, callersAfter));
 
   // The public address: the Ingress's rules and, with several API units, the edge.
   const presentationBefore = presentationOf(change.topologyBefore, change.before);

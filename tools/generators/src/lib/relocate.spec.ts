@@ -67,7 +67,7 @@ describe('the shipped files are canonical (what extract and merge write)', () =>
     for (const [unit, plan] of plans)
       expect({ unit, body: splitManifest(tree.read(`${K8S_BASE}/${unit}.yaml`, 'utf-8')!).body }).toEqual({
         unit,
-        body: unitManifestBody(unit, needsOf(plan, topology)),
+        body: unitManifestBody(unit, needsOf(plan, topology, plans)),
       });
   });
 });
@@ -82,6 +82,7 @@ describe('extract', () => {
         'docker/k8s/base/config.yaml',
         'docker/k8s/base/customers.yaml',
         'docker/k8s/base/kustomization.yaml',
+        'docker/k8s/base/network-policy.yaml',
         'docker/k8s/overlays/production/kustomization.yaml',
         'topologies/split.json',
       ].sort(),

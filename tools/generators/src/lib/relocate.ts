@@ -103,7 +103,7 @@ const withPort = (declaration: TopologyFile['units'][string], internalPort: numb
 };
 
 const needsMap = (plans: Map<string, StaticUnitPlan>, topology: TopologyFile) =>
-  new Map<string, UnitNeeds>([...plans].map(([unit, unitPlan]) => [unit, needsOf(unitPlan, topology)]));
+  new Map<string, UnitNeeds>([...plans].map(([unit, unitPlan]) => [unit, needsOf(unitPlan, topology, plans)]));
 
 function finish(
   tree: Tree,
