@@ -261,6 +261,7 @@ async function benchHop(): Promise<{ local: Latency; remote: Latency }> {
         unit: 'bench',
         secret,
         serve: [],
+        callers: [],
         peers: [{ unit: 'echo', address: { host: '127.0.0.1', port }, ports: [EchoPort] }],
         callTimeoutMs: 5000,
         maxMessageBytes: 1024 * 1024,

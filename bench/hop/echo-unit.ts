@@ -29,6 +29,8 @@ async function main(): Promise<void> {
         unit: 'echo',
         secret: config.transport.secret as string,
         serve: [EchoPort],
+        // The bench's caller, the only unit allowed to call it.
+        callers: [{ unit: 'bench', ports: [EchoPort] }],
         peers: [],
         callTimeoutMs: config.transport.callTimeoutMs,
         maxMessageBytes: config.transport.maxMessageBytes,
@@ -39,7 +41,16 @@ async function main(): Promise<void> {
 
   const app = await NestFactory.create<NestFastifyApplication>(EchoUnit, createHttpAdapter(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.connectMicroservice(internalListenerOptions({ host: '127.0.0.1', port: config.unit.internalPort as number }, config.transport.maxMessageBytes));
+  app.connectMicroservice(
+    internalListenerOptions(
+      { host: '127.0.0.1', port: config.unit.internalPort as number },
+      {
+        maxMessageBytes: config.transport.maxMessageBytes,
+        secret: config.transport.secret as string,
+        maxConnections: config.transport.maxConnections,
+      },
+    ),
+  );
   await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
   console.log('echo unit ready');
