@@ -48,6 +48,17 @@ describe('the ports of a tier, read from its Nest module', () => {
   });
 });
 
+/**
+ * One unit per tier plus a worker, written with wildcards: the design `topologies/split.json` ships
+ * with, as a fixture of its own, so these specs keep holding after `extract` changes split.json.
+ */
+const PER_TIER = {
+  gateway: { hosts: ['*/presentation'], httpPort: 3000 },
+  business: { hosts: ['*/business'], httpPort: 3001, internalPort: 4001 },
+  data: { hosts: ['*/data-access'], httpPort: 3002, internalPort: 4002 },
+  worker: { workers: ['*'], httpPort: 3003 },
+};
+
 describe('the shipped topologies', () => {
   // Derived from the application, so a module added by the generator is checked here too.
   const modules = Object.keys(application.modules);
@@ -72,8 +83,45 @@ describe('the shipped topologies', () => {
     expect(units.get('monolith')?.alone).toBe(true);
   });
 
-  it('split: gateway → business → data, the worker → data and business; only data has a database', () => {
-    const units = shipped('split');
+  it.each(Object.keys(application.topologies))(
+    '%s: every tier hosted once; each need met locally or by the unit hosting it; a database exactly where data access is, the API where presentation is',
+    (name) => {
+      const units = shipped(name);
+      const hostOf = new Map<string, string>();
+      for (const unit of units.values()) {
+        for (const tier of unit.tiers) {
+          expect(hostOf.has(`${tier.module}/${tier.tier}`)).toBe(false);
+          hostOf.set(`${tier.module}/${tier.tier}`, unit.unit);
+        }
+      }
+      expect([...hostOf.keys()].sort()).toEqual(modules.flatMap((module) => TIERS.map((tier) => `${module}/${tier}`)).sort());
+      expect([...units.values()].flatMap((unit) => unit.workers.map((workers) => workers.module)).sort()).toEqual(
+        [...modulesWithWorkers].sort(),
+      );
+
+      const providerOf = new Map<unknown, string>();
+      for (const [ref, unit] of hostOf) {
+        const [module, tier] = ref.split('/') as [string, Tier];
+        portDependenciesOf(application.modules[module][tier]).provides.forEach((port) => providerOf.set(port, unit));
+      }
+      for (const unit of units.values()) {
+        const needs = [
+          ...unit.tiers.flatMap((tier) => portDependenciesOf(tier.nestModule).needs),
+          ...unit.workers.flatMap((workers) => portDependenciesOf(workers.nestModule).needs),
+        ];
+        for (const port of needs) {
+          const host = providerOf.get(port);
+          if (host === unit.unit) expect(unit.peers.flatMap((peer) => peer.ports)).not.toContain(port);
+          else expect(unit.peers.find((peer) => peer.unit === host)?.ports).toContain(port);
+        }
+        expect(unit.database).toBe(unit.tiers.some((tier) => tier.tier === 'data-access'));
+        expect(unit.api).toBe(unit.tiers.some((tier) => tier.tier === 'presentation'));
+      }
+    },
+  );
+
+  it('one unit per tier (what split ships): gateway → business → data, the worker → data and business; only data has a database', () => {
+    const units = plan(PER_TIER, 'per-tier');
     const facades = portsProvidedBy('business');
     const repositories = portsProvidedBy('data-access');
     const workerNeeds = modulesWithWorkers.flatMap((module) =>
@@ -133,8 +181,8 @@ describe('the shipped topologies', () => {
     },
   );
 
-  it('split: the gateway may call the business unit only, never the data unit', () => {
-    const units = shipped('split');
+  it('one unit per tier: the gateway may call the business unit only, never the data unit', () => {
+    const units = plan(PER_TIER, 'per-tier');
 
     expect(
       units
@@ -257,9 +305,13 @@ describe('a topology that cannot run stops with a message saying what is wrong',
 
 describe('a unit whose configuration does not give it what its plan needs', () => {
   const secret = { INTERNAL_AUTH_SECRET: 's'.repeat(32) };
-  const dataAccessTiersOfSplit = (application.topologies['split'] as { units: { data: { hosts: string[] } } }).units.data.hosts.join(', ');
+  // The per-tier design as a topology of its own, so these hold whatever split.json becomes.
+  const withFixture = { ...application, topologies: { ...application.topologies, 'per-tier': { units: PER_TIER } } };
+  const dataAccessTiers = Object.keys(application.modules)
+    .map((module) => `${module}/data-access`)
+    .join(', ');
   const resolve = (env: Record<string, string>) =>
-    resolveUnit(loadConfig({ TOPOLOGY: 'split', ...secret, DATABASE_URL: 'postgres://db/strata', ...env }), application);
+    resolveUnit(loadConfig({ TOPOLOGY: 'per-tier', ...secret, DATABASE_URL: 'postgres://db/strata', ...env }), withFixture);
 
   it('fills in its name and ports from the topology', () => {
     const { plan: unit, config } = resolve({ UNIT: 'business' });
@@ -278,7 +330,7 @@ describe('a unit whose configuration does not give it what its plan needs', () =
     ],
     [{ UNIT: 'gateway', INTERNAL_AUTH_SECRET: '' }, 'unit gateway calls other units: set INTERNAL_AUTH_SECRET'],
     [{ UNIT: 'data', INTERNAL_AUTH_SECRET: '' }, 'unit data serves ports to other units: set INTERNAL_AUTH_SECRET'],
-    [{ UNIT: 'data', DATABASE_URL: '' }, `unit data hosts ${dataAccessTiersOfSplit} but DATABASE_URL is not set`],
+    [{ UNIT: 'data', DATABASE_URL: '' }, `unit data hosts ${dataAccessTiers} but DATABASE_URL is not set`],
     [
       { UNIT: 'worker', DATABASE_URL: '' },
       'unit worker enqueues or handles jobs: set REDIS_URL, or DATABASE_URL to keep the queue on PostgreSQL',
@@ -289,7 +341,7 @@ describe('a unit whose configuration does not give it what its plan needs', () =
 
   it('a topology that is neither shipped nor a file', () => {
     expect(problemsOf(() => resolveUnit(loadConfig({ TOPOLOGY: 'splitt' }), application))).toEqual([
-      'there is no shipped topology of that name (shipped: monolith, split, orders-service); give a path to use a file',
+      `there is no shipped topology of that name (shipped: ${Object.keys(application.topologies).join(', ')}); give a path to use a file`,
     ]);
   });
 });
