@@ -47,12 +47,14 @@ export function redactArgument(argument: unknown): unknown {
     return { type: argument.name, message, stack };
   }
   if (argument && typeof argument === 'object' && !Array.isArray(argument)) {
-    return Object.fromEntries(
-      Object.entries(argument).map(([key, value]) => [
-        key,
-        typeof value === 'string' || value instanceof Error ? redactArgument(value) : value,
-      ]),
-    );
+    // Copied only when something was redacted: a log line per request must not copy every object.
+    let redacted: Record<string, unknown> | undefined;
+    for (const [key, value] of Object.entries(argument)) {
+      if (typeof value !== 'string' && !(value instanceof Error)) continue;
+      const safe = redactArgument(value);
+      if (safe !== value) (redacted ??= { ...argument })[key] = safe;
+    }
+    return redacted ?? argument;
   }
   return argument;
 }
