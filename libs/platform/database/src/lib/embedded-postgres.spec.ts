@@ -1,5 +1,5 @@
 import { ConfigurationError } from '@strata/platform/config';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { firstFolderClosedToOthers, startEmbeddedPostgres } from './embedded-postgres';
@@ -18,6 +18,17 @@ describe('the embedded PostgreSQL in a folder its own user cannot enter', () => 
     expect(firstFolderClosedToOthers([join(root, 'clone/.data/postgres')])).toBe(root);
     chmodSync(root, 0o755);
     expect(firstFolderClosedToOthers([join(root, 'clone/.data/postgres')])).toBeUndefined();
+  });
+
+  it("does not count the cluster's own data folder, 0700 and its user's, as closed: npm start a second time starts", () => {
+    chmodSync(root, 0o755);
+    const dataDir = join(root, 'clone/.data/postgres');
+    mkdirSync(join(root, 'clone/.data'), { recursive: true });
+    mkdirSync(dataDir, { mode: 0o700 });
+    // As root, the embedded PostgreSQL's own user owns its data folder after the first start.
+    if (userInfo().uid === 0) chownSync(dataDir, 12345, 12345);
+
+    expect(firstFolderClosedToOthers([dataDir])).toBeUndefined();
   });
 
   it('as root, stops with one message naming the folder and DATABASE_URL, instead of an EACCES from initdb', async () => {

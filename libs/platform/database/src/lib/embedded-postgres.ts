@@ -70,8 +70,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 }
 
 /**
- * The first existing folder, on the way from `/` down to any of `paths`, that a user other than
- * its owner and group cannot enter (no `o+x`), or undefined.
+ * The first existing folder, on the way from `/` down to any of `paths`, that belongs to root and
+ * that other users cannot enter (no `o+x`): where PostgreSQL, running as its own user, would stop.
+ * A folder of another owner (the cluster's own data folder, 0700 and PostgreSQL's) does not count.
  */
 export function firstFolderClosedToOthers(paths: string[]): string | undefined {
   for (const path of paths) {
@@ -83,7 +84,7 @@ export function firstFolderClosedToOthers(paths: string[]): string | undefined {
     for (const folder of ancestors) {
       const stats = statSync(folder, { throwIfNoEntry: false });
       if (!stats) break; // created later, by us, with the default umask
-      if (stats.isDirectory() && (stats.mode & 0o001) === 0) return folder;
+      if (stats.isDirectory() && stats.uid === 0 && (stats.mode & 0o001) === 0) return folder;
     }
   }
   return undefined;
