@@ -1,7 +1,7 @@
 import { CatalogPort } from '@strata/catalog/contracts';
 import { CustomersPort } from '@strata/customers/contracts';
 import { OrdersPort } from '@strata/orders/contracts';
-import { OrderRepository } from '@strata/orders/data-access';
+import { OrderRepository, OrdersIdempotency } from '@strata/orders/data-access';
 import { OrdersBusinessModule } from '@strata/orders/business';
 import { loadConfig } from '@strata/platform/config';
 import {
@@ -39,12 +39,12 @@ const summary = (unit: UnitPlan) => ({
 });
 
 describe('the ports of a tier, read from its Nest module', () => {
-  it('orders/business provides OrdersPort and needs its repository and the other modules’ ports', () => {
+  it('orders/business provides OrdersPort and needs its repository, its idempotency keys and the other modules’ ports', () => {
     const { provides, needs } = portDependenciesOf(OrdersBusinessModule);
 
     expect(provides).toEqual([OrdersPort]);
-    expect(needs).toEqual(expect.arrayContaining([OrderRepository, CatalogPort, CustomersPort]));
-    expect(needs).toHaveLength(3);
+    expect(needs).toEqual(expect.arrayContaining([OrderRepository, OrdersIdempotency, CatalogPort, CustomersPort]));
+    expect(needs).toHaveLength(4);
   });
 });
 

@@ -4,3 +4,4 @@ export * from './lib/ensure-database';
 export * from './lib/postgres-errors';
 export * from './lib/provide-database';
 export * from './lib/run-migrations';
+export * from './lib/idempotency-store';

@@ -7,3 +7,4 @@ export * from './lib/request-id';
 export * from './lib/dependency-error.filter';
 export * from './lib/rate-limit';
 export * from './lib/request-deadline';
+export * from './lib/idempotent-route';

@@ -1,4 +1,6 @@
 export * from './lib/application-error';
+export * from './lib/call-context';
+export * from './lib/idempotency';
 export * from './lib/page';
 export * from './lib/port';
 export * from './lib/text';

@@ -133,6 +133,13 @@ export function readSourceFacts(file: string, text: string): SourceFacts {
           }
       facts.ports.push({ name, wire: stringOf(port.args[0]) ?? name, methods, file });
     }
+    // A module's idempotency store: `@IdempotencyPort('orders.idempotency')` declares a port whose
+    // methods are those of the platform's `IdempotencyStore`, all idempotent.
+    const idempotencyPort = decorators.find((decorator) => decorator.name === 'IdempotencyPort');
+    if (idempotencyPort) {
+      const methods: Record<string, CallSemantics> = { begin: 'idempotent', finish: 'idempotent', release: 'idempotent' };
+      facts.ports.push({ name, wire: stringOf(idempotencyPort.args[0]) ?? name, methods, file });
+    }
 
     const entity = decorators.find((decorator) => decorator.name === 'Entity');
     if (entity)

@@ -1,13 +1,14 @@
 import { InvalidInputError } from '@strata/platform/ports';
 import { ProductNotFoundError, type ReserveStockRequest } from '@strata/catalog/contracts';
-import type { ProductRepository } from '@strata/catalog/data-access';
+import type { CatalogIdempotency, ProductRepository } from '@strata/catalog/data-access';
 import { CatalogService } from './catalog.service';
 
 const PRODUCT_A = '00000000-0000-4000-8000-00000000000a';
 const PRODUCT_B = '00000000-0000-4000-8000-00000000000b';
 
 function serviceWith(repository: Partial<ProductRepository>) {
-  return new CatalogService(repository as ProductRepository);
+  // The idempotency store is unused without an Idempotency-Key in the request context, as here.
+  return new CatalogService(repository as ProductRepository, {} as CatalogIdempotency);
 }
 
 describe('CatalogService', () => {

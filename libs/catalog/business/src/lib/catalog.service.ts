@@ -10,19 +10,26 @@ import {
   ReserveStockRequest,
   StockReservation,
 } from '@strata/catalog/contracts';
-import { InvalidInputError } from '@strata/platform/ports';
-import { ProductRepository } from '@strata/catalog/data-access';
+import { InvalidInputError, runIdempotently } from '@strata/platform/ports';
+import { CatalogIdempotency, ProductRepository } from '@strata/catalog/data-access';
 import { toProductDto } from './product.mapper';
 import { toStockReservation } from './stock-reservation.mapper';
 
 @Injectable()
 export class CatalogService extends CatalogPort {
-  constructor(private readonly products: ProductRepository) {
+  constructor(
+    private readonly products: ProductRepository,
+    private readonly idempotency: CatalogIdempotency,
+  ) {
     super();
   }
 
-  async createProduct({ sku, name, priceCents, stock }: CreateProductDto): Promise<ProductDto> {
-    return toProductDto(await this.products.insert({ sku, name, priceCents, stock }));
+  /** Honours the client's `Idempotency-Key`: a retry gets the first answer (ADR 0015). */
+  createProduct(product: CreateProductDto): Promise<ProductDto> {
+    const { sku, name, priceCents, stock } = product;
+    return runIdempotently(this.idempotency, 'createProduct', product, async (productId) =>
+      toProductDto(await this.products.insert({ id: productId, sku, name, priceCents, stock })),
+    );
   }
 
   async getProduct(productId: string): Promise<ProductDto> {

@@ -1,6 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { provideIdempotencyStore } from '@strata/platform/database';
 import { ProductEntity } from './product.entity';
+import { CatalogIdempotency } from './catalog-idempotency';
 import { ProductRepository } from './product.repository';
 import { StockReservationEntity } from './stock-reservation.entity';
 import { TypeOrmProductRepository } from './typeorm-product.repository';
@@ -12,7 +14,7 @@ import { TypeOrmProductRepository } from './typeorm-product.repository';
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([ProductEntity, StockReservationEntity])],
-  providers: [{ provide: ProductRepository, useClass: TypeOrmProductRepository }],
-  exports: [ProductRepository],
+  providers: [{ provide: ProductRepository, useClass: TypeOrmProductRepository }, provideIdempotencyStore(CatalogIdempotency, 'catalog')],
+  exports: [ProductRepository, CatalogIdempotency],
 })
 export class CatalogDataAccessModule {}

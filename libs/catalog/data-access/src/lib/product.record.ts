@@ -10,8 +10,10 @@ export interface ProductRecord {
   stock: number;
 }
 
-/** What `ProductRepository.insert` takes; the database assigns the id. */
+/** What `ProductRepository.insert` takes. */
 export interface NewProductRecord {
+  /** Chosen by the caller, so that inserting twice is harmless (see `ProductRepository.insert`). */
+  id: string;
   sku: string;
   name: string;
   priceCents: number;

@@ -9,14 +9,17 @@ import type { NewStockReservationRecord, StockReservationRecord } from './stock-
  * It throws the contracts' typed errors.
  */
 @Port<ProductRepository>('catalog.products', {
-  insert: 'at-most-once',
+  insert: 'idempotent',
   findById: 'idempotent',
   findPage: 'idempotent',
   reserve: 'idempotent',
   release: 'idempotent',
 })
 export abstract class ProductRepository {
-  /** @throws DuplicateSkuError */
+  /**
+   * Idempotent by id: inserting a product already recorded answers it as recorded.
+   * @throws DuplicateSkuError
+   */
   abstract insert(product: NewProductRecord): Promise<ProductRecord>;
 
   abstract findById(productId: string): Promise<ProductRecord | null>;

@@ -16,7 +16,7 @@ describe('TypeOrmProductRepository (PostgreSQL)', () => {
   afterAll(() => context.close());
 
   const newProduct = (stock: number, priceCents = 250): Promise<ProductRecord> =>
-    products.insert({ sku: `SKU-${randomUUID()}`, name: 'Widget', priceCents, stock });
+    products.insert({ id: randomUUID(), sku: `SKU-${randomUUID()}`, name: 'Widget', priceCents, stock });
 
   it('stores a product and reads it back', async () => {
     const created = await newProduct(7, 1999);
@@ -28,7 +28,18 @@ describe('TypeOrmProductRepository (PostgreSQL)', () => {
   it('refuses a second product with the same sku', async () => {
     const first = await newProduct(1);
 
-    await expect(products.insert({ sku: first.sku, name: 'Copy', priceCents: 1, stock: 1 })).rejects.toBeInstanceOf(DuplicateSkuError);
+    await expect(products.insert({ id: randomUUID(), sku: first.sku, name: 'Copy', priceCents: 1, stock: 1 })).rejects.toBeInstanceOf(
+      DuplicateSkuError,
+    );
+  });
+
+  it('answers a second insert of the same id with the product recorded, even one racing it (a retried request)', async () => {
+    const product = { id: randomUUID(), sku: `SKU-${randomUUID()}`, name: 'Widget', priceCents: 100, stock: 3 };
+
+    const [first, second] = await Promise.all([products.insert(product), products.insert(product)]);
+
+    expect(second).toEqual(first);
+    await expect(products.insert(product)).resolves.toEqual(first);
   });
 
   it('pages products by sku', async () => {

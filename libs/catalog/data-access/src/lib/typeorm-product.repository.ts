@@ -19,14 +19,20 @@ export class TypeOrmProductRepository extends ProductRepository {
     super();
   }
 
-  async insert({ sku, name, priceCents, stock }: NewProductRecord): Promise<ProductRecord> {
+  async insert({ id, sku, name, priceCents, stock }: NewProductRecord): Promise<ProductRecord> {
+    const product = this.products.create({ id, sku, name, priceCents, stock });
     try {
-      const saved = await this.products.save(this.products.create({ sku, name, priceCents, stock }));
-      return toProductRecord(saved);
+      // An insert, never an upsert (as `save` would be, given an id).
+      await this.products.insert(product);
     } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // The same id: an earlier attempt of the same request recorded it, which is the answer.
+      const recorded = await this.findById(id);
+      if (recorded) return recorded;
       if (isUniqueViolation(error, 'products_sku_key')) throw new DuplicateSkuError(sku);
       throw error;
     }
+    return toProductRecord(product);
   }
 
   async findById(productId: string): Promise<ProductRecord | null> {

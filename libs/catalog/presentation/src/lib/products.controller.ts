@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CatalogPort, CreateProductDto, ListProductsQuery, ProductDto, ProductPageDto } from '@strata/catalog/contracts';
-import { ParseIdPipe } from '@strata/platform/http';
+import { IdempotentRoute, ParseIdPipe } from '@strata/platform/http';
 
 @ApiTags('products')
 @Controller('products')
@@ -16,6 +16,7 @@ export class ProductsController {
   constructor(private readonly catalog: CatalogPort) {}
 
   @Post()
+  @IdempotentRoute()
   @ApiCreatedResponse({ type: ProductDto })
   @ApiBadRequestResponse({ description: 'A field is missing, unknown or invalid.' })
   @ApiConflictResponse({ description: 'The sku is taken.' })

@@ -10,8 +10,10 @@ export interface CustomerRecord {
   createdAt: string;
 }
 
-/** What `CustomerRepository.insert` takes; the database assigns the id and the creation date. */
+/** What `CustomerRepository.insert` takes; the database assigns the creation date. */
 export interface NewCustomerRecord {
+  /** Chosen by the caller, so that inserting twice is harmless (see `CustomerRepository.insert`). */
+  id: string;
   email: string;
   name: string;
 }

@@ -18,7 +18,7 @@ describe('TypeOrmCustomerRepository (PostgreSQL)', () => {
 
   it('stores a customer and reads it back with an ISO creation date', async () => {
     const email = uniqueEmail();
-    const created = await customers.insert({ email, name: 'Ada' });
+    const created = await customers.insert({ id: randomUUID(), email, name: 'Ada' });
 
     expect(created).toEqual({ id: expect.any(String), email, name: 'Ada', createdAt: expect.any(String) });
     expect(new Date(created.createdAt).toISOString()).toBe(created.createdAt);
@@ -27,18 +27,34 @@ describe('TypeOrmCustomerRepository (PostgreSQL)', () => {
 
   it('refuses a second customer with the same email, whatever its case', async () => {
     const email = uniqueEmail();
-    await customers.insert({ email, name: 'Ada' });
+    await customers.insert({ id: randomUUID(), email, name: 'Ada' });
 
-    await expect(customers.insert({ email: email.toUpperCase(), name: 'Impostor' })).rejects.toBeInstanceOf(DuplicateEmailError);
+    await expect(customers.insert({ id: randomUUID(), email: email.toUpperCase(), name: 'Impostor' })).rejects.toBeInstanceOf(
+      DuplicateEmailError,
+    );
   });
 
   it('lets exactly one of two racing registrations of an email win', async () => {
     const email = uniqueEmail();
 
-    const results = await Promise.allSettled([customers.insert({ email, name: 'A' }), customers.insert({ email, name: 'B' })]);
+    const results = await Promise.allSettled([
+      customers.insert({ id: randomUUID(), email, name: 'A' }),
+      customers.insert({ id: randomUUID(), email, name: 'B' }),
+    ]);
 
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
     expect(results.find((result) => result.status === 'rejected')).toMatchObject({ reason: expect.any(DuplicateEmailError) });
+  });
+
+  it('answers a second insert of the same id with the customer recorded, even one racing it (a retried request)', async () => {
+    const customer = { id: randomUUID(), email: uniqueEmail(), name: 'Ada' };
+
+    const [first, second] = await Promise.all([customers.insert(customer), customers.insert(customer)]);
+    const third = await customers.insert(customer);
+
+    expect(second).toEqual(first);
+    expect(third).toEqual(first);
+    await expect(customers.findById(customer.id)).resolves.toEqual(first);
   });
 
   it('answers null for an unknown id', async () => {

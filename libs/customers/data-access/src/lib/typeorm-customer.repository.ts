@@ -13,13 +13,20 @@ export class TypeOrmCustomerRepository extends CustomerRepository {
     super();
   }
 
-  async insert({ email, name }: NewCustomerRecord): Promise<CustomerRecord> {
+  async insert({ id, email, name }: NewCustomerRecord): Promise<CustomerRecord> {
+    const customer = this.customers.create({ id, email, name });
     try {
-      return toCustomerRecord(await this.customers.save(this.customers.create({ email, name })));
+      // An insert, never an upsert (as `save` would be, given an id); it reads back the creation date.
+      await this.customers.insert(customer);
     } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // The same id: an earlier attempt of the same request recorded it, which is the answer.
+      const recorded = await this.findById(id);
+      if (recorded) return recorded;
       if (isUniqueViolation(error, 'customers_email_lower_key')) throw new DuplicateEmailError(email);
       throw error;
     }
+    return toCustomerRecord(customer);
   }
 
   async findById(customerId: string): Promise<CustomerRecord | null> {

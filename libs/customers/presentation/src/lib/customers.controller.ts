@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CreateCustomerDto, CustomerDto, CustomersPort } from '@strata/customers/contracts';
-import { ParseIdPipe } from '@strata/platform/http';
+import { IdempotentRoute, ParseIdPipe } from '@strata/platform/http';
 
 @ApiTags('customers')
 @Controller('customers')
@@ -16,6 +16,7 @@ export class CustomersController {
   constructor(private readonly customers: CustomersPort) {}
 
   @Post()
+  @IdempotentRoute()
   @ApiCreatedResponse({ type: CustomerDto })
   @ApiBadRequestResponse({ description: 'A field is missing, unknown or invalid.' })
   @ApiConflictResponse({ description: 'The email is taken.' })

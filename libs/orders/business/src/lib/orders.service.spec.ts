@@ -1,9 +1,16 @@
-import { CatalogPort, InsufficientStockError, type ReserveStockRequest } from '@strata/catalog/contracts';
+import { CatalogPort, InsufficientStockError, ReservationReleasedError, type ReserveStockRequest } from '@strata/catalog/contracts';
 import { CustomerNotFoundError, CustomersPort } from '@strata/customers/contracts';
-import { ConfirmOrderJob, OrderAlreadyCancelledError, OrderNotFoundError, SettleOrderJob } from '@strata/orders/contracts';
-import type { NewOrderRecord, OrderRecord, OrderRepository } from '@strata/orders/data-access';
+import {
+  ConfirmOrderJob,
+  OrderAlreadyCancelledError,
+  OrderNotFoundError,
+  OrderPlacementExpiredError,
+  SettleOrderJob,
+} from '@strata/orders/contracts';
+import type { NewOrderRecord, OrderRecord, OrderRepository, OrdersIdempotency } from '@strata/orders/data-access';
 import { loadSettings } from '@strata/platform/config';
-import { DeadlineExceededError, PeerUnavailableError, UnavailableError } from '@strata/platform/ports';
+import { DeadlineExceededError, IDEMPOTENCY_KEY, PeerUnavailableError, UnavailableError } from '@strata/platform/ports';
+import { ClsServiceManager } from 'nestjs-cls';
 import type { JobProducer } from '@strata/platform/queue';
 import { OrdersService } from './orders.service';
 import { OrdersSettings } from './orders.settings';
@@ -12,7 +19,7 @@ const CUSTOMER = '00000000-0000-4000-8000-0000000000c1';
 const PRODUCT = '00000000-0000-4000-8000-0000000000a1';
 
 /** Hand-made fakes of the three ports and the producer: the rules under test are the service's. */
-function setUp() {
+function setUp(idempotency = {} as OrdersIdempotency) {
   const customers = { getCustomer: jest.fn(async (id: string) => ({ id, email: 'a@b.c', name: 'A', createdAt: '' })) };
   const catalog = {
     reserveStock: jest.fn(async (request: ReserveStockRequest) => ({
@@ -44,8 +51,19 @@ function setUp() {
     customers as unknown as CustomersPort,
     jobs as unknown as JobProducer,
     loadSettings(OrdersSettings, { SETTLE_AFTER_MS: '45000' }),
+    // Unused without an Idempotency-Key in the request context, as in most tests here.
+    idempotency,
   );
   return { service, customers, catalog, orders, jobs };
+}
+
+/** Runs `fn` as a request that carries an `Idempotency-Key`. */
+function asRequestWithKey<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const cls = ClsServiceManager.getClsService();
+  return cls.run(() => {
+    cls.set(IDEMPOTENCY_KEY, key);
+    return fn();
+  });
 }
 
 const order = { customerId: CUSTOMER, lines: [{ productId: PRODUCT, quantity: 3 }] };
@@ -131,6 +149,34 @@ describe('OrdersService.placeOrder', () => {
 
     await expect(service.placeOrder(order)).rejects.toBe(failure);
     expect(catalog.releaseStock).not.toHaveBeenCalled();
+  });
+
+  it('answers 503 placement_expired, recording nothing, when the reservation under its id was given up (a late retry)', async () => {
+    const { service, catalog, orders } = setUp();
+    catalog.reserveStock.mockImplementation(async (request: ReserveStockRequest) => {
+      throw new ReservationReleasedError(request.reservationId);
+    });
+
+    await expect(service.placeOrder(order)).rejects.toBeInstanceOf(OrderPlacementExpiredError);
+    expect(orders.insert).not.toHaveBeenCalled();
+  });
+
+  it('answers with the order an earlier attempt placed when its reservation was given up by cancelling it', async () => {
+    // A retry that takes over an earlier attempt's key gets its order id (see `runIdempotently`).
+    let orderId = '';
+    const idempotency = { begin: async () => ({ state: 'run', resourceId: orderId }), finish: jest.fn(), release: jest.fn() };
+    const { service, catalog, orders } = setUp(idempotency as unknown as OrdersIdempotency);
+    orderId = (await service.placeOrder(order)).id;
+    await service.cancelOrder(orderId);
+    catalog.reserveStock.mockImplementation(async (request: ReserveStockRequest) => {
+      throw new ReservationReleasedError(request.reservationId);
+    });
+    orders.insert.mockClear();
+
+    const retry = asRequestWithKey('a-retried-key', () => service.placeOrder(order));
+
+    await expect(retry).resolves.toMatchObject({ id: orderId, status: 'cancelled' });
+    expect(orders.insert).not.toHaveBeenCalled();
   });
 
   it('reports the original failure even when undoing it fails too', async () => {

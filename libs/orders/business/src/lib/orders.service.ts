@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { CatalogPort } from '@strata/catalog/contracts';
+import { CatalogPort, ReservationReleasedError, type StockReservation } from '@strata/catalog/contracts';
 import { CustomersPort } from '@strata/customers/contracts';
 import {
   ListOrdersQuery,
@@ -8,12 +7,13 @@ import {
   OrderDto,
   OrderNotFoundError,
   OrderPageDto,
+  OrderPlacementExpiredError,
   OrdersPort,
   PlaceOrderDto,
   SettleOrderJob,
 } from '@strata/orders/contracts';
-import { OrderRepository } from '@strata/orders/data-access';
-import { UnavailableError } from '@strata/platform/ports';
+import { OrderRepository, OrdersIdempotency } from '@strata/orders/data-access';
+import { runIdempotently, UnavailableError } from '@strata/platform/ports';
 import { JobProducer } from '@strata/platform/queue';
 import { toOrderDto } from './order.mapper';
 import { totalCentsOf } from './order-pricing';
@@ -26,8 +26,9 @@ import { failedForSure } from './failed-for-sure';
  * queued before anything is taken, finishes the work if the process running it dies half-way or a
  * call's outcome is unknown (see `failedForSure`). The jobs a recorded change implies (confirming
  * an order, releasing a cancelled order's stock) are written with the change itself, through the
- * orders outbox (ADR 0014), so they are never lost between the two. So it
- * behaves the same whether catalog and customers run in this process or across the network.
+ * orders outbox (ADR 0014), so they are never lost between the two. Placing and cancelling honour
+ * the client's `Idempotency-Key` (ADR 0015): a retry gets the first answer, never a second order.
+ * So it behaves the same whether catalog and customers run in this process or across the network.
  */
 @Injectable()
 export class OrdersService extends OrdersPort {
@@ -39,22 +40,37 @@ export class OrdersService extends OrdersPort {
     private readonly customers: CustomersPort,
     private readonly jobs: JobProducer,
     private readonly settings: OrdersSettings,
+    private readonly idempotency: OrdersIdempotency,
   ) {
     super();
   }
 
-  async placeOrder({ customerId, lines }: PlaceOrderDto): Promise<OrderDto> {
+  placeOrder(order: PlaceOrderDto): Promise<OrderDto> {
+    return runIdempotently(this.idempotency, 'placeOrder', order, (orderId) => this.place(orderId, order), {
+      // The settle job abandoned this order id: a retry places the order anew, under a new id.
+      startsOver: (error) => error instanceof OrderPlacementExpiredError,
+    });
+  }
+
+  /**
+   * The order id is chosen first (by `runIdempotently`: a retry that takes over a dead attempt gets
+   * the same one) and doubles as the reservation id, which makes every step idempotent by it.
+   */
+  private async place(orderId: string, { customerId, lines }: PlaceOrderDto): Promise<OrderDto> {
     await this.customers.getCustomer(customerId);
-    // The order id is chosen first and doubles as the reservation id, which makes both the
-    // reservation and its release idempotent.
-    const orderId = randomUUID();
     try {
       await this.jobs.enqueue(SettleOrderJob, { orderId }, { jobId: `settle-${orderId}`, delayMs: this.settings.SETTLE_AFTER_MS });
     } catch (error) {
       this.logger.error({ msg: 'could not enqueue the safety net; taking nothing', orderId, err: error });
       throw new UnavailableError('orders.queue_unavailable', 'The order could not be queued for confirmation; nothing was kept');
     }
-    const reservation = await this.catalog.reserveStock({ reservationId: orderId, lines });
+    let reservation: StockReservation;
+    try {
+      reservation = await this.catalog.reserveStock({ reservationId: orderId, lines });
+    } catch (error) {
+      if (error instanceof ReservationReleasedError) return this.placedBefore(orderId);
+      throw error;
+    }
 
     const orderLines = reservation.lines.map(({ productId, quantity, unitPriceCents }) => ({ productId, quantity, unitPriceCents }));
     try {
@@ -82,7 +98,22 @@ export class OrdersService extends OrdersPort {
     return { items: items.map(toOrderDto), total, limit, offset };
   }
 
-  async cancelOrder(orderId: string): Promise<OrderDto> {
+  /**
+   * The reservation under this order id was given up before: by the settle job (this is a late
+   * retry of a placement that died, which kept nothing) or by cancelling the order an earlier
+   * attempt of this request placed (that order is then the answer).
+   */
+  private async placedBefore(orderId: string): Promise<OrderDto> {
+    const recorded = await this.orders.findById(orderId);
+    if (!recorded) throw new OrderPlacementExpiredError(orderId);
+    return toOrderDto(recorded);
+  }
+
+  cancelOrder(orderId: string): Promise<OrderDto> {
+    return runIdempotently(this.idempotency, 'cancelOrder', orderId, () => this.cancel(orderId));
+  }
+
+  private async cancel(orderId: string): Promise<OrderDto> {
     // The cancel writes the release of the stock as a job in its own transaction (the orders
     // outbox), so the stock goes back even if what follows fails or this unit dies now.
     const outcome = await this.orders.cancel(orderId);

@@ -1,9 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { provideIdempotencyStore } from '@strata/platform/database';
 import { ConfirmOrderJob, ReleaseOrderStockJob } from '@strata/orders/contracts';
 import { provideOutboxRelay, QueueModule } from '@strata/platform/queue';
 import { OrderLineEntity } from './order-line.entity';
 import { OrderEntity } from './order.entity';
+import { OrdersIdempotency } from './orders-idempotency';
 import { OrderRepository } from './order.repository';
 import { TypeOrmOrderRepository } from './typeorm-order.repository';
 
@@ -14,7 +16,11 @@ import { TypeOrmOrderRepository } from './typeorm-order.repository';
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([OrderEntity, OrderLineEntity]), QueueModule.forJobs(ConfirmOrderJob, ReleaseOrderStockJob)],
-  providers: [{ provide: OrderRepository, useClass: TypeOrmOrderRepository }, provideOutboxRelay({ table: 'orders.outbox' })],
-  exports: [OrderRepository],
+  providers: [
+    { provide: OrderRepository, useClass: TypeOrmOrderRepository },
+    provideIdempotencyStore(OrdersIdempotency, 'orders'),
+    provideOutboxRelay({ table: 'orders.outbox' }),
+  ],
+  exports: [OrderRepository, OrdersIdempotency],
 })
 export class OrdersDataAccessModule {}

@@ -63,6 +63,19 @@ describe('TypeOrmOrderRepository (PostgreSQL)', () => {
     await expect(orders.findById(order.id)).resolves.toEqual(created);
   });
 
+  it('answers a second insert of the same order, even one racing it, with the order recorded (once, its confirmation queued)', async () => {
+    const order = newOrder();
+
+    const [first, second] = await Promise.all([orders.insert(order), orders.insert(order)]);
+    const third = await orders.insert(order);
+
+    expect(second).toEqual(first);
+    expect(third).toEqual(first);
+    const [{ count }] = await dataSource.query(`SELECT count(*)::int AS count FROM orders.orders WHERE id = $1`, [order.id]);
+    expect(count).toBe(1);
+    await eventually(async () => expect(await queued(`confirm-${order.id}`)).toBeDefined());
+  });
+
   it('keeps totals beyond the 32-bit range exact', async () => {
     const order = {
       ...newOrder(),

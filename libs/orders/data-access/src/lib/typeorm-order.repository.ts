@@ -36,7 +36,13 @@ export class TypeOrmOrderRepository extends OrderRepository {
     });
     return this.dataSource.transaction(async (manager) => {
       // The claim and the order commit together: settle sees both or neither (see `abandon`).
-      if ((await claim(manager, id, 'placement')) === 'settle') throw new OrderPlacementExpiredError(id);
+      const { taken, holder } = await claim(manager, id, 'placement');
+      if (holder === 'settle') throw new OrderPlacementExpiredError(id);
+      if (!taken) {
+        // Placed already, by an earlier attempt of the same request (a retry that took it over).
+        const recorded = await manager.findOne(OrderEntity, { where: { id }, relations: { lines: true } });
+        if (recorded) return toOrderRecord(recorded);
+      }
       const saved = await manager.save(order);
       await ORDERS_OUTBOX.write(manager, ConfirmOrderJob, { orderId: id }, { jobId: `confirm-${id}` });
       return toOrderRecord(saved);
@@ -45,7 +51,13 @@ export class TypeOrmOrderRepository extends OrderRepository {
 
   async abandon(orderId: string): Promise<boolean> {
     // An order recorded before claims existed has no claim row: the NOT EXISTS keeps it.
-    return (await claim(this.dataSource.manager, orderId, 'settle', 'NOT EXISTS (SELECT 1 FROM orders.orders WHERE id = $1)')) === 'settle';
+    const { taken, holder } = await claim(
+      this.dataSource.manager,
+      orderId,
+      'settle',
+      'NOT EXISTS (SELECT 1 FROM orders.orders WHERE id = $1)',
+    );
+    return taken || holder === 'settle';
   }
 
   async findById(orderId: string): Promise<OrderRecord | null> {
@@ -91,24 +103,29 @@ export class TypeOrmOrderRepository extends OrderRepository {
   }
 }
 
+type Claimant = 'placement' | 'settle';
+
 /**
- * Claims `orderId` for `claimant` unless someone has, and answers who holds it (undefined: nobody).
- * The primary key decides: an insert racing an uncommitted claim of the same id waits for it, and
+ * Claims `orderId` for `claimant` unless someone has: answers whether this call took it, and who
+ * holds it otherwise (undefined: nobody, as `condition` kept the claim from being made). The
+ * primary key decides: an insert racing an uncommitted claim of the same id waits for it, and
  * then either finds it (committed) or takes the id (rolled back). Read committed is enough, as the
  * second statement sees whatever the first waited for.
  */
 async function claim(
   manager: EntityManager,
   orderId: string,
-  claimant: 'placement' | 'settle',
+  claimant: Claimant,
   condition = 'true',
-): Promise<string | undefined> {
-  await manager.query(
-    `INSERT INTO orders.order_claims (order_id, claimed_by) SELECT $1::uuid, $2::text WHERE ${condition} ON CONFLICT (order_id) DO NOTHING`,
+): Promise<{ taken: boolean; holder?: Claimant }> {
+  const taken: unknown[] = await manager.query(
+    `INSERT INTO orders.order_claims (order_id, claimed_by) SELECT $1::uuid, $2::text WHERE ${condition}
+     ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
     [orderId, claimant],
   );
+  if (taken.length > 0) return { taken: true, holder: claimant };
   const [row] = await manager.query(`SELECT claimed_by FROM orders.order_claims WHERE order_id = $1`, [orderId]);
-  return row?.claimed_by;
+  return { taken: false, holder: row?.claimed_by };
 }
 
 function toOrderRecord(order: OrderEntity): OrderRecord {

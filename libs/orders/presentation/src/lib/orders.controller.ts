@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ListOrdersQuery, OrderDto, OrderPageDto, OrdersPort, PlaceOrderDto } from '@strata/orders/contracts';
-import { ParseIdPipe } from '@strata/platform/http';
+import { IdempotentRoute, ParseIdPipe } from '@strata/platform/http';
 
 @ApiTags('orders')
 @Controller('orders')
@@ -16,6 +16,7 @@ export class OrdersController {
   constructor(private readonly orders: OrdersPort) {}
 
   @Post()
+  @IdempotentRoute()
   @ApiCreatedResponse({ type: OrderDto, description: 'The order is pending until its confirmation job runs.' })
   @ApiBadRequestResponse({ description: 'A field is missing, unknown or invalid.' })
   @ApiNotFoundResponse({ description: 'The customer or a product does not exist.' })
@@ -38,6 +39,7 @@ export class OrdersController {
   }
 
   @Post(':id/cancel')
+  @IdempotentRoute()
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: OrderDto, description: 'The order is cancelled and its stock released.' })
   @ApiNotFoundResponse()

@@ -3,13 +3,15 @@ import { LoggerModule } from 'nestjs-pino';
 import { ClsModule } from 'nestjs-cls';
 import type { IncomingMessage } from 'node:http';
 import { StrataConfig } from '@strata/platform/config';
+import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_HEADER } from '@strata/platform/ports';
 import { createLogger } from './logger';
 import { rateLimit } from './rate-limit';
 import { requestIdOf } from './request-id';
 
 /**
  * Cross-cutting HTTP plumbing for a unit that serves HTTP: structured logs with the request id,
- * and a request context (nestjs-cls) that business code and jobs can read the id from.
+ * and a request context (nestjs-cls) that business code and jobs can read the id from, and the
+ * operations that honour it the client's `Idempotency-Key`.
  */
 @Module({})
 export class HttpPlatformModule {
@@ -41,7 +43,16 @@ export class HttpPlatformModule {
         }),
         ClsModule.forRoot({
           global: true,
-          middleware: { mount: true, generateId: true, idGenerator: (request: IncomingMessage) => requestIdOf(request) },
+          middleware: {
+            mount: true,
+            generateId: true,
+            idGenerator: (request: IncomingMessage) => requestIdOf(request),
+            // Read by the operations that honour it (`runIdempotently`), which also check its form.
+            setup: (cls, request: IncomingMessage) => {
+              const key = request.headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()];
+              if (typeof key === 'string') cls.set(IDEMPOTENCY_KEY, key);
+            },
+          },
         }),
       ],
     };

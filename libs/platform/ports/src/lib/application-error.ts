@@ -2,12 +2,13 @@
  * The error categories a port may raise. Each maps to one HTTP status in the presentation tier
  * and crosses a network hop unchanged, so a caller sees the same failure in every topology.
  */
-export type ErrorCategory = 'not_found' | 'conflict' | 'validation' | 'unavailable' | 'deadline_exceeded';
+export type ErrorCategory = 'not_found' | 'conflict' | 'validation' | 'unprocessable' | 'unavailable' | 'deadline_exceeded';
 
 const STATUS_OF: Record<ErrorCategory, number> = {
   not_found: 404,
   conflict: 409,
   validation: 400,
+  unprocessable: 422,
   unavailable: 503,
   deadline_exceeded: 504,
 };
@@ -72,6 +73,11 @@ export class InvalidInputError extends ApplicationError {
   readonly category = 'validation';
 }
 
+/** Well-formed, but contradicts what the server already holds for it (e.g. a reused idempotency key). */
+export class UnprocessableError extends ApplicationError {
+  readonly category = 'unprocessable';
+}
+
 export class UnavailableError extends ApplicationError {
   readonly category = 'unavailable';
 }
@@ -113,6 +119,7 @@ const CLASS_OF: Record<ErrorCategory, ErrorClass> = {
   not_found: NotFoundError,
   conflict: ConflictError,
   validation: InvalidInputError,
+  unprocessable: UnprocessableError,
   unavailable: UnavailableError,
   deadline_exceeded: RevivedDeadlineExceededError,
 };

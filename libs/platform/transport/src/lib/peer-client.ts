@@ -1,11 +1,17 @@
 import { Logger } from '@nestjs/common';
 import { ClientTCP, type TcpClientOptions, type TcpSocket } from '@nestjs/microservices';
-import { DeadlineExceededError, errorFromEnvelope, PeerUnavailableError, type PortSpec } from '@strata/platform/ports';
+import {
+  DeadlineExceededError,
+  errorFromEnvelope,
+  inheritedDeadline,
+  inheritedIdempotencyKey,
+  PeerUnavailableError,
+  type PortSpec,
+} from '@strata/platform/ports';
 import { ClsServiceManager } from 'nestjs-cls';
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
-import { inheritedDeadline } from './call-context';
 import type { PeerAddress } from '@strata/platform/config';
 import type { InternalTls } from './transport.options';
 import { HELLO_PATTERN } from './internal-socket';
@@ -59,7 +65,16 @@ export class PeerClient {
     const cls = ClsServiceManager.getClsService();
     const requestId = cls.isActive() ? (cls.getId() as string | undefined) : undefined;
     const deadline = Math.min(Date.now() + this.options.callTimeoutMs, inheritedDeadline() ?? Infinity);
-    const message: CallMessage = { port: spec.name, method, args, context: { requestId, deadline }, credential: this.options.credential() };
+    const atMostOnce = spec.methods.get(method) === 'at-most-once';
+    // An at-most-once call may be a client's retry: the key lets the operation it reaches answer it as such.
+    const idempotencyKey = atMostOnce ? inheritedIdempotencyKey() : undefined;
+    const message: CallMessage = {
+      port: spec.name,
+      method,
+      args,
+      context: { requestId, deadline, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) },
+      credential: this.options.credential(),
+    };
     const what = `${spec.name}.${method}`;
 
     for (let attempt = 0; ; attempt++) {
@@ -69,7 +84,7 @@ export class PeerClient {
       } catch (error) {
         // The connection failed before an answer: retried only where running twice is harmless.
         const delay = RETRY_DELAYS_MS[attempt];
-        const safeToRetry = error instanceof PeerUnavailableError && spec.methods.get(method) === 'idempotent';
+        const safeToRetry = error instanceof PeerUnavailableError && !atMostOnce;
         if (!safeToRetry || delay === undefined || Date.now() + delay >= deadline) throw error;
         await this.pauseBeforeRetry(what, attempt, error, delay);
         continue;

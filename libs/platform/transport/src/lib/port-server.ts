@@ -1,13 +1,21 @@
 import { BeforeApplicationShutdown, Controller, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { MessagePattern } from '@nestjs/microservices';
-import { ApplicationError, InvalidInputError, requirePortSpec, type ArgumentClass, type PortSpec } from '@strata/platform/ports';
+import {
+  ApplicationError,
+  CALLER_KEY,
+  DEADLINE_KEY,
+  IDEMPOTENCY_KEY,
+  InvalidInputError,
+  requirePortSpec,
+  type ArgumentClass,
+  type PortSpec,
+} from '@strata/platform/ports';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { CLS_ID, ClsService } from 'nestjs-cls';
-import { CALLER_KEY, DEADLINE_KEY } from './call-context';
 import { ServiceCredentials } from './service-credentials';
 import { TRANSPORT_OPTIONS, type TransportOptions } from './transport.options';
 import { CALL_PATTERN, type CallMessage, type CallReply } from './wire';
@@ -75,7 +83,7 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
       this.logger.warn({ msg: 'refused an internal call: too many in flight', maxInFlight: this.options.maxInFlight, caller });
       return { fault: 'unavailable', message: `${this.options.unit} is busy (${this.options.maxInFlight} calls in flight)` };
     }
-    const { requestId, deadline } = message.context;
+    const { requestId, deadline, idempotencyKey } = message.context;
     if (deadline !== undefined && Date.now() >= deadline) {
       return { fault: 'deadline_exceeded', message: 'The deadline passed before the call arrived' };
     }
@@ -87,6 +95,7 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
         this.cls.set(CLS_ID, requestId ?? randomUUID());
         this.cls.set(CALLER_KEY, caller);
         this.cls.set(DEADLINE_KEY, deadline);
+        this.cls.set(IDEMPOTENCY_KEY, idempotencyKey);
         const call = `${message.port}.${message.method}`;
         const took = () => Math.round((performance.now() - startedAt) * 1000) / 1000;
         try {
@@ -162,6 +171,7 @@ function isCallMessage(message: unknown): message is CallMessage {
     typeof candidate.context === 'object' &&
     candidate.context !== null &&
     (candidate.context.requestId === undefined || typeof candidate.context.requestId === 'string') &&
-    (candidate.context.deadline === undefined || typeof candidate.context.deadline === 'number')
+    (candidate.context.deadline === undefined || typeof candidate.context.deadline === 'number') &&
+    (candidate.context.idempotencyKey === undefined || typeof candidate.context.idempotencyKey === 'string')
   );
 }

@@ -4,7 +4,10 @@ import { ClientTCP } from '@nestjs/microservices';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
   ApplicationError,
+  CALLER_KEY,
+  DEADLINE_KEY,
   DeadlineExceededError,
+  IDEMPOTENCY_KEY,
   InvalidInputError,
   NotFoundError,
   PeerUnavailableError,
@@ -22,7 +25,7 @@ import { join } from 'node:path';
 import { freePort } from '@strata/platform/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lastValueFrom } from 'rxjs';
-import { CALLER_KEY, DEADLINE_KEY } from './call-context';
+
 import { internalListenerOptions } from './internal-listener';
 import { AUTH_TIMEOUT_MS, HELLO_PATTERN, PRE_AUTH_MAX_BYTES } from './internal-socket';
 import { PortServer } from './port-server';
@@ -57,6 +60,7 @@ interface SeenContext {
   requestId?: string;
   caller?: string;
   deadline?: number;
+  idempotencyKey?: string;
 }
 
 @Port<WidgetsPort>('test.widgets', {
@@ -67,6 +71,7 @@ interface SeenContext {
   wait: 'idempotent',
   nothing: 'idempotent',
   context: 'idempotent',
+  contextOnce: 'at-most-once',
   relay: 'at-most-once',
   order: { call: 'at-most-once', args: [WidgetOrder] },
 })
@@ -78,6 +83,7 @@ abstract class WidgetsPort {
   abstract wait(ms: number): Promise<string>;
   abstract nothing(): Promise<void>;
   abstract context(): Promise<SeenContext>;
+  abstract contextOnce(): Promise<SeenContext>;
   /** Fails as a call to a deeper unit that refused to run it does. */
   abstract relay(): Promise<never>;
   abstract order(order: WidgetOrder): Promise<string>;
@@ -119,7 +125,11 @@ class LocalWidgets extends WidgetsPort {
     return `${order.quantity} of ${order.widgetId} (${order instanceof WidgetOrder ? 'validated' : 'as sent'})`;
   }
   async context() {
-    return { requestId: this.cls.getId(), caller: this.cls.get(CALLER_KEY), deadline: this.cls.get(DEADLINE_KEY) };
+    const seen: SeenContext = { requestId: this.cls.getId(), caller: this.cls.get(CALLER_KEY), deadline: this.cls.get(DEADLINE_KEY) };
+    return { ...seen, idempotencyKey: this.cls.get(IDEMPOTENCY_KEY) };
+  }
+  async contextOnce() {
+    return this.context();
   }
 }
 
@@ -309,6 +319,18 @@ describe('the remote binding over TCP', () => {
       expect(seen.caller).toBe('client');
       expect(seen.deadline).toBeGreaterThanOrEqual(before + 1000);
       expect(seen.deadline).toBeLessThanOrEqual(Date.now() + 1000);
+    });
+
+    it("carries the client's idempotency key on at-most-once calls only", async () => {
+      const cls = client.get(ClsService);
+      const withKey = <T>(call: () => Promise<T>) =>
+        cls.run(() => {
+          cls.set(IDEMPOTENCY_KEY, 'key-1');
+          return call();
+        });
+
+      await expect(withKey(() => widgets.contextOnce())).resolves.toMatchObject({ idempotencyKey: 'key-1' });
+      expect((await withKey(() => widgets.context())).idempotencyKey).toBeUndefined();
     });
 
     it('keeps an earlier deadline inherited from the call being served', async () => {

@@ -9,7 +9,7 @@ export interface CallMessage {
   port: string;
   method: string;
   args: unknown[];
-  context: Pick<CallContext, 'requestId' | 'deadline'>;
+  context: Pick<CallContext, 'requestId' | 'deadline' | 'idempotencyKey'>;
   credential: string;
 }
 
