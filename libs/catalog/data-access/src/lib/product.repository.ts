@@ -1,6 +1,6 @@
 import { Port, type Page } from '@strata/platform/ports';
 import type { NewProductRecord, ProductRecord } from './product.record';
-import type { NewStockReservationRecord, StockReservationRecord } from './stock-reservation.record';
+import { NewStockReservationRecord, type StockReservationRecord } from './stock-reservation.record';
 
 /**
  * The catalog's data port: what the business tier needs from storage. Local in the monolith
@@ -12,7 +12,7 @@ import type { NewStockReservationRecord, StockReservationRecord } from './stock-
   insert: 'idempotent',
   findById: 'idempotent',
   findPage: 'idempotent',
-  reserve: 'idempotent',
+  reserve: { call: 'idempotent', args: [NewStockReservationRecord] },
   release: 'idempotent',
 })
 export abstract class ProductRepository {
