@@ -40,6 +40,12 @@ export interface TopologyProcessesOptions {
    * the edge on a free port in front of the units, as `launch.js` does for several API units.
    */
   edge?: string;
+  /**
+   * Where a unit reaches a peer, if not straight at the peer's internal port (`host:port`, e.g. a
+   * fault-injecting proxy in front of it); `undefined` keeps the direct address. Asked once per
+   * unit and peer before any unit starts; a restarted unit keeps the answer.
+   */
+  routePeer?: (caller: string, peer: string, peerAddress: string) => Promise<string | undefined>;
 }
 
 interface UnitDeclaration {
@@ -82,9 +88,8 @@ export class TopologyProcesses {
     if (options.edge && topology.units[EDGE]) throw new Error(`the topology has a unit named ${EDGE}, the name of the edge's process`);
     const ports = new Map<string, { http: number; internal: number }>();
     for (const unit of Object.keys(topology.units)) ports.set(unit, { http: await freePort(), internal: await freePort() });
-    const peers = Object.fromEntries(
-      [...ports].map(([unit, port]) => [`PEER_${unit.toUpperCase().replace(/-/g, '_')}`, `127.0.0.1:${port.internal}`]),
-    );
+    const peerVariable = (unit: string) => `PEER_${unit.toUpperCase().replace(/-/g, '_')}`;
+    const peers = Object.fromEntries([...ports].map(([unit, port]) => [peerVariable(unit), `127.0.0.1:${port.internal}`]));
     const shared: NodeJS.ProcessEnv = {
       ...process.env,
       TOPOLOGY: options.topologyFile,
@@ -105,7 +110,12 @@ export class TopologyProcesses {
     const units = new Map<string, UnitProcess>();
     const environments = new Map<string, NodeJS.ProcessEnv>();
     for (const [unit, port] of ports) {
-      environments.set(unit, { ...shared, UNIT: unit, PORT: String(port.http), INTERNAL_PORT: String(port.internal) });
+      const routed: Record<string, string> = {};
+      for (const [peer, peerPort] of ports) {
+        const address = peer === unit ? undefined : await options.routePeer?.(unit, peer, `127.0.0.1:${peerPort.internal}`);
+        if (address) routed[peerVariable(peer)] = address;
+      }
+      environments.set(unit, { ...shared, ...routed, UNIT: unit, PORT: String(port.http), INTERNAL_PORT: String(port.internal) });
       units.set(unit, {
         unit,
         httpUrl: `http://127.0.0.1:${port.http}`,
