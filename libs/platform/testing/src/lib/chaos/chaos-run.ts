@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import { randomInt, randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,7 +30,7 @@ export interface ChaosOptions {
   redisUrl?: string;
   /** The job queues the units use, watched for quiescence and failed jobs. */
   queues: QueueNames;
-  /** Stop once at least this many orders were placed and this many faults injected... */
+  /** Stop once at least this many orders were acknowledged (201) and this many faults injected... */
   orders: number;
   faults: number;
   /** ...or after this long under load (set-up not counted), whichever comes first. */
@@ -113,7 +114,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     env: { CALL_TIMEOUT_MS: '1000', SETTLE_AFTER_MS: '3000', QUEUE_PREFIX: prefix, ...options.env },
   });
   const db = new Client({ connectionString: deployment.processes.databaseUrl });
-  const queues = openQueues(options.queues, { redisUrl: options.redisUrl, databaseUrl: deployment.processes.databaseUrl, prefix });
+  // Opened once the load is over: on PostgreSQL, BullMQ creates its schema when the units first use the queue.
+  let queues: Queue[] = [];
   const scheduler = new FaultScheduler(deployment, random, { ...DEFAULT_FAULT_SCHEDULE, ...options.schedule });
   let stopped = false;
   try {
@@ -145,7 +147,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       done: () => stopped,
     });
     scheduler.start();
-    const enough = () => counters.placements >= options.orders && scheduler.injected.length >= options.faults;
+    const enough = () => counters.acknowledged >= options.orders && scheduler.injected.length >= options.faults;
     for (let lastReport = Date.now(); !enough() && elapsed() < options.maxSeconds; await sleep(100)) {
       if (Date.now() - lastReport < 5000) continue;
       lastReport = Date.now();
@@ -162,6 +164,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const clientsDoneAt = Date.now();
     progress(`[${backend}] ${seconds.toFixed(0)} s: faults stopped, every unit up; waiting until quiescent`);
 
+    queues = openQueues(options.queues, { redisUrl: options.redisUrl, databaseUrl: deployment.processes.databaseUrl, prefix });
     const quiescence = await waitUntilQuiescent(db, queues, { timeoutMs: options.quiescenceTimeoutMs ?? 120_000 });
     const quiescedInSeconds = (Date.now() - clientsDoneAt) / 1000;
     const violations = await checkInvariants(db, queues, { initialStock }, records);
