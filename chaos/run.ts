@@ -49,6 +49,7 @@ async function main(): Promise<void> {
         schedule: { gapMs: [1000, 3000] },
         // A killed worker's running jobs wait for BullMQ's stall detection, up to about a minute.
         quiescenceTimeoutMs: 180_000,
+        startTimeoutMs: 120_000,
         progress: (line) => console.log(line),
       });
       reports.push(report);

@@ -46,6 +46,8 @@ export interface TopologyProcessesOptions {
    * unit and peer before any unit starts; a restarted unit keeps the answer.
    */
   routePeer?: (caller: string, peer: string, peerAddress: string) => Promise<string | undefined>;
+  /** How long a unit may take to start before `start` or `startUnit` fails (default 30 s). */
+  startTimeoutMs?: number;
 }
 
 interface UnitDeclaration {
@@ -169,7 +171,7 @@ export class TopologyProcesses {
         reject(new Error(`unit ${name} exited with ${code} while starting; see ${unit.logFile}:\n${tail(unit.logFile)}`)),
       ),
     );
-    await Promise.race([waitUntilReady(`${unit.httpUrl}/health/live`, 30_000), exited]);
+    await Promise.race([waitUntilReady(`${unit.httpUrl}/health/live`, this.options.startTimeoutMs ?? 30_000), exited]);
   }
 
   /** Sends `signal` to a unit and resolves when its process has exited, with its exit code. */

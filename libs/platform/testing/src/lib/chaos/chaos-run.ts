@@ -44,6 +44,8 @@ export interface ChaosOptions {
   retry?: Partial<RetryPolicy>;
   /** How long the system may take to settle once the faults stop. */
   quiescenceTimeoutMs?: number;
+  /** How long a unit may take to start or restart (default 60 s: a busy machine starts units slowly). */
+  startTimeoutMs?: number;
   /** Receives a line of progress every few seconds. */
   progress?: (line: string) => void;
 }
@@ -110,6 +112,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     topologyFile: options.topologyFile,
     postgresUrl: options.postgresUrl,
     redisUrl: options.redisUrl,
+    startTimeoutMs: options.startTimeoutMs ?? 60_000,
     // SETTLE_AFTER_MS must be at least 3 × CALL_TIMEOUT_MS (ADR 0010); small, so the safety net runs within the run.
     env: { CALL_TIMEOUT_MS: '1000', SETTLE_AFTER_MS: '3000', QUEUE_PREFIX: prefix, ...options.env },
   });
