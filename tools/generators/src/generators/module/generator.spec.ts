@@ -13,6 +13,17 @@ interface Unit {
   workers?: string[];
 }
 const unitsOf = (tree: Tree, topology: string): Record<string, Unit> => readJson(tree, `topologies/${topology}.json`).units;
+
+/** The statements a migration runs, in order. */
+const sqlOf = (migration: string): string[] => [...migration.matchAll(/queryRunner\.query\(`([^`]*)`/g)].map((match) => match[1]);
+/** What a sample module's migration named `*-<what>.ts` creates, with its schema renamed to `schema`. */
+function sampleSql(tree: Tree, module: string, what: string, schema: string): string[] {
+  const file = tree.children(`migrations/src/${module}`).find((name) => name.endsWith(`-${what}.ts`));
+  const text = tree.read(`migrations/src/${module}/${file}`, 'utf-8') as string;
+  return sqlOf(text.slice(0, text.indexOf('async down(')))
+    .map((sql) => sql.replaceAll(`${module}.`, `${schema}.`))
+    .map((sql) => sql.replaceAll(`the ${module} module`, `the ${schema} module`));
+}
 const paths = (tree: Tree): string[] => Object.keys(readJson(tree, 'tsconfig.base.json').compilerOptions.paths);
 
 describe('module generator', () => {
@@ -66,6 +77,7 @@ describe('module generator', () => {
           'libs/invoices/data-access/src/lib/invoice.record.ts',
           'libs/invoices/data-access/src/lib/invoice.repository.ts',
           'libs/invoices/data-access/src/lib/invoices-data-access.module.ts',
+          'libs/invoices/data-access/src/lib/invoices-idempotency.ts',
           'libs/invoices/data-access/src/lib/typeorm-invoice.repository.spec.ts',
           'libs/invoices/data-access/src/lib/typeorm-invoice.repository.ts',
           'libs/invoices/data-access/tsconfig.json',
@@ -162,19 +174,94 @@ describe('module generator', () => {
       expect(tree.read('topologies/monolith.json', 'utf-8')).toBe(before.get('topologies/monolith.json'));
     });
 
-    it('declares the job, produces it after the insert and handles it in an idempotent worker', () => {
+    it('declares the job, writes it to the outbox with the insert and handles it in an idempotent worker', () => {
       const read = (path: string) => tree.read(`libs/invoices/${path}`, 'utf-8') as string;
 
       expect(read('contracts/src/lib/invoices.jobs.ts')).toContain(
         "defineJob<InvoiceCreatedPayload>(INVOICES_QUEUE, 'invoices.invoice-created')",
       );
-      expect(read('business/src/lib/invoices.service.ts')).toContain('{ jobId: `created-${record.id}` }');
-      expect(read('business/src/lib/invoices.service.ts')).toContain("new UnavailableError('invoices.queue_unavailable'");
-      expect(read('business/src/lib/invoice-jobs.worker.ts')).toMatch(/@OnJob\(InvoiceCreatedJob\)/);
-      expect(read('data-access/src/lib/typeorm-invoice.repository.ts')).toContain(
-        "update({ id: invoiceId, processedAt: IsNull() }, { processedAt: () => 'now()' })",
+      const repository = read('data-access/src/lib/typeorm-invoice.repository.ts');
+      expect(repository).toContain("const INVOICES_OUTBOX = new OutboxWriter('invoices.outbox');");
+      // In the insert's transaction, after the insert: the job commits with the invoice or not at all.
+      expect(repository).toMatch(
+        /this\.dataSource\.transaction\(async \(manager\) => \{\n(.*\n)*?\s+await manager\.insert\(InvoiceEntity, entity\);\n(.*\n)*?\s+await INVOICES_OUTBOX\.write\(manager, InvoiceCreatedJob, \{ invoiceId: invoice\.id \}, \{ jobId: `created-\$\{invoice\.id\}` \}\);\n\s+\}\);/,
       );
-      expect(tree.read(`migrations/src/invoices/${NOW}-create-invoices.ts`, 'utf-8')).toContain('processed_at timestamptz\n');
+      expect(repository).toContain("update({ id: invoiceId, processedAt: IsNull() }, { processedAt: () => 'now()' })");
+      expect(read('data-access/src/lib/invoices-data-access.module.ts')).toContain(
+        'imports: [TypeOrmModule.forFeature([InvoiceEntity]), QueueModule.forJobs(InvoiceCreatedJob)],',
+      );
+      expect(read('data-access/src/lib/invoices-data-access.module.ts')).toContain("provideOutboxRelay({ table: 'invoices.outbox' }),");
+      expect(read('business/src/lib/invoice-jobs.worker.ts')).toMatch(/@OnJob\(InvoiceCreatedJob\)/);
+      const migration = tree.read(`migrations/src/invoices/${NOW}-create-invoices.ts`, 'utf-8') as string;
+      expect(migration).toContain('processed_at timestamptz\n');
+      expect(migration).toContain('CREATE TABLE invoices.outbox (');
+    });
+
+    it('neither queues nor compensates in the service: no enqueue, no remove, no 503', () => {
+      const generated = [...contentsOf(tree)].filter(([path]) => path.startsWith('libs/invoices/'));
+
+      for (const [path, text] of generated) {
+        expect([path, text]).toEqual([
+          path,
+          expect.not.stringMatching(/queue_unavailable|JobProducer|UnavailableError|\bremove\b|compensat/),
+        ]);
+      }
+      expect(tree.read('libs/invoices/business/src/lib/invoices-business.module.ts', 'utf-8')).not.toContain('QueueModule');
+    });
+
+    it('honours Idempotency-Key on POST: a store beside the data, the create run through it, inserts idempotent by id', () => {
+      const read = (path: string) => tree.read(`libs/invoices/${path}`, 'utf-8') as string;
+
+      expect(read('data-access/src/lib/invoices-idempotency.ts')).toContain(
+        "@IdempotencyPort('invoices.idempotency')\nexport abstract class InvoicesIdempotency extends IdempotencyStore {}",
+      );
+      expect(read('data-access/src/index.ts')).toContain("export * from './lib/invoices-idempotency';");
+      expect(read('data-access/src/lib/invoices-data-access.module.ts')).toContain(
+        "provideIdempotencyStore(InvoicesIdempotency, 'invoices'),",
+      );
+      expect(read('data-access/src/lib/invoices-data-access.module.ts')).toContain('exports: [InvoiceRepository, InvoicesIdempotency],');
+      expect(read('business/src/lib/invoices.service.ts')).toContain(
+        "return runIdempotently(this.idempotency, 'createInvoice', invoice, async (invoiceId) =>",
+      );
+      expect(read('presentation/src/lib/invoices.controller.ts')).toMatch(/@Post\(\)\n\s+@IdempotentRoute\(\)/);
+
+      expect(read('data-access/src/lib/invoice.record.ts')).toMatch(/export interface NewInvoiceRecord \{\n(.*\n)\s+id: string;/);
+      expect(read('data-access/src/lib/invoice.entity.ts')).toContain("@PrimaryColumn('uuid')");
+      expect(read('data-access/src/lib/invoice.repository.ts')).toContain("insert: 'idempotent',");
+      const repository = read('data-access/src/lib/typeorm-invoice.repository.ts');
+      expect(repository).not.toMatch(/\.save\(/);
+      // Any unique violation: the row recorded under the id is the answer, else the field's own error.
+      expect(repository).toContain(
+        [
+          '      if (!isUniqueViolation(error)) throw error;',
+          '      // The same id: an earlier attempt of the same request recorded it with its job, which is the answer',
+          "      // (this attempt's transaction rolled back, so it wrote nothing more).",
+          '      const recorded = await this.findById(invoice.id);',
+          '      if (recorded) return recorded;',
+          "      if (isUniqueViolation(error, 'invoices_number_lower_key')) throw new DuplicateInvoiceNumberError(invoice.number);",
+        ].join('\n'),
+      );
+    });
+
+    it("creates the idempotency keys and the outbox with exactly the samples' SQL", () => {
+      const migration = sqlOf(tree.read(`migrations/src/invoices/${NOW}-create-invoices.ts`, 'utf-8') as string);
+
+      expect(migration).toEqual(expect.arrayContaining(sampleSql(tree, 'customers', 'idempotency-keys', 'invoices')));
+      expect(migration).toEqual(expect.arrayContaining(sampleSql(tree, 'orders', 'outbox', 'invoices')));
+      expect(migration.filter((sql) => /idempotency_keys|outbox/.test(sql))).toHaveLength(3);
+    });
+
+    it('tests a retry: the same id twice in the repository spec, the same Idempotency-Key twice end to end', () => {
+      expect(tree.read('libs/invoices/data-access/src/lib/typeorm-invoice.repository.spec.ts', 'utf-8')).toContain(
+        "it('answers a second insert of the same id with the invoice recorded, even one racing it (a retried request)'",
+      );
+      expect(tree.read('libs/invoices/business/src/lib/invoices.service.spec.ts', 'utf-8')).toContain(
+        'const idempotency = {} as InvoicesIdempotency;',
+      );
+      const e2e = tree.read('apps/server/test/invoices.e2e-spec.ts', 'utf-8') as string;
+      expect(e2e).toContain('expect(retry.text).toBe(first.text);');
+      expect(e2e).toContain("code: 'idempotency.key_reused'");
+      expect(e2e).toContain(".send({ ...body, number: 'Another example' })");
     });
 
     it('writes the port, typed errors and a repository port speaking records', () => {
@@ -251,6 +338,52 @@ describe('module generator', () => {
       expect(tree.read('apps/server/src/application.ts', 'utf-8')).not.toContain('NotesWorkersModule');
       expect(unitsOf(tree, 'split')['worker'].workers).not.toContain('notes');
       expect(unitsOf(tree, 'orders-service')['core'].workers).toBeUndefined();
+    });
+
+    it('without --jobs or unique fields: a plain idempotent insert, no transaction, no outbox', async () => {
+      await run({ name: 'notes' });
+
+      const repository = tree.read('libs/notes/data-access/src/lib/typeorm-note.repository.ts', 'utf-8') as string;
+      expect(repository).toContain(
+        [
+          '      await this.notes.insert(entity);',
+          '    } catch (error) {',
+          '      if (!isUniqueViolation(error)) throw error;',
+          '      // The same id: an earlier attempt of the same request recorded it, which is the answer.',
+          '      const recorded = await this.findById(note.id);',
+          '      if (recorded) return recorded;',
+          '      throw error;',
+          '    }',
+          '    return toNoteRecord(entity);',
+        ].join('\n'),
+      );
+      expect(repository).not.toMatch(/transaction|Outbox|Duplicate/);
+      const dataAccess = tree.read('libs/notes/data-access/src/lib/notes-data-access.module.ts', 'utf-8') as string;
+      expect(dataAccess).toContain("provideIdempotencyStore(NotesIdempotency, 'notes'),");
+      expect(dataAccess).not.toMatch(/QueueModule|provideOutboxRelay/);
+      const migration = tree.read(`migrations/src/notes/${NOW}-create-notes.ts`, 'utf-8') as string;
+      expect(migration).toContain('CREATE TABLE notes.idempotency_keys (');
+      expect(migration).not.toContain('outbox');
+      // Without a unique field, another body differs in its first field.
+      expect(tree.read('apps/server/test/notes.e2e-spec.ts', 'utf-8')).toContain(".send({ ...body, name: 'Another example' })");
+    });
+
+    it('runs the workers where the data-access tier is, when no unit runs workers yet: that unit relays the jobs already', async () => {
+      tree.write(
+        'topologies/tiers.json',
+        JSON.stringify({
+          units: {
+            api: { hosts: ['*/presentation'], httpPort: 3000 },
+            logic: { hosts: ['*/business'], httpPort: 3001, internalPort: 4001 },
+            data: { hosts: ['*/data-access'], httpPort: 3002, internalPort: 4002 },
+          },
+        }),
+      );
+
+      await run({ name: 'invoices', jobs: true });
+
+      expect(unitsOf(tree, 'tiers')['data'].workers).toEqual(['invoices']);
+      expect(unitsOf(tree, 'tiers')['logic'].workers).toBeUndefined();
     });
 
     it('--placeWith=orders puts the workers with the orders workers', async () => {

@@ -77,6 +77,7 @@ export function templateValues(module: NormalizedModule, timestamp: number): Rec
     sampleValue: code.sampleValue,
     testValue: code.testValue,
     badValue: code.badValue,
+    otherValue: code.otherValue,
     sameForIndex: code.sameForIndex,
   };
 }

@@ -18,6 +18,8 @@ interface TypeCode {
   unique: (field: Field) => string;
   /** An invalid value as a TypeScript literal, and what the 400's message says about it. */
   bad: string;
+  /** A valid value as a TypeScript literal, unlike `sample`: what makes a second body another request. */
+  other: string;
 }
 
 const INT32 = { min: '-2147483648', max: '2147483647' };
@@ -34,6 +36,7 @@ const CODE: Record<Field['type'], TypeCode> = {
     sample: "'Example'",
     unique: (field) => `\`${field.name}-\${randomUUID()}\``,
     bad: '42',
+    other: "'Another example'",
   },
   text: {
     tsType: 'string',
@@ -45,6 +48,7 @@ const CODE: Record<Field['type'], TypeCode> = {
     sample: "'Some longer text'",
     unique: (field) => `\`${field.name}-\${randomUUID()}\``,
     bad: '42',
+    other: "'Some other text'",
   },
   int: {
     tsType: 'number',
@@ -56,6 +60,7 @@ const CODE: Record<Field['type'], TypeCode> = {
     sample: '42',
     unique: () => 'randomInt(1, 2 ** 31 - 1)',
     bad: '1.5',
+    other: '7',
   },
   boolean: {
     tsType: 'boolean',
@@ -67,6 +72,7 @@ const CODE: Record<Field['type'], TypeCode> = {
     sample: 'true',
     unique: () => 'true',
     bad: "'yes'",
+    other: 'false',
   },
   datetime: {
     tsType: 'string',
@@ -78,6 +84,7 @@ const CODE: Record<Field['type'], TypeCode> = {
     sample: "'2026-01-02T03:04:05.000Z'",
     unique: () => 'new Date(Date.UTC(2000, 0, 1) + randomInt(0, 2 ** 40)).toISOString()',
     bad: "'not a date'",
+    other: "'2027-06-07T08:09:10.000Z'",
   },
   uuid: {
     tsType: 'string',
@@ -89,6 +96,7 @@ const CODE: Record<Field['type'], TypeCode> = {
     sample: "'3f2504e0-4f89-41d3-9a0c-0305e82c3301'",
     unique: () => 'randomUUID()',
     bad: "'not-a-uuid'",
+    other: "'9a1f7a52-7c3e-4b8e-a1d2-6f0e3c5b8d41'",
   },
 };
 
@@ -179,6 +187,8 @@ export const sampleValue = (field: Field): string => code(field).sample;
 /** A test value: unique per call for a unique field, the fixed sample otherwise. */
 export const testValue = (field: Field): string => (field.unique ? code(field).unique(field) : code(field).sample);
 export const badValue = (field: Field): string => code(field).bad;
+/** A valid value other than the sample (and, but for a one-in-billions draw, the unique test value). */
+export const otherValue = (field: Field): string => code(field).other;
 /** True when the tests need `randomInt` (unique int or datetime fields). */
 export const needsRandomInt = (fields: Field[]): boolean => fields.some((f) => f.unique && (f.type === 'int' || f.type === 'datetime'));
 /** A value equal to `expression` for the unique index (upper case for strings: the index ignores case). */

@@ -23,7 +23,8 @@ export interface Placement {
  * Places the module beside `--placeWith` in every shipped topology: `<name>/<tier>` right after
  * each `<placeWith>/<tier>`, `<name>/*` after each `<placeWith>/*` (`*` and `*\/<tier>` already
  * cover it). Its workers, when it has jobs, go to the unit running the placeWith module's
- * workers; else to a unit that runs only workers; else to the unit hosting its business tier.
+ * workers; else to a unit that runs only workers; else to the unit hosting its data-access tier,
+ * which writes the jobs (through the module's outbox) and so needs the queue already.
  */
 export function planTopologies(tree: Tree, module: NormalizedModule): { write: Write; placements: Placement[] } {
   const order = applicationModules(tree);
@@ -66,7 +67,7 @@ export function place(original: Topology, module: NormalizedModule, applicationO
     const target =
       entries.find(([, unit]) => unit.workers?.includes(companion)) ??
       entries.find(([, unit]) => (unit.workers?.length ?? 0) > 0 && (unit.hosts?.length ?? 0) === 0) ??
-      entries.find(([, unit]) => hostsTier(unit, name, 'business'));
+      entries.find(([, unit]) => hostsTier(unit, name, 'data-access'));
     if (!runsAll && target) {
       const [unitName, unit] = target;
       const workers = [...(unit.workers ?? [])];
