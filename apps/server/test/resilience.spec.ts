@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@strata/platform/config';
 import { redactArgument } from '@strata/platform/http';
 import { createUnitApp, resolveUnit } from '@strata/platform/runtime';
-import { createTestDatabase, eventually, freePort, type TestDatabase } from '@strata/platform/testing';
+import { createTestDatabase, eventually, FaultProxy, freePort, type TestDatabase } from '@strata/platform/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Client } from 'pg';
@@ -93,6 +93,67 @@ describe('the monolith with Redis going away', () => {
     await eventually(async () => expect((await order()).status).toBe(201), 30_000);
     await eventually(async () => expect((await api().get('/health')).status).toBe(200), 10_000);
   }, 60_000);
+});
+
+describe('the monolith with PostgreSQL going away', () => {
+  let database: TestDatabase;
+  let proxy: FaultProxy;
+  let app: NestFastifyApplication;
+  const api = () => request(app.getHttpServer());
+
+  // The monolith as `npm start` runs it (data and queue on PostgreSQL), reaching its database
+  // through a proxy this file can cut, as a PostgreSQL crash or a network partition would.
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const url = new URL(database.url);
+    proxy = await FaultProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
+    url.port = String(proxy.port);
+    const unit = resolveUnit(loadConfig({ LOG_LEVEL: 'silent', TOPOLOGY: 'monolith', MIGRATIONS_RUN: 'false' }), application);
+    app = await createUnitApp(unit, application, url.toString());
+    await app.listen(0, '127.0.0.1');
+  });
+  afterAll(async () => {
+    proxy?.heal();
+    await app?.close();
+    await proxy?.close();
+    await database?.drop();
+  });
+
+  it('answers 503 within 2 s while PostgreSQL is unreachable, /health names it, and recovers with no acknowledged order lost', async () => {
+    const data = fixtures(await app.getUrl());
+    const customer = await data.customer();
+    const product = await data.product(10);
+    const order = () =>
+      api()
+        .post('/api/orders')
+        .send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 1 }] });
+    const acknowledged = (await order().expect(201)).body;
+
+    // Every open connection reset, and new ones hang: the server is gone, or cut off.
+    proxy.blackHole();
+    proxy.reset();
+
+    for (const attempt of [order, () => api().get(`/api/products/${product.id}`)]) {
+      const startedAt = Date.now();
+      const refused = await attempt().timeout(5000);
+      expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 503, code: 'service_unavailable' });
+      expect(Date.now() - startedAt).toBeLessThan(2000);
+    }
+    const health = await api().get('/health').timeout(5000);
+    expect(health.status).toBe(503);
+    expect(health.body.details).toMatchObject({ database: { status: 'down' } });
+
+    proxy.heal();
+
+    // BullMQ's workers wait `runRetryDelay` (15 s) after a lost connection before they try again.
+    await eventually(async () => expect((await order()).status).toBe(201), 30_000);
+    await eventually(async () => expect((await api().get('/health')).status).toBe(200), 30_000);
+    await eventually(
+      async () => expect((await api().get(`/api/orders/${acknowledged.id}`).expect(200)).body.status).toBe('confirmed'),
+      45_000,
+    );
+    expect(await data.stockOf(product.id)).toBe(8); // the first order and the one after: the refused ones kept nothing
+  }, 120_000);
 });
 
 describe('monolith replicas starting together on a fresh database', () => {

@@ -1,4 +1,6 @@
-import { createPostgresBackend, setDefaultBackendFactory, type ConnectionOptions } from 'bullmq';
+import { Logger } from '@nestjs/common';
+import { createPostgresBackend, setDefaultBackendFactory, type BackendFactory, type ConnectionOptions } from 'bullmq';
+import { Client, type ClientConfig } from 'pg';
 
 export type QueueBackend = { kind: 'redis'; url: string } | { kind: 'postgres'; url: string };
 
@@ -12,8 +14,13 @@ export const QUEUE_SCHEMA = 'bullmq';
  */
 export function useQueueBackend(backend: QueueBackend): ConnectionOptions {
   if (backend.kind === 'postgres') {
-    setDefaultBackendFactory(createPostgresBackend);
-    return { connectionString: backend.url, schema: QUEUE_SCHEMA, migrate: true } as unknown as ConnectionOptions;
+    setDefaultBackendFactory(createPostgresBackendThatBacksOff);
+    return {
+      connectionString: backend.url,
+      schema: QUEUE_SCHEMA,
+      migrate: true,
+      Client: QueueDatabaseClient,
+    } as unknown as ConnectionOptions;
   }
   setDefaultBackendFactory(undefined);
   const url = new URL(backend.url);
@@ -33,3 +40,49 @@ export function useQueueBackend(backend: QueueBackend): ConnectionOptions {
     connectTimeout: 2000,
   };
 }
+
+const logger = new Logger('QueueConnection');
+
+/**
+ * The client of BullMQ's PostgreSQL pool (pg-pool's `Client` option). BullMQ 6 checks clients out of
+ * its pool without an `'error'` listener, and pg emits `'error'` on a checked-out client whose
+ * connection drops between two queries (PostgreSQL restarting, a reset connection): unhandled, it
+ * ends the process. Listening from the start turns that into a log line; the pool discards the
+ * broken client when it is released, and BullMQ's next query on it fails and is retried as usual.
+ */
+class QueueDatabaseClient extends Client {
+  constructor(config?: string | ClientConfig) {
+    super(config);
+    this.on('error', (error) => logger.warn({ msg: 'a queue database connection failed', err: error.message }));
+  }
+}
+
+/** What BullMQ's workers recognise as a lost connection, and wait for (`runRetryDelay`) before trying again. */
+const CONNECTION_CLOSED = 'Connection is closed.';
+/** pg's errors for a connection that dropped or could not be made. */
+const PG_CONNECTION_FAILURE =
+  /not queryable|Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|timeout exceeded when trying to connect/;
+
+/**
+ * BullMQ's PostgreSQL backend, whose failed queries a worker can tell apart. A worker fetching jobs
+ * waits before retrying only after errors it recognises as a lost connection, which are Redis's;
+ * pg's (a dropped connection, a client left unusable) it retries at once, in a loop of promises
+ * that starves the event loop while PostgreSQL is unreachable: the process stops answering, even
+ * `/health/live`. So pg's connection failures are reported under Redis's message, the cause kept.
+ */
+const createPostgresBackendThatBacksOff: BackendFactory = (name, opts, factoryOpts) => {
+  const backend = createPostgresBackend(name, opts as Parameters<typeof createPostgresBackend>[1], factoryOpts);
+  // `query` is where every statement of the backend goes (private, so reached by name).
+  const internals = backend as unknown as { query(text: string, params?: unknown[]): Promise<unknown> };
+  const query = internals.query.bind(backend);
+  internals.query = async (text: string, params?: unknown[]) => {
+    try {
+      return await query(text, params);
+    } catch (error) {
+      const { message, code } = error as { message?: string; code?: string };
+      if (PG_CONNECTION_FAILURE.test(`${message} ${code}`)) throw new Error(CONNECTION_CLOSED, { cause: error });
+      throw error;
+    }
+  };
+  return backend;
+};
