@@ -164,7 +164,11 @@ describe('OrdersService.placeOrder', () => {
   it('answers with the order an earlier attempt placed when its reservation was given up by cancelling it', async () => {
     // A retry that takes over an earlier attempt's key gets its order id (see `runIdempotently`).
     let orderId = '';
-    const idempotency = { begin: async () => ({ state: 'run', resourceId: orderId }), finish: jest.fn(), release: jest.fn() };
+    const idempotency = {
+      begin: async () => ({ state: 'run', resourceId: orderId, resumed: true }),
+      finish: jest.fn(),
+      release: jest.fn(),
+    };
     const { service, catalog, orders } = setUp(idempotency as unknown as OrdersIdempotency);
     orderId = (await service.placeOrder(order)).id;
     await service.cancelOrder(orderId);
@@ -204,6 +208,21 @@ describe('OrdersService.cancelOrder', () => {
     catalog.releaseStock.mockRejectedValue(new DeadlineExceededError('business did not answer in time'));
 
     await expect(service.cancelOrder(placed.id)).resolves.toMatchObject({ id: placed.id, status: 'cancelled' });
+  });
+
+  it('answers 200 with the cancelled order to a retry resuming an attempt that cancelled it and lost its answer', async () => {
+    const resumedAttempt = {
+      begin: async () => ({ state: 'run', resourceId: 'unused', resumed: true }),
+      finish: jest.fn(),
+      release: jest.fn(),
+    };
+    const { service } = setUp(resumedAttempt as unknown as OrdersIdempotency);
+    const placed = await service.placeOrder(order);
+    await service.cancelOrder(placed.id); // the first attempt, whose answer the client never got
+
+    const retry = asRequestWithKey('the-cancel-key', () => service.cancelOrder(placed.id));
+
+    await expect(retry).resolves.toMatchObject({ id: placed.id, status: 'cancelled' });
   });
 
   it('answers 409 for an order already cancelled, releasing nothing more (its release job is written once)', async () => {

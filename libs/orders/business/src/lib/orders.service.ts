@@ -13,7 +13,7 @@ import {
   SettleOrderJob,
 } from '@strata/orders/contracts';
 import { OrderRepository, OrdersIdempotency } from '@strata/orders/data-access';
-import { runIdempotently, UnavailableError } from '@strata/platform/ports';
+import { runIdempotently, UnavailableError, type Attempt } from '@strata/platform/ports';
 import { JobProducer } from '@strata/platform/queue';
 import { toOrderDto } from './order.mapper';
 import { totalCentsOf } from './order-pricing';
@@ -110,14 +110,16 @@ export class OrdersService extends OrdersPort {
   }
 
   cancelOrder(orderId: string): Promise<OrderDto> {
-    return runIdempotently(this.idempotency, 'cancelOrder', orderId, () => this.cancel(orderId));
+    return runIdempotently(this.idempotency, 'cancelOrder', orderId, (_, attempt) => this.cancel(orderId, attempt));
   }
 
-  private async cancel(orderId: string): Promise<OrderDto> {
+  private async cancel(orderId: string, { resumed }: Attempt): Promise<OrderDto> {
     // The cancel writes the release of the stock as a job in its own transaction (the orders
     // outbox), so the stock goes back even if what follows fails or this unit dies now.
     const outcome = await this.orders.cancel(orderId);
     if (!outcome) throw new OrderNotFoundError(orderId);
+    // Found cancelled by a retry that resumed an attempt whose answer was lost: that cancel was this request's.
+    if (!outcome.changed && resumed) return toOrderDto(outcome.order);
     if (!outcome.changed) throw new OrderAlreadyCancelledError(orderId);
     // Released at once too, so the answer finds the stock back; if this fails, the job does it.
     await this.compensate(orderId, 'give back the stock now (its job will)', () => this.catalog.releaseStock({ reservationId: orderId }));

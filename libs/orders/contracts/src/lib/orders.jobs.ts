@@ -10,7 +10,11 @@ export interface ConfirmOrderPayload {
  * Written to the orders outbox with the order itself (so it exists exactly when the order does);
  * its handler moves the order from pending to confirmed.
  */
-export const ConfirmOrderJob = defineJob<ConfirmOrderPayload>(ORDERS_QUEUE, 'orders.confirm');
+export const ConfirmOrderJob = defineJob<ConfirmOrderPayload>(ORDERS_QUEUE, 'orders.confirm', {
+  // Like the settle job, it must outlast an outage of the unit it calls (the data unit restarting
+  // takes longer than the default attempts' few seconds of backoff).
+  attempts: 16,
+});
 
 export interface SettleOrderPayload {
   orderId: string;

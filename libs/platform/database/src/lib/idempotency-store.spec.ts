@@ -77,6 +77,12 @@ describe('runIdempotently with TypeOrmIdempotencyStore (PostgreSQL)', () => {
     return { runs, create };
   }
 
+  it('tells the first attempt with a key that it is not resuming anything', async () => {
+    const seen = await asRequest(randomUUID(), () => runIdempotently(store, 'createWidget', {}, async (_, attempt) => attempt));
+
+    expect(seen).toEqual({ resumed: false });
+  });
+
   it('without a key, just runs the work, each time with a new id', async () => {
     const { runs, create } = widgets();
 
@@ -197,10 +203,10 @@ describe('runIdempotently with TypeOrmIdempotencyStore (PostgreSQL)', () => {
     await store.begin({ key, fingerprint, attemptId: randomUUID(), resourceId, leaseMs: 100 }); // and then died
     await sleep(150);
 
-    const ids: string[] = [];
-    await asRequest(key, () => runIdempotently(store, 'createWidget', {}, async (id) => ids.push(id)));
+    const attempts: { id: string; resumed: boolean }[] = [];
+    await asRequest(key, () => runIdempotently(store, 'createWidget', {}, async (id, { resumed }) => attempts.push({ id, resumed })));
 
-    expect(ids).toEqual([resourceId]);
+    expect(attempts).toEqual([{ id: resourceId, resumed: true }]);
   });
 
   it('forgets a key after its time to live: its next use is a new request', async () => {

@@ -62,7 +62,7 @@ export class TypeOrmIdempotencyStore extends IdempotencyStore implements OnModul
          ON CONFLICT (key) DO NOTHING RETURNING resource_id`,
         [key, fingerprint, resourceId, attemptId, leaseMs / 1000],
       );
-      if (inserted.length > 0) return { state: 'run', resourceId: inserted[0].resource_id };
+      if (inserted.length > 0) return { state: 'run', resourceId: inserted[0].resource_id, resumed: false };
 
       const [row]: KeyRow[] = await this.dataSource.query(
         `SELECT fingerprint, resource_id, attempt_id, answer, lease_until < now() AS lapsed FROM ${this.table} WHERE key = $1`,
@@ -71,7 +71,7 @@ export class TypeOrmIdempotencyStore extends IdempotencyStore implements OnModul
       if (!row) continue; // deleted since (its holder started over): try to insert it again
       if (row.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError(key);
       if (row.answer !== null) return { state: 'done', answer: row.answer };
-      if (row.attempt_id === attemptId) return { state: 'run', resourceId: row.resource_id };
+      if (row.attempt_id === attemptId) return { state: 'run', resourceId: row.resource_id, resumed: false };
       if (!row.lapsed) return { state: 'in_flight' };
 
       // The holder's lease ran out: it died, or hangs. Take the key over, with its resource id.
@@ -81,7 +81,7 @@ export class TypeOrmIdempotencyStore extends IdempotencyStore implements OnModul
          WHERE key = $1 AND answer IS NULL AND lease_until < now() RETURNING resource_id`,
         [key, attemptId, leaseMs / 1000],
       );
-      if (taken.length > 0) return { state: 'run', resourceId: taken[0].resource_id };
+      if (taken.length > 0) return { state: 'run', resourceId: taken[0].resource_id, resumed: true };
     }
   }
 

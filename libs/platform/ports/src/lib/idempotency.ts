@@ -41,10 +41,16 @@ export interface BeginRequest {
 
 /**
  * What `begin` found: `run` (this attempt holds the key; do the work with `resourceId`, which every
- * attempt with this key gets), `done` (answer with the first attempt's answer) or `in_flight`
+ * attempt with this key gets; `resumed` if it took the key over from an earlier one), `done` (answer with the first attempt's answer) or `in_flight`
  * (another attempt holds the key; ask again shortly).
  */
-export type BeginOutcome = { state: 'run'; resourceId: string } | { state: 'done'; answer: StoredAnswer } | { state: 'in_flight' };
+export type BeginOutcome =
+  { state: 'run'; resourceId: string; resumed: boolean } | { state: 'done'; answer: StoredAnswer } | { state: 'in_flight' };
+
+/** What the work is told about its attempt: `resumed` when an earlier attempt with the key may have done part of it. */
+export interface Attempt {
+  resumed: boolean;
+}
 
 /**
  * A module's record of the idempotency keys its at-most-once operations were called with, kept
@@ -123,8 +129,9 @@ const logger = new Logger('Idempotency');
  * `work` gets the resource id to create: the same for every attempt with one key, so if an attempt
  * dies half-way, the retry that takes over repeats its steps with the same id, and steps that are
  * idempotent by that id (an insert that finds its row, a reservation that finds itself) complete
- * the request instead of doing it twice. Typed client errors (4xx) are answers and are recorded
- * too; any other failure leaves the key to the next retry.
+ * the request instead of doing it twice (`attempt.resumed` tells it so, for a step whose repeat
+ * answers differently, such as a cancel finding its order cancelled). Typed client errors (4xx)
+ * are answers and are recorded too; any other failure leaves the key to the next retry.
  *
  * @example
  * placeOrder(order: PlaceOrderDto) {
@@ -135,11 +142,11 @@ export async function runIdempotently<T>(
   store: IdempotencyStore,
   operation: string,
   input: unknown,
-  work: (resourceId: string) => Promise<T>,
+  work: (resourceId: string, attempt: Attempt) => Promise<T>,
   options: RunIdempotentlyOptions = {},
 ): Promise<T> {
   const key = inheritedIdempotencyKey();
-  if (key === undefined) return work(randomUUID());
+  if (key === undefined) return work(randomUUID(), { resumed: false });
   if (!VALID_KEY.test(key) || key.trim() === '') {
     throw new InvalidInputError('idempotency.invalid_key', `${IDEMPOTENCY_KEY_HEADER} must be 1 to 255 printable ASCII characters`, {
       field: IDEMPOTENCY_KEY_HEADER,
@@ -156,7 +163,7 @@ export async function runIdempotently<T>(
       const leaseMs = Math.max(deadline - Date.now(), 0) + LEASE_MARGIN_MS;
       const outcome = await store.begin({ key, fingerprint, attemptId, resourceId: randomUUID(), leaseMs });
       if (outcome.state === 'done') return replay<T>(outcome.answer);
-      if (outcome.state === 'run') return runHolding(store, { key, attemptId }, outcome.resourceId, work, options);
+      if (outcome.state === 'run') return runHolding(store, { key, attemptId }, outcome, work, options);
       if (Date.now() + POLL_MS >= deadline) throw new IdempotentRequestInProgressError(key);
       await sleep(POLL_MS);
     }
@@ -166,13 +173,13 @@ export async function runIdempotently<T>(
 async function runHolding<T>(
   store: IdempotencyStore,
   { key, attemptId }: { key: string; attemptId: string },
-  resourceId: string,
-  work: (resourceId: string) => Promise<T>,
+  { resourceId, resumed }: { resourceId: string; resumed: boolean },
+  work: (resourceId: string, attempt: Attempt) => Promise<T>,
   { startsOver }: RunIdempotentlyOptions,
 ): Promise<T> {
   let value: T;
   try {
-    value = await work(resourceId);
+    value = await work(resourceId, { resumed });
   } catch (error) {
     await settleFailure(store, { key, attemptId }, error, startsOver?.(error) ?? false);
     throw error;
