@@ -2,15 +2,13 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { migrations } from '@strata/migrations';
-import { dropDatabase, ensureDatabaseExists, runMigrations, startEmbeddedPostgres, withDatabase } from '@strata/platform/database';
-import { EDGE, freePort, TopologyProcesses } from '@strata/platform/testing';
+import { dropDatabase, ensureDatabaseExists, runMigrations, withDatabase } from '@strata/platform/database';
+import { EDGE, freePort, providePostgres, requireRedis, TopologyProcesses } from '@strata/platform/testing';
 import { TransportModule } from '@strata/platform/transport';
-import { Redis } from 'ioredis';
 import { CLS_ID, ClsModule, ClsService } from 'nestjs-cls';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
@@ -62,9 +60,9 @@ async function main(): Promise<void> {
     `Each measurement: ${SECONDS} s at ${CONNECTIONS} connections (autocannon), then up to ${SEQUENTIAL} requests (or ${SECONDS} s) ` +
       `one at a time; ${ROUNDS} rounds, the targets taking turns; medians reported.\n`,
   );
-  const postgres = await providePostgres();
+  const postgres = await providePostgres('bench');
   const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-  await requireRedis(redisUrl);
+  await requireRedis(redisUrl, "The split topology's queue needs Redis (set REDIS_URL)");
   const targets: Target[] = [];
   try {
     // First, while nothing else runs: the hop is measured in tenths of a millisecond.
@@ -88,34 +86,6 @@ async function main(): Promise<void> {
   } finally {
     for (const target of targets) await target.stop();
     await postgres.stop();
-  }
-}
-
-async function providePostgres(): Promise<{ url: string; stop(): Promise<void> }> {
-  if (process.env['DATABASE_URL']) return { url: process.env['DATABASE_URL'], stop: async () => undefined };
-  const workDir = mkdtempSync(join(tmpdir(), 'strata-bench-pg-'));
-  chmodSync(workDir, 0o755); // as root, PostgreSQL runs as its own user, which must be able to enter it
-  const dataDir = join(workDir, 'data');
-  const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
-  return {
-    url: server.url,
-    stop: async () => {
-      await server.stop();
-      rmSync(workDir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function requireRedis(url: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch {
-    throw new Error(`The split topology's queue needs Redis: nothing answers at ${url} (set REDIS_URL)`);
-  } finally {
-    redis.disconnect();
   }
 }
 

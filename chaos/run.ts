@@ -1,11 +1,8 @@
 import 'reflect-metadata';
 import { ORDERS_QUEUE } from '@strata/orders/contracts';
-import { startEmbeddedPostgres } from '@strata/platform/database';
 import { QUEUE_SCHEMA } from '@strata/platform/queue';
-import { formatFigures, freePort, runChaos, type ChaosReport } from '@strata/platform/testing';
-import { Redis } from 'ioredis';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { formatFigures, providePostgres, requireRedis, runChaos, type ChaosReport } from '@strata/platform/testing';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 
 /*
@@ -25,9 +22,10 @@ const EVIDENCE_LINES = 20;
 
 async function main(): Promise<void> {
   console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}\n`);
-  const postgres = await providePostgres();
+  const postgres = await providePostgres('chaos');
   const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-  if (BACKENDS.includes('redis')) await requireRedis(redisUrl);
+  if (BACKENDS.includes('redis'))
+    await requireRedis(redisUrl, "The Redis backend's run needs Redis (set REDIS_URL, or CHAOS_BACKENDS=postgres)");
   const reports: ChaosReport[] = [];
   try {
     for (const backend of BACKENDS) {
@@ -70,33 +68,6 @@ function printEvidence(report: ChaosReport): void {
     const violations = report.violations.filter((violation) => violation.invariant === invariant);
     console.log(`[${backend}] ${violations.length} violation(s) of ${invariant}:`);
     for (const violation of violations.slice(0, EVIDENCE_LINES)) console.log(`  ${violation.detail}`);
-  }
-}
-
-async function providePostgres(): Promise<{ url: string; stop(): Promise<void> }> {
-  if (process.env['DATABASE_URL']) return { url: process.env['DATABASE_URL'], stop: async () => undefined };
-  const workDir = mkdtempSync(join(tmpdir(), 'strata-chaos-pg-'));
-  chmodSync(workDir, 0o755); // as root, PostgreSQL runs as its own user, which must be able to enter it
-  const server = await startEmbeddedPostgres({ dataDir: join(workDir, 'data'), port: await freePort() });
-  return {
-    url: server.url,
-    stop: async () => {
-      await server.stop();
-      rmSync(workDir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function requireRedis(url: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch {
-    throw new Error(`The Redis backend's run needs Redis: nothing answers at ${url} (set REDIS_URL, or CHAOS_BACKENDS=postgres)`);
-  } finally {
-    redis.disconnect();
   }
 }
 

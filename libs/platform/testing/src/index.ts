@@ -1,3 +1,4 @@
+export * from './lib/backing-services';
 export * from './lib/chaos';
 export * from './lib/data-access-testing';
 export * from './lib/eventually';

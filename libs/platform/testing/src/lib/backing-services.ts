@@ -1,0 +1,38 @@
+import { startEmbeddedPostgres } from '@strata/platform/database';
+import { Redis } from 'ioredis';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port';
+
+/**
+ * The PostgreSQL server a long run (`npm run bench`, `npm run chaos`) uses: `DATABASE_URL`'s, or an
+ * embedded one in a scratch folder, removed by `stop`.
+ */
+export async function providePostgres(purpose: string): Promise<{ url: string; stop(): Promise<void> }> {
+  if (process.env['DATABASE_URL']) return { url: process.env['DATABASE_URL'], stop: async () => undefined };
+  const workDir = mkdtempSync(join(tmpdir(), `strata-${purpose}-pg-`));
+  chmodSync(workDir, 0o755); // as root, PostgreSQL runs as its own user, which must be able to enter it
+  const server = await startEmbeddedPostgres({ dataDir: join(workDir, 'data'), port: await freePort() });
+  return {
+    url: server.url,
+    stop: async () => {
+      await server.stop();
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Fails with `message` (and where it looked) unless a Redis answers at `url`. */
+export async function requireRedis(url: string, message: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch {
+    throw new Error(`${message}: nothing answers at ${url}`);
+  } finally {
+    redis.disconnect();
+  }
+}
