@@ -267,9 +267,9 @@ describe('module generator', () => {
     it('writes the port, typed errors and a repository port speaking records', () => {
       const read = (path: string) => tree.read(`libs/invoices/${path}`, 'utf-8') as string;
 
-      expect(read('contracts/src/lib/invoices.port.ts')).toContain(
-        "@Port<InvoicesPort>('invoices', { createInvoice: 'at-most-once', getInvoice: 'idempotent', listInvoices: 'idempotent' })",
-      );
+      // Arguments of remote calls validated by the serving unit, with the DTO classes, as in the samples.
+      expect(read('contracts/src/lib/invoices.port.ts')).toContain("createInvoice: { call: 'at-most-once', args: [CreateInvoiceDto] },");
+      expect(read('contracts/src/lib/invoices.port.ts')).toContain("listInvoices: { call: 'idempotent', args: [ListInvoicesQuery] },");
       expect(read('contracts/src/lib/invoices.errors.ts')).toContain("'invoices.invoice_not_found'");
       expect(read('contracts/src/lib/invoices.errors.ts')).toContain('class DuplicateInvoiceNumberError extends ConflictError');
       expect(read('contracts/src/lib/invoices.errors.ts')).toContain("'invoices.duplicate_number'");
