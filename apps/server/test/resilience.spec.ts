@@ -49,6 +49,18 @@ class OwnRedis {
   }
 }
 
+/** A customer and a product with 10 in stock, and a request ordering one of it. */
+async function oneUnitOrders(baseUrl: string) {
+  const data = fixtures(baseUrl);
+  const customer = await data.customer();
+  const product = await data.product(10);
+  const order = () =>
+    request(baseUrl)
+      .post('/api/orders')
+      .send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 1 }] });
+  return { data, product, order };
+}
+
 describe('the monolith with Redis going away', () => {
   let redis: OwnRedis;
   let target: ApiTarget;
@@ -65,13 +77,7 @@ describe('the monolith with Redis going away', () => {
   });
 
   it('answers an order 503 within 2 s while Redis is down, /health names the queue, and recovers when it is back', async () => {
-    const data = fixtures(target.baseUrl);
-    const customer = await data.customer();
-    const product = await data.product(10);
-    const order = () =>
-      api()
-        .post('/api/orders')
-        .send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 1 }] });
+    const { data, product, order } = await oneUnitOrders(target.baseUrl);
     await order().expect(201);
 
     await redis.kill();
@@ -120,13 +126,7 @@ describe('the monolith with PostgreSQL going away', () => {
   });
 
   it('answers 503 within 2 s while PostgreSQL is unreachable, /health names it, and recovers with no acknowledged order lost', async () => {
-    const data = fixtures(await app.getUrl());
-    const customer = await data.customer();
-    const product = await data.product(10);
-    const order = () =>
-      api()
-        .post('/api/orders')
-        .send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 1 }] });
+    const { data, product, order } = await oneUnitOrders(await app.getUrl());
     const acknowledged = (await order().expect(201)).body;
 
     // Every open connection reset, and new ones hang: the server is gone, or cut off.
