@@ -50,17 +50,16 @@ export class TypeOrmIdempotencyStore extends IdempotencyStore implements OnModul
   }
 
   async begin({ key, fingerprint, attemptId, resourceId, leaseMs }: BeginRequest): Promise<BeginOutcome> {
-    // A key past its time to live is forgotten: its next use is a new request.
-    await this.dataSource.query(`DELETE FROM ${this.table} WHERE key = $1 AND created_at < now() - make_interval(secs => $2)`, [
-      key,
-      this.ttlMs / 1000,
-    ]);
     for (;;) {
+      // A new key is inserted; a key past its time to live is forgotten, so its row is taken anew.
       const inserted: { resource_id: string }[] = await this.dataSource.query(
-        `INSERT INTO ${this.table} (key, fingerprint, resource_id, attempt_id, lease_until)
+        `INSERT INTO ${this.table} AS held (key, fingerprint, resource_id, attempt_id, lease_until)
          VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
-         ON CONFLICT (key) DO NOTHING RETURNING resource_id`,
-        [key, fingerprint, resourceId, attemptId, leaseMs / 1000],
+         ON CONFLICT (key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, resource_id = EXCLUDED.resource_id,
+           attempt_id = EXCLUDED.attempt_id, lease_until = EXCLUDED.lease_until, answer = NULL, created_at = now()
+         WHERE held.created_at < now() - make_interval(secs => $6)
+         RETURNING resource_id`,
+        [key, fingerprint, resourceId, attemptId, leaseMs / 1000, this.ttlMs / 1000],
       );
       if (inserted.length > 0) return { state: 'run', resourceId: inserted[0].resource_id, resumed: false };
 
