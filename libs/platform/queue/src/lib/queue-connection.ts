@@ -14,12 +14,16 @@ export const QUEUE_SCHEMA = 'bullmq';
  */
 export function useQueueBackend(backend: QueueBackend): ConnectionOptions {
   if (backend.kind === 'postgres') {
-    setDefaultBackendFactory(createPostgresBackendThatBacksOff);
+    setDefaultBackendFactory(createRecoveringPostgresBackend);
     return {
       connectionString: backend.url,
       schema: QUEUE_SCHEMA,
       migrate: true,
       Client: QueueDatabaseClient,
+      // With PostgreSQL unreachable a connection attempt fails in 2 s (as Redis's `connectTimeout`)
+      // rather than hanging until the kernel gives up (minutes); keepalive notices a dead peer.
+      connectionTimeoutMillis: 2000,
+      keepAlive: true,
     } as unknown as ConnectionOptions;
   }
   setDefaultBackendFactory(undefined);
@@ -63,15 +67,43 @@ const CONNECTION_CLOSED = 'Connection is closed.';
 const PG_CONNECTION_FAILURE =
   /not queryable|Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|timeout exceeded when trying to connect/;
 
+/** What BullMQ memoizes as its readiness: a backend, and the connection under it. */
+interface MemoizedReadiness {
+  readyPromise?: Promise<void>;
+  waitUntilReady(): Promise<void>;
+}
+
 /**
- * BullMQ's PostgreSQL backend, whose failed queries a worker can tell apart. A worker fetching jobs
+ * Makes a failed readiness be tried again. BullMQ 6 memoizes a backend's readiness (the first
+ * connection and its schema check), failure included: a queue or worker whose first query met an
+ * unreachable PostgreSQL would fail every query after it for the life of the process, its health
+ * check down, its jobs never run. Forgetting the failed attempt makes the next query try anew.
+ */
+function retryFailedReadiness(target: MemoizedReadiness): void {
+  const waitUntilReady = target.waitUntilReady.bind(target);
+  target.waitUntilReady = () => {
+    const ready = waitUntilReady();
+    const memoized = target.readyPromise;
+    memoized?.catch(() => {
+      if (target.readyPromise === memoized) target.readyPromise = undefined;
+    });
+    return ready;
+  };
+}
+
+/**
+ * BullMQ's PostgreSQL backend, made to recover from PostgreSQL going away: its readiness is tried
+ * again after a failure (see {@link retryFailedReadiness}), and its failed queries are ones a
+ * worker can tell apart. A worker fetching jobs
  * waits before retrying only after errors it recognises as a lost connection, which are Redis's;
  * pg's (a dropped connection, a client left unusable) it retries at once, in a loop of promises
  * that starves the event loop while PostgreSQL is unreachable: the process stops answering, even
  * `/health/live`. So pg's connection failures are reported under Redis's message, the cause kept.
  */
-const createPostgresBackendThatBacksOff: BackendFactory = (name, opts, factoryOpts) => {
+const createRecoveringPostgresBackend: BackendFactory = (name, opts, factoryOpts) => {
   const backend = createPostgresBackend(name, opts as Parameters<typeof createPostgresBackend>[1], factoryOpts);
+  retryFailedReadiness((backend as unknown as { connection: MemoizedReadiness }).connection);
+  retryFailedReadiness(backend as unknown as MemoizedReadiness);
   // `query` is where every statement of the backend goes (private, so reached by name).
   const internals = backend as unknown as { query(text: string, params?: unknown[]): Promise<unknown> };
   const query = internals.query.bind(backend);

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { CLS_ID, ClsModule, ClsService } from 'nestjs-cls';
 import { ConfigModule, loadConfig } from '@strata/platform/config';
-import { createTestDatabase, eventually, type TestDatabase } from '@strata/platform/testing';
+import { createTestDatabase, eventually, FaultProxy, type TestDatabase } from '@strata/platform/testing';
 import { defineJob } from './job-definition';
 import { JobProducer } from './job-producer';
 import { JobsWorker, OnJob } from './jobs-worker';
@@ -200,4 +200,38 @@ describe('the queue health check', () => {
       await module.close();
     }
   });
+});
+
+describe('the queue on PostgreSQL reached first while the database is unreachable', () => {
+  let database: TestDatabase;
+  let proxy: FaultProxy;
+  let module: TestingModule | undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ migrate: false });
+    const url = new URL(database.url);
+    proxy = await FaultProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
+  });
+  afterAll(async () => {
+    proxy.heal();
+    await module?.close();
+    await proxy.close();
+    await database.drop();
+  });
+
+  // BullMQ memoizes a backend's readiness, failed or not: a queue whose first query met an
+  // unreachable database would fail every query after it, for the life of the process.
+  it('works once the database is back', async () => {
+    const url = new URL(database.url);
+    url.port = String(proxy.port);
+    proxy.blackHole();
+    module = await startQueue({ kind: 'postgres', url: url.toString() }, false);
+    const health = module.get(QueueHealthIndicator);
+    expect((await health.isHealthy('queue', 500)).queue.status).toBe('down');
+    proxy.reset(); // the connection attempts held so far fail, as when the server refuses them
+
+    proxy.heal();
+
+    await eventually(async () => expect((await health.isHealthy('queue', 500)).queue.status).toBe('up'), 10_000);
+  }, 20_000);
 });
