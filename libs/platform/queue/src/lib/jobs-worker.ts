@@ -6,6 +6,14 @@ import { StrataConfig } from '@strata/platform/config';
 import type { JobData, JobDefinition } from './job-definition';
 
 const HANDLERS = Symbol('strata:job-handlers');
+
+/**
+ * How many times a job may stall (its worker killed, or frozen past its lock) and still run again.
+ * BullMQ's default, 1, fails a job for good the second time its worker dies under it, which a
+ * rolling restart and a crash can do to a healthy job. Handlers here are idempotent, so running it
+ * again is safe; a job that stalls this often is likely the one bringing its workers down.
+ */
+export const MAX_STALLED_COUNT = 5;
 type HandlerMap = Map<string, string | symbol>;
 
 /**
@@ -42,6 +50,9 @@ export abstract class JobsWorker extends WorkerHost implements OnApplicationBoot
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.queue.workerConcurrency;
+    // @nestjs/bullmq builds the worker from `@Processor`'s options; set here, every subclass gets it.
+    // BullMQ's stalled-job check reads this option each time it runs.
+    this.worker.opts.maxStalledCount = MAX_STALLED_COUNT;
   }
 
   /**

@@ -9,7 +9,7 @@ import { ConfigModule, loadConfig } from '@strata/platform/config';
 import { createTestDatabase, eventually, FaultProxy, type TestDatabase } from '@strata/platform/testing';
 import { defineJob } from './job-definition';
 import { JobProducer } from './job-producer';
-import { JobsWorker, OnJob } from './jobs-worker';
+import { JobsWorker, MAX_STALLED_COUNT, OnJob } from './jobs-worker';
 import { QueueHealthIndicator } from './queue.health';
 import { QueueModule } from './queue.module';
 import type { QueueBackend } from './queue-connection';
@@ -182,6 +182,11 @@ describe.each([
 
   it('reports the backend as up', async () => {
     await expect(module.get(QueueHealthIndicator).isHealthy()).resolves.toEqual({ queue: { status: 'up' } });
+  });
+
+  it(`runs a job again after its worker died under it, up to ${MAX_STALLED_COUNT} times, not BullMQ's 1`, () => {
+    // Both backends' stalled-job checks read the worker's options each time they run.
+    expect(module.get(TestJobsWorker).worker.opts.maxStalledCount).toBe(MAX_STALLED_COUNT);
   });
 });
 
