@@ -93,6 +93,11 @@ describe('units of the split topology', () => {
         expect({ unit, logged: lines.length > 0 }).toEqual({ unit, logged: true });
         expect(lines.every((line) => line['unit'] === unit)).toBe(true);
       }
+      // The public unit's one line for the request: what was asked, what was answered.
+      const requestLine = split.deployment
+        .logs('gateway')
+        .find((line) => line['requestId'] === requestId && line['msg'] === 'request completed');
+      expect(requestLine).toMatchObject({ req: { method: 'POST', url: '/api/orders' }, res: { statusCode: 201 } });
     });
   });
 

@@ -7,4 +7,5 @@ export * from './lib/request-id';
 export * from './lib/dependency-error.filter';
 export * from './lib/rate-limit';
 export * from './lib/request-deadline';
+export * from './lib/request-pipeline';
 export * from './lib/idempotent-route';

@@ -2,33 +2,20 @@ import { ValidationPipe } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import helmet from '@fastify/helmet';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { StrataConfig } from '@strata/platform/config';
 import { ApplicationErrorFilter } from './application-error.filter';
 import { DependencyErrorFilter } from './dependency-error.filter';
-import { RequestDeadlineInterceptor } from './request-deadline';
-import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
-
-/** The security headers of every public HTTP server (units and the edge), by @fastify/helmet. */
-export const SECURITY_HEADERS = {
-  // Swagger UI's page needs inline styles and scripts; everything else gets the strict default.
-  contentSecurityPolicy: {
-    directives: {
-      defaultSrc: ["'self'"],
-      styleSrc: ["'self'", "'unsafe-inline'"],
-      imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
-      scriptSrc: ["'self'", "'unsafe-inline'"],
-    },
-  },
-};
+import { createLogger } from './logger';
+import { requestIdOf } from './request-id';
+import { installRequestPipeline } from './request-pipeline';
 
 /** The Fastify adapter every HTTP unit uses: body size limit and request ids set here. */
 export function createHttpAdapter(config: StrataConfig): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     // A client gets REQUEST_TIMEOUT_MS to send its request, and a silent connection is closed
-    // after twice that; the handler's own deadline is RequestDeadlineInterceptor's.
+    // after twice that; the handler's own deadline is the request pipeline's.
     requestTimeout: config.http.requestTimeoutMs,
     connectionTimeout: 2 * config.http.requestTimeoutMs,
     genReqId: (request: IncomingMessage) => requestIdOf(request),
@@ -48,7 +35,10 @@ export interface HttpAppOptions {
  * serves the public API, the OpenAPI document at `/docs` (unless `DOCS_ENABLED=false`). Units without an API serve only their health checks.
  */
 export async function configureHttpApp(app: NestFastifyApplication, options: HttpAppOptions): Promise<void> {
-  app.useLogger(app.get(Logger));
+  const config = app.get(StrataConfig, { strict: false });
+  const logger = createLogger(config);
+  // nestjs-pino as Nest's logger only: its request logging is a Nest middleware, the pipeline's is a hook.
+  app.useLogger(new Logger(new PinoLogger({ pinoHttp: { logger } }), {}));
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
@@ -62,10 +52,7 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
     body.length === 0 ? done(null, undefined) : parseJson(request, body.toString(), done),
   );
-  fastify.addHook('onRequest', async (request, reply) => {
-    reply.header(REQUEST_ID_HEADER, request.id);
-  });
-  await app.register(helmet, SECURITY_HEADERS);
+  installRequestPipeline(fastify, { logger, timeoutMs: config.http.requestTimeoutMs });
 
   app.setGlobalPrefix('api', { exclude: ['health', 'health/live'] });
   app.useGlobalPipes(
@@ -78,8 +65,6 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
   );
   // The later filter is asked first: application errors, then a database or Redis that does not answer (503).
   app.useGlobalFilters(new DependencyErrorFilter(app.getHttpAdapter()), new ApplicationErrorFilter());
-  const config = app.get(StrataConfig, { strict: false });
-  app.useGlobalInterceptors(new RequestDeadlineInterceptor(config.http.requestTimeoutMs));
   // DOCS_ENABLED=false: no Swagger UI and no document (404), e.g. in production.
   if (!options.api || !config.http.docsEnabled) return;
 

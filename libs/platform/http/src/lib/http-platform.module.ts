@@ -1,60 +1,28 @@
-import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
-import { ClsModule } from 'nestjs-cls';
-import type { IncomingMessage } from 'node:http';
-import { StrataConfig } from '@strata/platform/config';
-import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_HEADER } from '@strata/platform/ports';
-import { createLogger } from './logger';
+import { DynamicModule, Module } from '@nestjs/common';
+import { ClsService, ClsServiceManager } from 'nestjs-cls';
+import type { StrataConfig } from '@strata/platform/config';
 import { rateLimit } from './rate-limit';
-import { requestIdOf } from './request-id';
 
 /**
- * Cross-cutting HTTP plumbing for a unit that serves HTTP: structured logs with the request id,
- * and a request context (nestjs-cls) that business code and jobs can read the id from, and the
- * operations that honour it the client's `Idempotency-Key`.
+ * Cross-cutting HTTP plumbing for a unit that serves HTTP: the rate limit, and the request context
+ * (nestjs-cls's `ClsService`) that business code, calls and jobs read the request id from.
+ *
+ * The context is entered by the request pipeline's hook (`installRequestPipeline`), so this module
+ * provides nestjs-cls's process-wide `ClsService` as `ClsModule` does, without `ClsModule.forRoot`:
+ * that always adds a global guard and interceptor (no-ops unless mounted), and on Node 20 every
+ * interceptor costs each request an `AsyncResource.bind`.
  */
 @Module({})
 export class HttpPlatformModule {
   static forRoot(config: StrataConfig): DynamicModule {
     const limit = rateLimit(config.http.rateLimitPerMinute);
+    const context = { provide: ClsService, useValue: ClsServiceManager.getClsService() };
     return {
       module: HttpPlatformModule,
-      providers: limit.providers,
-      imports: [
-        ...limit.imports,
-        LoggerModule.forRoot({
-          // Nest 11's route syntax; nestjs-pino's default ('*') makes Nest print a deprecation warning.
-          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-          pinoHttp: {
-            logger: createLogger(config),
-            genReqId: (request: IncomingMessage) => requestIdOf(request),
-            customAttributeKeys: { reqId: 'requestId' },
-            // One short line per request: who asked for what, and what they got.
-            serializers: {
-              req: (request: { id: string; method: string; url: string }) => ({ id: request.id, method: request.method, url: request.url }),
-              res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
-            },
-            // Health probes every few seconds would drown the log.
-            autoLogging: {
-              ignore: (request: IncomingMessage & { originalUrl?: string }) =>
-                /^\/health(\/|\?|$)/.test(request.originalUrl ?? request.url ?? ''),
-            },
-          },
-        }),
-        ClsModule.forRoot({
-          global: true,
-          middleware: {
-            mount: true,
-            generateId: true,
-            idGenerator: (request: IncomingMessage) => requestIdOf(request),
-            // Read by the operations that honour it (`runIdempotently`), which also check its form.
-            setup: (cls, request: IncomingMessage) => {
-              const key = request.headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()];
-              if (typeof key === 'string') cls.set(IDEMPOTENCY_KEY, key);
-            },
-          },
-        }),
-      ],
+      global: true,
+      imports: [...limit.imports],
+      providers: [...limit.providers, context],
+      exports: [context],
     };
   }
 }

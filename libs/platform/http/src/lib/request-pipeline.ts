@@ -1,0 +1,92 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
+import type { Logger } from 'pino';
+import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_HEADER } from '@strata/platform/ports';
+import { requestTimeoutBody } from './request-deadline';
+import { REQUEST_ID_HEADER } from './request-id';
+
+/*
+ * What every request to a unit goes through before and after its handler, as Fastify hooks: the
+ * request id, the security headers, the deadline, the request context and the request log. Hooks,
+ * not Nest middleware or interceptors: a Nest middleware runs through Fastify's middleware bridge
+ * (@fastify/middie), and on Node 20 every Nest interceptor costs an `AsyncResource.bind` per
+ * request; together they cost several times a trivial route's own work (`npm run bench`).
+ */
+
+/** The security headers of every public HTTP server (units and the edge), by helmet. */
+export const SECURITY_HEADERS = {
+  // Swagger UI's page needs inline styles and scripts; everything else gets the strict default.
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+      scriptSrc: ["'self'", "'unsafe-inline'"],
+    },
+  },
+};
+
+export interface RequestPipelineOptions {
+  logger: Logger;
+  /** `REQUEST_TIMEOUT_MS`: a request not answered by then gets a 503 (`http.request_timeout`). */
+  timeoutMs: number;
+}
+
+const deadlines = new WeakMap<FastifyRequest, NodeJS.Timeout>();
+
+export function installRequestPipeline(fastify: FastifyInstance, { logger, timeoutMs }: RequestPipelineOptions): void {
+  // Built once: @fastify/helmet builds helmet's middleware again for every request.
+  const setSecurityHeaders = helmet(SECURITY_HEADERS) as (request: IncomingMessage, response: ServerResponse, next: () => void) => void;
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // `request.id` is the client's `x-request-id` when sensible, a new UUID otherwise (genReqId).
+    reply.header(REQUEST_ID_HEADER, request.id);
+    deadlines.set(request, setTimeout(answerLate, timeoutMs, reply, timeoutMs));
+    setSecurityHeaders(request.raw, reply.raw, done);
+  });
+
+  // After the body is parsed, so the handler and everything it awaits run in the context:
+  // a context entered earlier would be lost across the body's stream events.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    const context = ClsServiceManager.getClsService();
+    context.run(() => {
+      context.set(CLS_ID, request.id);
+      // Read by the operations that honour it (`runIdempotently`), which also check its form.
+      const key = request.headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()];
+      if (typeof key === 'string') context.set(IDEMPOTENCY_KEY, key);
+      done();
+    });
+  });
+
+  fastify.addHook('onResponse', (request, reply, done) => {
+    clearTimeout(deadlines.get(request));
+    // One short line per request: who asked for what, and what they got. Health probes every few
+    // seconds would drown the log.
+    if (!HEALTH_PATH.test(request.url)) {
+      logger.info(
+        {
+          requestId: request.id,
+          req: { id: request.id, method: request.method, url: request.url },
+          res: { statusCode: reply.statusCode },
+          responseTime: Math.round(reply.elapsedTime),
+        },
+        'request completed',
+      );
+    }
+    done();
+  });
+}
+
+const HEALTH_PATH = /^\/health(\/|\?|$)/;
+
+/**
+ * Answers 503 when the handler has not answered within the deadline, whatever it waits for. The
+ * work itself is not cancelled (the database's `statement_timeout` and the queue's fail-fast bound
+ * it); its answer, when it comes, is dropped.
+ */
+function answerLate(reply: FastifyReply, timeoutMs: number): void {
+  if (reply.sent || reply.raw.destroyed) return;
+  void reply.code(503).send(requestTimeoutBody(timeoutMs));
+}
