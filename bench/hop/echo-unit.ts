@@ -3,9 +3,8 @@ import { Global, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigModule, loadConfig } from '@strata/platform/config';
-import { createHttpAdapter, HttpPlatformModule } from '@strata/platform/http';
+import { configureHttpApp, createHttpAdapter, HttpPlatformModule } from '@strata/platform/http';
 import { internalListenerOptions, TransportModule } from '@strata/platform/transport';
-import { Logger } from 'nestjs-pino';
 import { EchoPort, LocalEcho } from './echo.port';
 
 /**
@@ -39,8 +38,12 @@ async function main(): Promise<void> {
   })
   class EchoUnit {}
 
-  const app = await NestFactory.create<NestFastifyApplication>(EchoUnit, createHttpAdapter(config), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  // Built as `createUnitApp` builds a unit, its logger (and all else) set up by configureHttpApp.
+  const app = await NestFactory.create<NestFastifyApplication>(EchoUnit, createHttpAdapter(config), {
+    bufferLogs: true,
+    autoFlushLogs: false,
+    bodyParser: false,
+  });
   app.connectMicroservice(
     internalListenerOptions(
       { host: '127.0.0.1', port: config.unit.internalPort as number },
@@ -50,7 +53,9 @@ async function main(): Promise<void> {
         maxConnections: config.transport.maxConnections,
       },
     ),
+    { inheritAppConfig: false },
   );
+  await configureHttpApp(app, { title: 'echo', api: false });
   await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
   console.log('echo unit ready');
