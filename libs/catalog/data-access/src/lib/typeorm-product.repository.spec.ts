@@ -156,6 +156,29 @@ describe('TypeOrmProductRepository (PostgreSQL)', () => {
     expect((await products.findById(product.id))?.stock).toBe(3);
   });
 
+  it('replays a repeated reservation with its first answer, even once the stock has run out or the product is gone', async () => {
+    const product = await newProduct(2);
+    const request = { reservationId: randomUUID(), lines: [{ productId: product.id, quantity: 2 }] };
+    const first = await products.reserve(request);
+
+    await expect(products.reserve(request)).resolves.toEqual(first); // stock is 0 now
+    await expect(
+      products.reserve({ ...request, lines: [{ productId: randomUUID(), quantity: 1 }] }), // a retry naming what no longer exists
+    ).resolves.toEqual(first);
+    expect((await products.findById(product.id))?.stock).toBe(0);
+  });
+
+  it('a released reservation repeated is refused even when its stock is gone, and takes nothing', async () => {
+    const product = await newProduct(1);
+    const request = { reservationId: randomUUID(), lines: [{ productId: product.id, quantity: 1 }] };
+    await products.reserve(request);
+    await products.release(request.reservationId);
+    await products.reserve({ reservationId: randomUUID(), lines: [{ productId: product.id, quantity: 1 }] }); // someone else takes it
+
+    await expect(products.reserve(request)).rejects.toBeInstanceOf(ReservationReleasedError);
+    expect((await products.findById(product.id))?.stock).toBe(0);
+  });
+
   it('gives a reservation back exactly once', async () => {
     const product = await newProduct(5);
     const reservationId = randomUUID();

@@ -45,32 +45,39 @@ export class TypeOrmProductRepository extends ProductRepository {
     return { items: items.map(toProductRecord), total, limit, offset };
   }
 
-  reserve({ reservationId, lines }: NewStockReservationRecord): Promise<StockReservationRecord> {
-    return this.dataSource.transaction(async (manager) => {
-      const reservations = manager.getRepository(StockReservationEntity);
-      // Claim the reservation id first: a concurrent duplicate waits here, then replays.
-      const claimed = await reservations
-        .createQueryBuilder()
-        .insert()
-        .values({ id: reservationId, lines: [] })
-        .orIgnore()
-        .returning(['id'])
-        .execute();
-      if (claimed.raw.length === 0) {
-        const existing = await reservations.findOneByOrFail({ id: reservationId });
-        if (existing.releasedAt) throw new ReservationReleasedError(reservationId);
-        return { reservationId, lines: existing.lines };
-      }
-      // Lock rows in one global order so two multi-line reservations cannot deadlock.
-      const ordered = [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
-      const reserved: ReservedLineRecord[] = [];
-      for (const { productId, quantity } of ordered) {
-        reserved.push({ productId, quantity, unitPriceCents: await takeStock(manager, { productId, quantity }) });
-      }
-      const inRequestOrder = lines.map((line) => reserved.find((r) => r.productId === line.productId) as ReservedLineRecord);
-      await reservations.update({ id: reservationId }, { lines: inRequestOrder });
-      return { reservationId, lines: inRequestOrder };
-    });
+  async reserve({ reservationId, lines }: NewStockReservationRecord): Promise<StockReservationRecord> {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        // Lock rows in one global order so two multi-line reservations cannot deadlock.
+        const ordered = [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
+        const reserved: ReservedLineRecord[] = [];
+        for (const { productId, quantity } of ordered) {
+          reserved.push({ productId, quantity, unitPriceCents: await takeStock(manager, { productId, quantity }) });
+        }
+        const inRequestOrder = lines.map((line) => reserved.find((r) => r.productId === line.productId) as ReservedLineRecord);
+        // The reservation id decides last: a concurrent duplicate (or a release) holding it makes
+        // this insert wait for its commit, then find the id taken and roll back what it took.
+        const recorded = await manager
+          .createQueryBuilder()
+          .insert()
+          .into(StockReservationEntity)
+          .values({ id: reservationId, lines: inRequestOrder })
+          .orIgnore()
+          .returning(['id'])
+          .execute();
+        if (recorded.raw.length === 0) throw new ReservationIdTaken();
+        return { reservationId, lines: inRequestOrder };
+      });
+    } catch (error) {
+      if (!(error instanceof ReservationIdTaken || error instanceof InsufficientStockError || error instanceof ProductNotFoundError))
+        throw error;
+      // A retry of a reservation made before gets its first answer, whatever the stock is now; one
+      // released before (see `release`) is refused. Otherwise the error stands.
+      const existing = await this.dataSource.getRepository(StockReservationEntity).findOneBy({ id: reservationId });
+      if (!existing) throw error;
+      if (existing.releasedAt) throw new ReservationReleasedError(reservationId);
+      return { reservationId, lines: existing.lines };
+    }
   }
 
   async release(reservationId: string): Promise<void> {
@@ -106,6 +113,9 @@ export class TypeOrmProductRepository extends ProductRepository {
     });
   }
 }
+
+/** Rolls a reservation back when its id turns out to be taken: what it took is given back. */
+class ReservationIdTaken extends Error {}
 
 /** Decrements one product's stock if enough is left; returns its current price. */
 async function takeStock(manager: EntityManager, { productId, quantity }: StockLineRecord): Promise<number> {

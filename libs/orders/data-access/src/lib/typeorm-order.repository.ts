@@ -4,6 +4,7 @@ import { DataSource, EntityManager, Not, Repository } from 'typeorm';
 import { ConfirmOrderJob, OrderPlacementExpiredError, ReleaseOrderStockJob } from '@strata/orders/contracts';
 import { OutboxWriter } from '@strata/platform/queue';
 import type { Page } from '@strata/platform/ports';
+import { OrderLineEntity } from './order-line.entity';
 import { OrderEntity } from './order.entity';
 import type { NewOrderRecord, OrderRecord } from './order.record';
 import { CancelOutcome, OrderRepository } from './order.repository';
@@ -21,19 +22,6 @@ export class TypeOrmOrderRepository extends OrderRepository {
   }
 
   async insert({ id, customerId, totalCents, lines }: NewOrderRecord): Promise<OrderRecord> {
-    const order = this.orders.create({
-      id,
-      customerId,
-      totalCents,
-      status: 'pending',
-      lines: lines.map(({ productId, quantity, unitPriceCents }, position) => ({
-        orderId: id,
-        position,
-        productId,
-        quantity,
-        unitPriceCents,
-      })),
-    });
     return this.dataSource.transaction(async (manager) => {
       // The claim and the order commit together: settle sees both or neither (see `abandon`).
       const { taken, holder } = await claim(manager, id, 'placement');
@@ -43,9 +31,13 @@ export class TypeOrmOrderRepository extends OrderRepository {
         const recorded = await manager.findOne(OrderEntity, { where: { id }, relations: { lines: true } });
         if (recorded) return toOrderRecord(recorded);
       }
-      const saved = await manager.save(order);
+      // `insert`, not `save`: the claim says the order is new, and `save` would first look it up.
+      const inserted = await manager.insert(OrderEntity, { id, customerId, totalCents, status: 'pending' });
+      const orderLines = lines.map((line, position) => ({ orderId: id, position, ...line }));
+      await manager.insert(OrderLineEntity, orderLines);
       await ORDERS_OUTBOX.write(manager, ConfirmOrderJob, { orderId: id }, { jobId: `confirm-${id}` });
-      return toOrderRecord(saved);
+      const { createdAt } = inserted.generatedMaps[0] as Pick<OrderEntity, 'createdAt'>;
+      return { id, customerId, status: 'pending', totalCents, lines: orderLines.map(toLineRecord), createdAt: createdAt.toISOString() };
     });
   }
 
@@ -134,9 +126,11 @@ function toOrderRecord(order: OrderEntity): OrderRecord {
     customerId: order.customerId,
     status: order.status,
     totalCents: order.totalCents,
-    lines: [...order.lines]
-      .sort((a, b) => a.position - b.position)
-      .map(({ productId, quantity, unitPriceCents }) => ({ productId, quantity, unitPriceCents })),
+    lines: [...order.lines].sort((a, b) => a.position - b.position).map(toLineRecord),
     createdAt: order.createdAt.toISOString(),
   };
+}
+
+function toLineRecord({ productId, quantity, unitPriceCents }: Pick<OrderLineEntity, 'productId' | 'quantity' | 'unitPriceCents'>) {
+  return { productId, quantity, unitPriceCents };
 }
