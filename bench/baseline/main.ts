@@ -1,27 +1,51 @@
 import 'reflect-metadata';
-import helmet from '@fastify/helmet';
-import { Controller, DynamicModule, Get, Module, NotFoundException, Param, ParseUUIDPipe, RequestMethod, ValidationPipe } from '@nestjs/common';
+import { BullModule, InjectQueue } from '@nestjs/bullmq';
+import {
+  Body,
+  ConflictException,
+  Controller,
+  Get,
+  Injectable,
+  Module,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  ValidationPipe,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
-import { ClsModule } from 'nestjs-cls';
-import { LoggerModule } from 'nestjs-pino';
+import { InjectDataSource, InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
+import type { Queue } from 'bullmq';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsUUID, Max, Min, ValidateNested } from 'class-validator';
 import { randomUUID } from 'node:crypto';
-import pino from 'pino';
-import { Column, Entity, PrimaryColumn, type Repository } from 'typeorm';
+import { Column, CreateDateColumn, DataSource, Entity, PrimaryColumn, type Repository } from 'typeorm';
 
 /*
- * The baseline: a plain NestJS app on the same HTTP adapter (Fastify) and ORM (TypeORM), doing
- * the query `GET /api/products/:id` does, with none of Strata: no ports, no tiers, no topology.
+ * The bare NestJS baseline: a plain Nest app on the same HTTP adapter (Fastify), ORM (TypeORM) and
+ * queue (BullMQ) as the kit, hand-written the way a NestJS developer would, with none of Strata (no
+ * ports, tiers, topology) and none of the production parts a unit carries (no security headers,
+ * request log, request context, idempotency, outbox). The figures Strata is measured against; the
+ * former `BASELINE=usual`, with helmet, a request log and a context, is gone: a baseline carrying
+ * the same heavy parts as the kit hides what they cost.
  *
- * BASELINE=bare: Nest, Fastify and TypeORM only.
- * BASELINE=usual (the default): plus the parts any production Nest API has and Strata's units
- * have too: security headers (helmet), a request log line (nestjs-pino, at the runner's
- * LOG_LEVEL), a request context with an id (nestjs-cls) and a global ValidationPipe. Set up
- * here with the libraries directly, not with Strata's code, so the comparison isolates the kit.
+ * - `GET /api/products/:id`: the query the monolith's route makes.
+ * - `GET /health/live`: a trivial route.
+ * - `POST /api/orders`: validated with class-validator DTOs, then ONE transaction that takes the stock
+ *   of each line with a conditional update (409 if a line's product has too little, or does not
+ *   exist), records the order and its lines, commits, and only then queues its confirmation job
+ *   with BullMQ. Nothing here runs those jobs: the baseline measures placing an order, and a
+ *   worker would only take CPU from it (the runner deletes the queue's keys afterwards). Unlike
+ *   the monolith, it does not look the customer up, and queues no safety-net job.
+ *
+ * DATABASE_URL, PORT, REDIS_URL and QUEUE_PREFIX come from the runner; the schema is the real one
+ * (the workspace's migrations), so the runner's seeded products and customer serve every target.
  */
 
-const usual = (process.env['BASELINE'] ?? 'usual') === 'usual';
+const MAX_ORDER_LINES = 50;
+const MAX_LINE_QUANTITY = 10_000;
+const ORDERS_QUEUE = 'orders';
 
 @Entity({ schema: 'catalog', name: 'products' })
 class Product {
@@ -30,6 +54,41 @@ class Product {
   @Column() name!: string;
   @Column({ name: 'price_cents' }) priceCents!: number;
   @Column() stock!: number;
+}
+
+@Entity({ schema: 'orders', name: 'orders' })
+class Order {
+  @PrimaryColumn('uuid') id!: string;
+  @Column({ name: 'customer_id', type: 'uuid' }) customerId!: string;
+  @Column() status!: 'pending' | 'confirmed' | 'cancelled';
+  @Column({ name: 'total_cents', type: 'bigint' }) totalCents!: number;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+}
+
+@Entity({ schema: 'orders', name: 'order_lines' })
+class OrderLine {
+  @PrimaryColumn({ name: 'order_id', type: 'uuid' }) orderId!: string;
+  @PrimaryColumn({ type: 'smallint' }) position!: number;
+  @Column({ name: 'product_id', type: 'uuid' }) productId!: string;
+  @Column() quantity!: number;
+  @Column({ name: 'unit_price_cents' }) unitPriceCents!: number;
+}
+
+class OrderLineRequest {
+  @IsUUID('all') productId!: string;
+  @IsInt() @Min(1) @Max(MAX_LINE_QUANTITY) quantity!: number;
+}
+
+class PlaceOrderRequest {
+  @IsUUID('all') customerId!: string;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_ORDER_LINES)
+  @ArrayUnique((line: OrderLineRequest) => line?.productId, { message: 'lines must name each productId once' })
+  @ValidateNested({ each: true })
+  @Type(() => OrderLineRequest)
+  lines!: OrderLineRequest[];
 }
 
 @Controller('api/products')
@@ -44,32 +103,111 @@ class ProductsController {
   }
 }
 
-const usualParts: DynamicModule[] = [
-  LoggerModule.forRoot({
-    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-    pinoHttp: { logger: pino({ level: process.env['LOG_LEVEL'] ?? 'info' }), genReqId: () => randomUUID() },
-  }),
-  ClsModule.forRoot({ global: true, middleware: { mount: true, generateId: true, idGenerator: () => randomUUID() } }),
-];
+@Controller('health')
+class HealthController {
+  @Get('live')
+  live() {
+    return { status: 'ok' };
+  }
+}
+
+@Injectable()
+class OrdersService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectQueue(ORDERS_QUEUE) private readonly queue: Queue,
+  ) {}
+
+  async place({ customerId, lines }: PlaceOrderRequest) {
+    const id = randomUUID();
+    const order = await this.dataSource.transaction(async (manager) => {
+      const taken: OrderLine[] = [];
+      // In product id order, so two orders with products in common lock their rows in the same order (no deadlock).
+      const byProduct = lines.map((line, position) => ({ ...line, position })).sort((a, b) => (a.productId < b.productId ? -1 : 1));
+      for (const { productId, quantity, position } of byProduct) {
+        const result = await manager
+          .createQueryBuilder()
+          .update(Product)
+          .set({ stock: () => 'stock - :quantity' })
+          .where('id = :productId AND stock >= :quantity', { productId, quantity })
+          .returning('price_cents')
+          .execute();
+        if (result.affected !== 1) throw new ConflictException(`Not enough stock for product ${productId}`);
+        const [{ price_cents }] = result.raw as { price_cents: number }[];
+        taken.push({ orderId: id, position, productId, quantity, unitPriceCents: price_cents });
+      }
+      const totalCents = taken.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
+      const inserted = await manager.insert(Order, { id, customerId, status: 'pending', totalCents });
+      await manager.insert(OrderLine, taken);
+      return {
+        totalCents,
+        createdAt: inserted.generatedMaps[0]['createdAt'] as Date,
+        lines: taken.sort((a, b) => a.position - b.position),
+      };
+    });
+    // After the commit: a job for an order that was rolled back would confirm nothing.
+    await this.queue.add('orders.confirm', { orderId: id });
+    return {
+      id,
+      customerId,
+      status: 'pending',
+      totalCents: order.totalCents,
+      lines: order.lines.map(({ productId, quantity, unitPriceCents }) => ({ productId, quantity, unitPriceCents })),
+      createdAt: order.createdAt.toISOString(),
+    };
+  }
+}
+
+@Controller('api/orders')
+class OrdersController {
+  constructor(private readonly orders: OrdersService) {}
+
+  /** 201 (Nest's default for POST) with the order. */
+  @Post()
+  place(@Body(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true })) order: PlaceOrderRequest) {
+    return this.orders.place(order);
+  }
+}
+
+function redisConnection(url: URL) {
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+  };
+}
 
 @Module({
   imports: [
-    TypeOrmModule.forRoot({ type: 'postgres', url: process.env['DATABASE_URL'], entities: [Product], synchronize: false, extra: { max: 10 } }),
+    TypeOrmModule.forRoot({
+      type: 'postgres',
+      url: process.env['DATABASE_URL'],
+      entities: [Product, Order, OrderLine],
+      synchronize: false,
+      extra: { max: 10 },
+    }),
     TypeOrmModule.forFeature([Product]),
-    ...(usual ? usualParts : []),
+    BullModule.forRoot({
+      connection: redisConnection(new URL(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379')),
+      prefix: process.env['QUEUE_PREFIX'],
+      defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 200 }, removeOnComplete: true },
+    }),
+    BullModule.registerQueue({ name: ORDERS_QUEUE }),
   ],
-  controllers: [ProductsController],
+  controllers: [ProductsController, HealthController, OrdersController],
+  providers: [OrdersService],
 })
 class BaselineModule {}
 
 async function main(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(BaselineModule, new FastifyAdapter(), { logger: ['error', 'warn'] });
-  if (usual) {
-    await app.register(helmet);
-    app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  }
   await app.listen(Number(process.env['PORT'] ?? 3900), '127.0.0.1');
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
 }
 
-void main();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
