@@ -1,0 +1,113 @@
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { freePort } from '@strata/platform/testing';
+import { TransportModule } from '@strata/platform/transport';
+import { CLS_ID, ClsModule, ClsService } from 'nestjs-cls';
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { median, percentiles, type Latency } from '../lib/measure';
+import { stopChild } from '../lib/targets';
+import { EchoPort, LocalEcho, type EchoMessage } from './echo.port';
+
+export interface HopRun {
+  local: Latency;
+  remote: Latency;
+  /** What the hop adds: remote − local. */
+  added: Latency;
+}
+
+export interface HopResult {
+  calls: number;
+  runs: HopRun[];
+  /** The median over the runs of each figure. */
+  added: Latency;
+  local: Latency;
+}
+
+/**
+ * One hop on its own: a call through the remote binding to a unit serving a port that does no
+ * work, against the same call made in-process, one call at a time, each inside a request
+ * context as a gateway's would be. The far unit logs every call at `info`, as units do by default.
+ * `runs` times against the same echo unit (its start is not what is measured), medians reported:
+ * at tenths of a millisecond, one run's tail depends on what else the machine did meanwhile.
+ */
+export async function benchHop(calls: number, runs: number, benchDir: string): Promise<HopResult> {
+  const secret = randomBytes(32).toString('hex');
+  const port = await freePort();
+  const unit = spawn(process.execPath, [join(benchDir, 'echo-unit.js')], {
+    env: {
+      ...process.env,
+      INTERNAL_PORT: String(port),
+      INTERNAL_AUTH_SECRET: secret,
+      LOG_LEVEL: process.env['BENCH_HOP_LOG_LEVEL'] ?? 'info',
+      LOG_FORMAT: 'json',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const ready = (chunk: Buffer) => {
+        if (!String(chunk).includes('echo unit ready')) return;
+        // From now on its log lines (one per call) are read and dropped, as a log collector takes
+        // them, without this process, the one timing, looking into each.
+        unit.stdout?.off('data', ready).resume();
+        resolve();
+      };
+      unit.stdout?.on('data', ready);
+      unit.once('exit', (code) => reject(new Error(`the echo unit exited with ${code} before it was ready`)));
+    });
+
+    @Module({
+      imports: [
+        ClsModule.forRoot({ global: true }),
+        TransportModule.forUnit({
+          unit: 'bench',
+          secret,
+          serve: [],
+          callers: [],
+          peers: [{ unit: 'echo', address: { host: '127.0.0.1', port }, ports: [EchoPort] }],
+          callTimeoutMs: 5000,
+          maxMessageBytes: 1024 * 1024,
+        }),
+      ],
+    })
+    class Caller {}
+    const context = await NestFactory.createApplicationContext(Caller, { logger: false });
+    try {
+      const cls = context.get(ClsService);
+      const message: EchoMessage = { id: randomUUID(), sku: 'BENCH-1', stock: 42 };
+      const time = async (echo: EchoPort) => {
+        const samples: number[] = [];
+        for (let i = 0; i < calls + 2000; i++) {
+          const startedAt = process.hrtime.bigint();
+          await cls.run(async () => {
+            cls.set(CLS_ID, `bench-${i}`);
+            await echo.echo(message);
+          });
+          if (i >= 2000) samples.push(Number(process.hrtime.bigint() - startedAt) / 1e6);
+        }
+        return percentiles(samples);
+      };
+      const results: HopRun[] = [];
+      for (let run = 1; run <= runs; run++) {
+        process.stdout.write(`  one hop, run ${run}: ${calls} calls ... `);
+        const local = await time(new LocalEcho());
+        const remote = await time(context.get(EchoPort));
+        const added = { p50Ms: remote.p50Ms - local.p50Ms, p99Ms: remote.p99Ms - local.p99Ms };
+        console.log(`adds p50 ${added.p50Ms.toFixed(3)} ms, p99 ${added.p99Ms.toFixed(3)} ms`);
+        results.push({ local, remote, added });
+      }
+      return {
+        calls,
+        runs: results,
+        added: { p50Ms: median(results.map((run) => run.added.p50Ms)), p99Ms: median(results.map((run) => run.added.p99Ms)) },
+        local: { p50Ms: median(results.map((run) => run.local.p50Ms)), p99Ms: median(results.map((run) => run.local.p99Ms)) },
+      };
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await stopChild(unit);
+  }
+}

@@ -1,0 +1,257 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { dirname } from 'node:path';
+import type { HopResult } from '../hop/bench-hop';
+import type { QueueResult } from '../queue/bench-queue';
+import type { StartResult } from '../start/bench-start';
+import type { Latency, Throughput } from './measure';
+import { CONNECTIONS, settings } from './settings';
+import type { EndpointKey } from './targets';
+
+/** One target's figures for one endpoint: the medians over the rounds, and each round's. */
+export interface Row {
+  target: string;
+  endpoint: string;
+  key: EndpointKey;
+  load: Throughput;
+  alone: Latency;
+  rounds: { load: Throughput; alone: Latency }[];
+}
+
+export interface Results {
+  rows: Row[];
+  hop?: HopResult;
+  queue?: QueueResult[];
+  start?: StartResult;
+}
+
+export interface Ratio {
+  name: string;
+  /** e.g. requests per second of the numerator over the denominator's. */
+  value: number;
+}
+
+export interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+}
+
+export interface Goal {
+  measure: string;
+  /** As written in the goals, e.g. `≥ 85 %`. */
+  target: string;
+  direction: 'at least' | 'at most';
+  threshold: number;
+  value: number | null;
+  unit: string;
+  /** null: not measured in this run (BENCH_ONLY). */
+  met: boolean | null;
+}
+
+export interface Summary {
+  ratios: Ratio[];
+  figures: Figure[];
+  goals: Goal[];
+}
+
+const GET = 'get';
+const LIVE = 'live';
+const POST = 'post';
+
+/** Prints the tables, the ratios and the goals; answers the ratios and goals for results.json. */
+export function report(results: Results): Summary {
+  const { rows } = results;
+  const fixed = (value: number, digits = 2) => value.toFixed(digits);
+  const find = (target: string, key: EndpointKey) => rows.find((row) => row.target === target && row.key === key);
+  const rps = (target: string, key: EndpointKey) => find(target, key)?.load.requestsPerSecond;
+  const over = (a?: number, b?: number) => (a !== undefined && b !== undefined ? a / b : undefined);
+
+  if (rows.length > 0) {
+    console.log(`\n| target | endpoint | req/s at ${CONNECTIONS} conn. | p50 / p99 under load (ms) | p50 / p99 one at a time (ms) |`);
+    console.log('| --- | --- | ---: | ---: | ---: |');
+    for (const row of rows) {
+      const notes = [
+        row.load.errors ? `${row.load.errors} errors` : '',
+        row.load.answered === 0 ? 'nothing answered in a round' : '',
+        row.load.refused ? `${row.load.refused} refused` : '',
+      ].filter(Boolean);
+      console.log(
+        `| ${row.target} | \`${row.endpoint}\` | ${Math.round(row.load.requestsPerSecond)}${notes.length ? ` (${notes.join(', ')})` : ''} | ` +
+          `${row.load.p50Ms} / ${row.load.p99Ms} | ${fixed(row.alone.p50Ms)} / ${fixed(row.alone.p99Ms)} |`,
+      );
+    }
+  }
+
+  const ratios: Ratio[] = [];
+  const ratio = (name: string, value: number | undefined) => {
+    if (value === undefined || !Number.isFinite(value)) return undefined;
+    ratios.push({ name, value });
+    return value;
+  };
+  const monolithVsBaselineGet = ratio(
+    'monolith / baseline (bare), GET /api/products/:id',
+    over(rps('monolith', GET), rps('baseline (bare)', GET)),
+  );
+  const monolithVsFloorGet = ratio('monolith / floor, GET /api/products/:id', over(rps('monolith', GET), rps('floor', GET)));
+  const monolithVsFloorLive = ratio('monolith / floor, trivial route', over(rps('monolith', LIVE), rps('floor', LIVE)));
+  const monolithVsBaselinePost = ratio(
+    'monolith / baseline (bare), POST /api/orders',
+    over(rps('monolith', POST), rps('baseline (bare)', POST)),
+  );
+  ratio('monolith (warn) / monolith, GET /api/products/:id', over(rps('monolith (warn)', GET), rps('monolith', GET)));
+  ratio('monolith (warn) / monolith, trivial route', over(rps('monolith (warn)', LIVE), rps('monolith', LIVE)));
+  ratio('monolith (warn) / baseline (bare), GET /api/products/:id', over(rps('monolith (warn)', GET), rps('baseline (bare)', GET)));
+  ratio('monolith (warn) / floor, GET /api/products/:id', over(rps('monolith (warn)', GET), rps('floor', GET)));
+  ratio('monolith (warn) / floor, trivial route', over(rps('monolith (warn)', LIVE), rps('floor', LIVE)));
+  ratio('baseline (bare) / floor, GET /api/products/:id', over(rps('baseline (bare)', GET), rps('floor', GET)));
+  ratio('baseline (bare) / floor, trivial route', over(rps('baseline (bare)', LIVE), rps('floor', LIVE)));
+  const splitReads = ratio('split / monolith, GET /api/products/:id', over(rps('split', GET), rps('monolith', GET)));
+  const splitOrders = ratio('split / monolith, POST /api/orders', over(rps('split', POST), rps('monolith', POST)));
+  ratio('edge → core / core, no edge, GET /api/products/:id', over(rps('edge → core', GET), rps('core, no edge', GET)));
+  for (const queue of results.queue ?? []) ratio(`queue wrapper / raw BullMQ, add→done, ${queue.backend}`, queue.ratio);
+
+  if (ratios.length > 0) {
+    console.log('\nRequests per second (jobs per second for the queue), as a share of the other:');
+    for (const { name, value } of ratios) console.log(`- ${name}: ${fixed(value * 100, 1)} %`);
+  }
+
+  // Latencies one at a time, derived from two rows.
+  const figures: Figure[] = [];
+  const viaEdge = find('edge → core', GET);
+  const direct = find('core, no edge', GET);
+  if (viaEdge && direct) {
+    figures.push(
+      { name: 'the edge adds, GET /api/products/:id one at a time, p50', value: viaEdge.alone.p50Ms - direct.alone.p50Ms, unit: 'ms' },
+      { name: 'the edge adds, GET /api/products/:id one at a time, p99', value: viaEdge.alone.p99Ms - direct.alone.p99Ms, unit: 'ms' },
+    );
+  }
+  // The split topology's GET crosses two hops (gateway → business → data) that the monolith does not.
+  const split = find('split', GET)?.alone;
+  const monolith = find('monolith', GET)?.alone;
+  if (split && monolith) {
+    figures.push(
+      {
+        name: 'per hop, GET /api/products/:id one at a time, (split − monolith) / 2, p50',
+        value: (split.p50Ms - monolith.p50Ms) / 2,
+        unit: 'ms',
+      },
+      {
+        name: 'per hop, GET /api/products/:id one at a time, (split − monolith) / 2, p99',
+        value: (split.p99Ms - monolith.p99Ms) / 2,
+        unit: 'ms',
+      },
+    );
+  }
+  if (figures.length > 0) console.log('\nLatency added, one request at a time:');
+  for (const figure of figures) console.log(`- ${figure.name}: ${fixed(figure.value, 3)} ${figure.unit}`);
+
+  if (results.hop) {
+    const { hop } = results;
+    console.log(
+      `\nOne hop alone (${hop.calls} calls, ${hop.runs.length} run${hop.runs.length === 1 ? '' : 's'}): adds p50 ${hop.runs.map((run) => fixed(run.added.p50Ms, 3)).join(', ')} ms; ` +
+        `p99 ${hop.runs.map((run) => fixed(run.added.p99Ms, 3)).join(', ')} ms; in-process call p50 ${fixed(hop.local.p50Ms, 4)} ms`,
+    );
+  }
+  if (results.queue?.length) {
+    console.log(`\n| queue backend | jobs | concurrency | raw BullMQ jobs/s (adds/s) | Strata's wrapper jobs/s (adds/s) | wrapper / raw |`);
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const queue of results.queue) {
+      console.log(
+        `| ${queue.backend} | ${queue.jobs} | ${queue.concurrency} | ${Math.round(queue.raw.jobsPerSecond)} (${Math.round(queue.raw.addsPerSecond)}) | ` +
+          `${Math.round(queue.wrapper.jobsPerSecond)} (${Math.round(queue.wrapper.addsPerSecond)}) | ${fixed(queue.ratio * 100, 1)} % |`,
+      );
+    }
+  }
+  if (results.start) {
+    const { start } = results;
+    console.log(
+      `\nThe built monolith, ${start.runs.length} starts: ready (/health 200) after ${start.runs.map((run) => Math.round(run.readyMs)).join(', ')} ms; ` +
+        `resident memory idle ${start.runs.map((run) => fixed(run.rssMb, 1)).join(', ')} MB`,
+    );
+  }
+
+  const percent = (value?: number) => (value === undefined ? null : value * 100);
+  const queueRatio = (backend: string) => percent(results.queue?.find((queue) => queue.backend === backend)?.ratio);
+  const goals: Goal[] = [
+    atLeast('monolith GET /api/products/:id / bare NestJS baseline', percent(monolithVsBaselineGet), 85, '%'),
+    atLeast('monolith GET /api/products/:id / floor', percent(monolithVsFloorGet), 40, '%'),
+    atLeast('monolith trivial route / floor trivial route', percent(monolithVsFloorLive), 30, '%'),
+    atLeast('monolith POST /api/orders / hand-written NestJS order placement', percent(monolithVsBaselinePost), 70, '%'),
+    atMost('monolith POST /api/orders p50 one at a time', find('monolith', POST)?.alone.p50Ms ?? null, 4, 'ms'),
+    atLeast('split / monolith, reads', percent(splitReads), 85, '%'),
+    atLeast('split / monolith, orders', percent(splitOrders), 70, '%'),
+    atMost('one hop alone p50 (median of runs)', results.hop?.added.p50Ms ?? null, 0.15, 'ms'),
+    atMost('one hop alone p99 (median of runs)', results.hop?.added.p99Ms ?? null, 0.5, 'ms'),
+    atLeast('queue wrapper / raw BullMQ add→done, Redis', queueRatio('redis'), 90, '%'),
+    atLeast('queue wrapper / raw BullMQ add→done, PostgreSQL', queueRatio('postgres'), 90, '%'),
+    atMost('built monolith start to ready /health', results.start ? results.start.readyMs / 1000 : null, 1.5, 's'),
+    atMost('built monolith idle RSS', results.start?.rssMb ?? null, 150, 'MB'),
+  ];
+  console.log(`\nGoals (ratios of requests per second at ${CONNECTIONS} connections unless stated):`);
+  for (const goal of goals) {
+    const value =
+      goal.value === null ? 'not measured' : `${fixed(goal.value, goal.unit === '%' ? 1 : goal.unit === 'MB' ? 1 : 3)} ${goal.unit}`;
+    console.log(`- ${goal.measure}: ${value} (goal ${goal.target}) ${goal.met === null ? '' : goal.met ? 'met' : 'MISSED'}`.trimEnd());
+  }
+  return { ratios, figures, goals };
+}
+
+function atLeast(measure: string, value: number | null, threshold: number, unit: string): Goal {
+  return {
+    measure,
+    target: `≥ ${threshold} ${unit}`,
+    direction: 'at least',
+    threshold,
+    value,
+    unit,
+    met: value === null ? null : value >= threshold,
+  };
+}
+
+function atMost(measure: string, value: number | null, threshold: number, unit: string): Goal {
+  return {
+    measure,
+    target: `≤ ${threshold} ${unit}`,
+    direction: 'at most',
+    threshold,
+    value,
+    unit,
+    met: value === null ? null : value <= threshold,
+  };
+}
+
+export function machine() {
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown CPU',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    os: `${platform()} ${release()}`,
+    loadAverage: loadavg(),
+  };
+}
+
+/** Everything measured, as JSON, for tools and for comparing runs. */
+export function writeResults(
+  file: string,
+  results: Results,
+  { ratios, figures, goals }: Summary,
+  run: { startedAt: Date; machine: ReturnType<typeof machine> },
+): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const document = {
+    date: run.startedAt.toISOString(),
+    durationSeconds: Math.round((Date.now() - run.startedAt.getTime()) / 1000),
+    machine: { ...run.machine, loadAverageAtEnd: loadavg() },
+    settings,
+    rows: results.rows,
+    hop: results.hop ?? null,
+    queue: results.queue ?? null,
+    start: results.start ?? null,
+    ratios,
+    figures,
+    goals,
+  };
+  writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
+}

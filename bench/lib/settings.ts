@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+
+/** The benchmark's settings, from the environment (listed at the top of `bench/run.ts`). */
+
+/** The bundle runs from dist/bench. */
+export const workspaceRoot = join(__dirname, '../..');
+/** The bundled benchmark programs (the floor, the baseline, the echo unit, the queue benchmark). */
+export const benchDir = __dirname;
+
+const number = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number (got ${process.env[name]})`);
+  return value;
+};
+
+export const SECONDS = number('BENCH_SECONDS', 10);
+export const CONNECTIONS = number('BENCH_CONNECTIONS', 32);
+export const SEQUENTIAL = number('BENCH_SEQUENTIAL', 3000);
+/** One request at a time for at most this long (or SEQUENTIAL requests): enough samples for a p99. */
+export const SEQUENTIAL_SECONDS = number('BENCH_SEQUENTIAL_SECONDS', Math.min(5, SECONDS));
+export const ROUNDS = number('BENCH_ROUNDS', 3);
+/** Before a target's first load measurement of an endpoint: JIT, connection pools. */
+export const WARM_UP_SECONDS = Math.max(2, Math.round(SECONDS / 4));
+/** Before its later ones: its code is compiled, only the pools closed their idle connections since. */
+export const WARM_UP_AGAIN_SECONDS = 1;
+export const HOP_CALLS = number('BENCH_HOP_CALLS', 20_000);
+export const QUEUE_JOBS = number('BENCH_QUEUE_JOBS', 2000);
+export const QUEUE_BACKENDS = (process.env['BENCH_QUEUE_BACKENDS'] ?? 'redis,postgres').split(',') as ('redis' | 'postgres')[];
+if (QUEUE_BACKENDS.some((backend) => backend !== 'redis' && backend !== 'postgres'))
+  throw new Error(`BENCH_QUEUE_BACKENDS: redis, postgres or both, comma-separated (got ${process.env['BENCH_QUEUE_BACKENDS']})`);
+export const STARTS = number('BENCH_STARTS', 3);
+export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+export const PARTS = ['floor', 'baseline', 'monolith', 'split', 'edge', 'hop', 'queue', 'start'] as const;
+export type Part = (typeof PARTS)[number];
+/** BENCH_ONLY=hop (or any of PARTS, comma-separated): measure only those. */
+const ONLY = process.env['BENCH_ONLY']?.split(',').map((part) => part.trim());
+const unknown = ONLY?.filter((part) => !(PARTS as readonly string[]).includes(part));
+if (unknown?.length) throw new Error(`BENCH_ONLY: unknown part(s) ${unknown.join(', ')}; the parts are ${PARTS.join(', ')}`);
+export const runs = (part: Part) => !ONLY || ONLY.includes(part);
+
+/** What results.json records of the settings. */
+export const settings = {
+  seconds: SECONDS,
+  connections: CONNECTIONS,
+  sequential: SEQUENTIAL,
+  sequentialSeconds: SEQUENTIAL_SECONDS,
+  rounds: ROUNDS,
+  warmUpSeconds: WARM_UP_SECONDS,
+  warmUpAgainSeconds: WARM_UP_AGAIN_SECONDS,
+  hopCalls: HOP_CALLS,
+  queueJobs: QUEUE_JOBS,
+  queueBackends: QUEUE_BACKENDS,
+  starts: STARTS,
+  only: ONLY ?? null,
+};

@@ -1,0 +1,252 @@
+import { migrations } from '@strata/migrations';
+import { dropDatabase, ensureDatabaseExists, runMigrations, withDatabase } from '@strata/platform/database';
+import { EDGE, freePort, TopologyProcesses } from '@strata/platform/testing';
+import { Redis } from 'ioredis';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
+import type { Endpoint } from './measure';
+import { benchDir, workspaceRoot } from './settings';
+
+/** The endpoints measured: a product read, the trivial route every process has, an order placement. */
+export const ENDPOINTS = ['get', 'live', 'post'] as const;
+export type EndpointKey = (typeof ENDPOINTS)[number];
+
+/** A running API to measure, with the data seeded into it. */
+export interface Target {
+  name: string;
+  baseUrl: string;
+  endpoints: Partial<Record<EndpointKey, Endpoint>>;
+  /** Its processes, to wait for them to be idle before a measurement. */
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+export interface Seeded {
+  productIds: string[];
+  customerId: string;
+}
+
+/** A fresh database on the server, with the workspace's migrations run on it. */
+export async function migratedDatabase(postgresUrl: string, purpose: string): Promise<string> {
+  const databaseUrl = withDatabase(postgresUrl, `strata_bench_${purpose}_${randomUUID().replace(/-/g, '').slice(0, 12)}`);
+  await ensureDatabaseExists(databaseUrl);
+  await runMigrations(databaseUrl, migrations);
+  return databaseUrl;
+}
+
+/** 1,000 products with more stock than a run can sell, and one customer. */
+export async function seed(databaseUrl: string): Promise<Seeded> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const products = await client.query<{ id: string }>(
+      `INSERT INTO catalog.products (sku, name, price_cents, stock)
+       SELECT 'BENCH-' || g, 'Bench product ' || g, 100 + g, 1000000000 FROM generate_series(1, 1000) g RETURNING id`,
+    );
+    const customer = await client.query<{ id: string }>(`INSERT INTO customers.customers (email, name) VALUES ($1, 'Bench') RETURNING id`, [
+      `bench-${randomUUID()}@example.com`,
+    ]);
+    return { productIds: products.rows.map((row) => row.id), customerId: customer.rows[0].id };
+  } finally {
+    await client.end();
+  }
+}
+
+export function endpoints({ productIds, customerId }: Seeded): Record<EndpointKey, Endpoint> {
+  const anyProduct = () => productIds[Math.floor(Math.random() * productIds.length)];
+  return {
+    get: { name: 'GET /api/products/:id', method: 'GET', path: () => `/api/products/${anyProduct()}` },
+    live: { name: 'GET /health/live', method: 'GET', path: () => '/health/live' },
+    post: {
+      name: 'POST /api/orders',
+      method: 'POST',
+      path: () => '/api/orders',
+      body: () => ({ customerId, lines: [{ productId: anyProduct(), quantity: 1 }] }),
+      // Out of stock: a refusal, not a failure (the seeded stock makes it unlikely).
+      expected: [409],
+    },
+  };
+}
+
+const pick = (all: Record<EndpointKey, Endpoint>, keys: readonly EndpointKey[]) =>
+  Object.fromEntries(keys.map((key) => [key, all[key]])) as Partial<Record<EndpointKey, Endpoint>>;
+
+/** The floor: Fastify and `pg`, no framework (bench/floor). */
+export async function startFloor(postgresUrl: string): Promise<Target> {
+  return startProgram({ name: 'floor', script: 'floor.js', postgresUrl, measure: ['get', 'live'] });
+}
+
+/** The bare NestJS baseline (bench/baseline), its confirmation jobs on the Redis the units use, under a prefix of its own. */
+export async function startBaseline(postgresUrl: string, redisUrl: string): Promise<Target> {
+  const prefix = `bench-${randomUUID().slice(0, 8)}`;
+  return startProgram({
+    name: 'baseline (bare)',
+    script: 'baseline.js',
+    postgresUrl,
+    measure: ENDPOINTS,
+    env: { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix },
+    cleanUp: () => deleteRedisKeys(redisUrl, prefix),
+  });
+}
+
+/** One of the bench's own programs (dist/bench), on a database of its own, seeded. */
+async function startProgram(options: {
+  name: string;
+  script: string;
+  postgresUrl: string;
+  measure: readonly EndpointKey[];
+  env?: Record<string, string>;
+  cleanUp?: () => Promise<void>;
+}): Promise<Target> {
+  const databaseUrl = await migratedDatabase(options.postgresUrl, options.script.replace(/\.js$/, ''));
+  let child: ChildProcess | undefined;
+  const stop = async () => {
+    if (child) await stopChild(child);
+    await dropDatabase(databaseUrl);
+    await options.cleanUp?.();
+  };
+  try {
+    const data = await seed(databaseUrl);
+    const port = await freePort();
+    child = spawn(process.execPath, [join(benchDir, options.script)], {
+      env: { ...process.env, ...options.env, DATABASE_URL: databaseUrl, PORT: String(port) },
+      stdio: 'inherit',
+    });
+    const baseUrl = `http://127.0.0.1:${port}`;
+    await untilAnswers(`${baseUrl}/api/products/${data.productIds[0]}`, child);
+    const started = child;
+    return { name: options.name, baseUrl, endpoints: pick(endpoints(data), options.measure), pids: () => pidsOf([started]), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * What the bench sets on every unit beyond TopologyProcesses' defaults. An order's safety net, the
+ * settle job, is due SETTLE_AFTER_MS (60 s) after each placement: it would run in the middle of a
+ * later measurement, of this target or another, as work no request of that measurement caused.
+ * Put past the end of the run, it never runs: its cost (one delayed job per order, which finds
+ * the order confirmed) is in no figure, where before it fell on whichever measurement ran a
+ * minute later. Its enqueueing, at placement, is measured as before.
+ */
+const UNIT_ENV = { SETTLE_AFTER_MS: String(24 * 3600 * 1000) };
+
+export interface TopologyTarget {
+  /** The name in the table. */
+  name: string;
+  /** The topology file's name under topologies/. */
+  topology: string;
+  /** The unit serving the public API. */
+  apiUnit: string;
+  logLevel: string;
+  measure: readonly EndpointKey[];
+}
+
+/** A topology of the built server, as real processes, its queue on Redis under a prefix of its own. */
+export async function startTopology(
+  { name, topology, apiUnit, logLevel, measure }: TopologyTarget,
+  postgresUrl: string,
+  redisUrl: string,
+): Promise<Target> {
+  const prefix = `bench-${randomUUID().slice(0, 8)}`;
+  const deployment = await TopologyProcesses.start({
+    main: join(workspaceRoot, 'dist/apps/server/main.js'),
+    migrate: join(workspaceRoot, 'dist/apps/server/migrate.js'),
+    topologyFile: join(workspaceRoot, `topologies/${topology}.json`),
+    postgresUrl,
+    redisUrl,
+    env: { ...UNIT_ENV, LOG_LEVEL: logLevel, QUEUE_PREFIX: prefix },
+  });
+  const stop = () => stopDeployment(deployment, redisUrl, prefix);
+  const data = await seed(deployment.databaseUrl).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  return {
+    name,
+    baseUrl: deployment.unit(apiUnit).httpUrl,
+    endpoints: pick(endpoints(data), measure),
+    pids: () => pidsOf([...deployment.units.values()].map((unit) => unit.process)),
+    stop,
+  };
+}
+
+/**
+ * orders-service with its edge: the same deployment as two targets, through the edge and direct
+ * to core, so the only difference is the edge. Units at `warn`, as this part has always run.
+ */
+export async function startBehindEdge(postgresUrl: string, redisUrl: string): Promise<Target[]> {
+  const prefix = `bench-${randomUUID().slice(0, 8)}`;
+  const deployment = await TopologyProcesses.start({
+    main: join(workspaceRoot, 'dist/apps/server/main.js'),
+    migrate: join(workspaceRoot, 'dist/apps/server/migrate.js'),
+    edge: join(workspaceRoot, 'dist/apps/server/edge.js'),
+    topologyFile: join(workspaceRoot, 'topologies/orders-service.json'),
+    postgresUrl,
+    redisUrl,
+    env: { ...UNIT_ENV, LOG_LEVEL: 'warn', QUEUE_PREFIX: prefix },
+  });
+  const stop = () => stopDeployment(deployment, redisUrl, prefix);
+  const data = await seed(deployment.databaseUrl).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  const { get } = endpoints(data);
+  const pids = () => pidsOf([...deployment.units.values()].map((unit) => unit.process));
+  return [
+    { name: 'edge → core', baseUrl: deployment.unit(EDGE).httpUrl, endpoints: { get }, pids, stop },
+    { name: 'core, no edge', baseUrl: deployment.unit('core').httpUrl, endpoints: { get }, pids, stop: async () => undefined },
+  ];
+}
+
+/** Stops the units, drops their database, and removes what they left: their queue's keys, their log files. */
+async function stopDeployment(deployment: TopologyProcesses, redisUrl: string, prefix: string): Promise<void> {
+  await deployment.stop();
+  await deleteRedisKeys(redisUrl, prefix);
+  const logDirs = new Set([...deployment.units.values()].map((unit) => dirname(unit.logFile)));
+  for (const dir of logDirs) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Deletes every key under a queue prefix (BullMQ's keys are `<prefix>:<queue>:…`). */
+export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 }) as AsyncIterable<string[]>) {
+      if (keys.length > 0) await redis.unlink(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Resolves once `url` answers 2xx; fails if it never does, or if `child` exits first. */
+export async function untilAnswers(url: string, child?: ChildProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`${url}: its process exited with ${child.exitCode} before answering`);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`${url} never answered`);
+}
+
+function pidsOf(children: (ChildProcess | undefined)[]): number[] {
+  return children.flatMap((child) => (child?.pid !== undefined && child.exitCode === null ? [child.pid] : []));
+}
+
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}

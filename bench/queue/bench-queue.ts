@@ -1,0 +1,67 @@
+import { dropDatabase, ensureDatabaseExists, withDatabase } from '@strata/platform/database';
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { median } from '../lib/measure';
+import { deleteRedisKeys } from '../lib/targets';
+import type { QueueRun } from './queue-result';
+
+export interface QueueResult extends QueueRun {
+  /** Medians over the rounds. */
+  raw: { jobsPerSecond: number; addsPerSecond: number };
+  wrapper: { jobsPerSecond: number; addsPerSecond: number };
+  /** wrapper / raw, of the median jobs per second. */
+  ratio: number;
+}
+
+/**
+ * Runs the queue benchmark (bench/queue/main.ts) in a process of its own for each backend, as
+ * BullMQ's backend is chosen process-wide: on Redis under a prefix of its own, on PostgreSQL in a
+ * fresh database (BullMQ's schema created by the backend, as a unit's is). Cleans up after itself.
+ */
+export async function benchQueue(
+  backends: ('redis' | 'postgres')[],
+  options: { postgresUrl: string; redisUrl: string; jobs: number; rounds: number; benchDir: string },
+): Promise<QueueResult[]> {
+  const results: QueueResult[] = [];
+  for (const backend of backends) {
+    const prefix = `bench-${randomUUID().slice(0, 8)}`;
+    const databaseUrl = withDatabase(options.postgresUrl, `strata_bench_queue_${randomUUID().replace(/-/g, '').slice(0, 12)}`);
+    if (backend === 'postgres') await ensureDatabaseExists(databaseUrl);
+    try {
+      const run = await runChild(join(options.benchDir, 'queue.js'), {
+        ...process.env,
+        QUEUE_BACKEND: backend,
+        QUEUE_URL: backend === 'redis' ? options.redisUrl : databaseUrl,
+        QUEUE_PREFIX: prefix,
+        BENCH_QUEUE_JOBS: String(options.jobs),
+        BENCH_ROUNDS: String(options.rounds),
+      });
+      const medianOf = (side: 'raw' | 'wrapper') => ({
+        jobsPerSecond: median(run.rounds.map((round) => round[side].jobsPerSecond)),
+        addsPerSecond: median(run.rounds.map((round) => round[side].addsPerSecond)),
+      });
+      const raw = medianOf('raw');
+      const wrapper = medianOf('wrapper');
+      results.push({ ...run, raw, wrapper, ratio: wrapper.jobsPerSecond / raw.jobsPerSecond });
+    } finally {
+      if (backend === 'postgres') await dropDatabase(databaseUrl);
+      else await deleteRedisKeys(options.redisUrl, prefix);
+    }
+  }
+  return results;
+}
+
+function runChild(script: string, env: NodeJS.ProcessEnv): Promise<QueueRun> {
+  return new Promise((resolve, reject) => {
+    const child = fork(script, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: QueueRun | undefined;
+    child.on('message', (message) => (result = message as QueueRun));
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      code === 0 && result
+        ? resolve(result)
+        : reject(new Error(`the queue benchmark (${env['QUEUE_BACKEND']}) exited with ${code ?? signal}`)),
+    );
+  });
+}
