@@ -1,5 +1,7 @@
 import type { CatalogPort } from '@strata/catalog/contracts';
 import type { OrderRecord, OrderRecordStatus, OrderRepository } from '@strata/orders/data-access';
+import { SettleOrderJob } from '@strata/orders/contracts';
+import type { JobProducer } from '@strata/platform/queue';
 import { OrderJobsWorker } from './order-jobs.worker';
 
 const ORDER = '00000000-0000-4000-8000-0000000000d1';
@@ -13,8 +15,13 @@ function setUp(status?: OrderRecordStatus) {
     confirm: jest.fn(async () => status === 'pending'),
   };
   const catalog = { releaseStock: jest.fn(async () => undefined) };
-  const worker = new OrderJobsWorker(orders as unknown as OrderRepository, catalog as unknown as CatalogPort);
-  return { worker, orders, catalog };
+  const jobs = { withdraw: jest.fn(async () => undefined) };
+  const worker = new OrderJobsWorker(
+    orders as unknown as OrderRepository,
+    catalog as unknown as CatalogPort,
+    jobs as unknown as JobProducer,
+  );
+  return { worker, orders, catalog, jobs };
 }
 
 describe('OrderJobsWorker.settle, the safety net of placing an order', () => {
@@ -78,5 +85,23 @@ describe('OrderJobsWorker.releaseStock, the release a cancel writes to the outbo
     catalog.releaseStock.mockRejectedValue(new Error('catalog unavailable'));
 
     await expect(worker.releaseStock({ orderId: ORDER })).rejects.toThrow('catalog unavailable');
+  });
+});
+
+describe('OrderJobsWorker.confirm, the confirmation written with the order', () => {
+  it('confirms the order and withdraws its settle job, which has nothing left to do', async () => {
+    const { worker, orders, jobs } = setUp('pending');
+
+    await worker.confirm({ orderId: ORDER });
+
+    expect(orders.confirm).toHaveBeenCalledWith(ORDER);
+    expect(jobs.withdraw).toHaveBeenCalledWith(SettleOrderJob, `settle-${ORDER}`);
+  });
+
+  it('succeeds when the settle job cannot be withdrawn: it runs later and changes nothing', async () => {
+    const { worker, jobs } = setUp('pending');
+    jobs.withdraw.mockRejectedValue(new Error('queue unavailable'));
+
+    await expect(worker.confirm({ orderId: ORDER })).resolves.toBeUndefined();
   });
 });

@@ -8,9 +8,10 @@ import {
   ReleaseOrderStockPayload,
   SettleOrderJob,
   SettleOrderPayload,
+  settleJobId,
 } from '@strata/orders/contracts';
 import { OrderRepository } from '@strata/orders/data-access';
-import { JobsWorker, OnJob } from '@strata/platform/queue';
+import { JobProducer, JobsWorker, OnJob } from '@strata/platform/queue';
 
 /** Handles the orders queue's jobs in whichever unit runs the workers. */
 @Processor(ORDERS_QUEUE)
@@ -18,15 +19,23 @@ export class OrderJobsWorker extends JobsWorker {
   constructor(
     private readonly orders: OrderRepository,
     private readonly catalog: CatalogPort,
+    private readonly jobs: JobProducer,
   ) {
     super();
   }
 
-  /** Idempotent: confirming twice, or confirming a cancelled order, changes nothing. */
+  /**
+   * Idempotent: confirming twice, or confirming a cancelled order, changes nothing. The order is
+   * recorded (this job was written with it), so its settle job has nothing left to do: withdrawn,
+   * it does not run a minute later for nothing. If withdrawing fails, it runs, and changes nothing.
+   */
   @OnJob(ConfirmOrderJob)
   async confirm({ orderId }: ConfirmOrderPayload): Promise<void> {
     const confirmed = await this.orders.confirm(orderId);
     this.logger.log({ msg: confirmed ? 'order confirmed' : 'order not pending; left as it is', orderId });
+    await this.jobs.withdraw(SettleOrderJob, settleJobId(orderId)).catch((error: unknown) => {
+      this.logger.debug({ msg: 'could not withdraw the settle job; it will find nothing to do', orderId, err: error });
+    });
   }
 
   /** Idempotent: a reservation is released at most once, and releasing it again changes nothing. */

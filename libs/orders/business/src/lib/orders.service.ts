@@ -11,6 +11,7 @@ import {
   OrdersPort,
   PlaceOrderDto,
   SettleOrderJob,
+  settleJobId,
 } from '@strata/orders/contracts';
 import { OrderRepository, OrdersIdempotency } from '@strata/orders/data-access';
 import { runIdempotently, UnavailableError, type Attempt } from '@strata/platform/ports';
@@ -59,7 +60,7 @@ export class OrdersService extends OrdersPort {
   private async place(orderId: string, { customerId, lines }: PlaceOrderDto): Promise<OrderDto> {
     await this.customers.getCustomer(customerId);
     try {
-      await this.jobs.enqueue(SettleOrderJob, { orderId }, { jobId: `settle-${orderId}`, delayMs: this.settings.SETTLE_AFTER_MS });
+      await this.jobs.enqueue(SettleOrderJob, { orderId }, { jobId: settleJobId(orderId), delayMs: this.settings.SETTLE_AFTER_MS });
     } catch (error) {
       this.logger.error({ msg: 'could not enqueue the safety net; taking nothing', orderId, err: error });
       throw new UnavailableError('orders.queue_unavailable', 'The order could not be queued for confirmation; nothing was kept');

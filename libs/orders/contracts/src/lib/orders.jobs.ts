@@ -33,6 +33,9 @@ export const SettleOrderJob = defineJob<SettleOrderPayload>(ORDERS_QUEUE, 'order
   attempts: 16,
 });
 
+/** The settle job's id for an order: one per order, so a retry of the placement does not add a second. */
+export const settleJobId = (orderId: string): string => `settle-${orderId}`;
+
 export interface ReleaseOrderStockPayload {
   orderId: string;
 }

@@ -21,8 +21,20 @@ export class JobProducer {
   ) {}
 
   async enqueue<Payload>(job: JobDefinition<Payload>, payload: Payload, options: EnqueueOptions = {}): Promise<void> {
-    const queue = this.moduleRef.get<Queue>(getQueueToken(job.queue), { strict: false });
+    const queue = this.queueOf(job);
     const data: JobData<Payload> = { payload, context: { requestId: this.cls.getId() } };
     await queue.add(job.name, data, { jobId: options.jobId, delay: options.delayMs, ...(job.attempts ? { attempts: job.attempts } : {}) });
+  }
+
+  /**
+   * Withdraws a job that has not started (waiting or delayed), e.g. a safety net made redundant.
+   * A job running is left to finish; an unknown id is no error.
+   */
+  async withdraw<Payload>(job: JobDefinition<Payload>, jobId: string): Promise<void> {
+    await this.queueOf(job).remove(jobId);
+  }
+
+  private queueOf(job: JobDefinition<unknown>): Queue {
+    return this.moduleRef.get<Queue>(getQueueToken(job.queue), { strict: false });
   }
 }

@@ -180,6 +180,19 @@ describe.each([
     }
   });
 
+  it('withdraws a job that has not started; withdrawing it again, or an unknown one, is no error', async () => {
+    const producer = module.get(JobProducer);
+    const queue = module.get<Queue>(getQueueToken(QUEUE));
+    const jobId = `withdrawn-${randomUUID()}`;
+    await producer.enqueue(GreetJob, { name: 'later' }, { jobId, delayMs: 60_000 });
+    expect(await queue.getJob(jobId)).toBeDefined();
+
+    await producer.withdraw(GreetJob, jobId);
+    await producer.withdraw(GreetJob, jobId);
+
+    expect(await queue.getJob(jobId)).toBeUndefined();
+  });
+
   it('reports the backend as up', async () => {
     await expect(module.get(QueueHealthIndicator).isHealthy()).resolves.toEqual({ queue: { status: 'up' } });
   });
