@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { providePostgres, requireRedis } from '@strata/platform/testing';
 import { join } from 'node:path';
 import { benchHop } from './hop/bench-hop';
-import { median, sequentialLatency, throughput, type Endpoint } from './lib/measure';
+import { addFailures, describeFailures, median, sequentialLatency, throughput, type Endpoint } from './lib/measure';
 import { untilQuiet } from './lib/quiet';
 import { machine, report, writeResults, type Results, type Row } from './lib/report';
 import {
@@ -45,8 +45,9 @@ import { benchStart } from './start/bench-start';
  * time; the targets take turns over BENCH_ROUNDS rounds, each measurement once every target's
  * processes are idle; medians reported. Then each goal, met or MISSED, and every figure in
  * dist/bench/results.json. A missed goal is reported, not failed: the exit code is 0. An error
- * exits 1: an answer under load other than 2xx (or 409, an order refused for want of stock), a
- * part that cannot start or finish.
+ * exits 1 (after the report): an answer other than 2xx (or 409, an order refused for want of
+ * stock), under load or one at a time, or a round under load with no answer at all; a part that
+ * cannot start or finish exits 1 at once.
  *
  * Settings (environment):
  *   BENCH_SECONDS             per load measurement (default 10); the first round's warm-up is a
@@ -88,59 +89,41 @@ async function main(): Promise<void> {
     runs('start') ||
     (runs('queue') && QUEUE_BACKENDS.includes('redis'));
   if (usesRedis) await requireRedis(REDIS_URL, "The units' queue and the queue benchmark need Redis (set REDIS_URL)");
-  const results: Results = { rows: [] };
+  const results: Results = { rows: [], seconds: {} };
   const targets: Target[] = [];
   try {
     // First, while nothing else runs: the hop is measured in tenths of a millisecond, and the start
     // time and the queue need the CPU to themselves.
-    if (runs('hop')) results.hop = await benchHop(HOP_CALLS, ROUNDS, benchDir);
+    const phase = timer(results);
+    if (runs('hop')) results.hop = await phase('hop', () => benchHop(HOP_CALLS, ROUNDS, benchDir));
+    const main = join(workspaceRoot, 'dist/apps/server/main.js');
     if (runs('start'))
-      results.start = await benchStart({
-        main: join(workspaceRoot, 'dist/apps/server/main.js'),
-        postgresUrl: postgres.url,
-        redisUrl: REDIS_URL,
-        starts: STARTS,
-      });
-    if (runs('queue'))
-      results.queue = await benchQueue(QUEUE_BACKENDS, {
-        postgresUrl: postgres.url,
-        redisUrl: REDIS_URL,
-        jobs: QUEUE_JOBS,
-        rounds: ROUNDS,
-        benchDir,
-      });
-
-    if (runs('floor')) targets.push(await startFloor(postgres.url));
-    if (runs('baseline')) targets.push(await startBaseline(postgres.url, REDIS_URL));
-    if (runs('monolith')) {
-      // The units' default log level, info: a request log line per request.
-      targets.push(
-        await startTopology(
-          { name: 'monolith', topology: 'monolith', apiUnit: 'monolith', logLevel: 'info', measure: ENDPOINTS },
-          postgres.url,
-          REDIS_URL,
-        ),
-      );
-      // The same without its request log line, where it is the largest share of the cost: a read.
-      // (Units do not log health routes, the trivial one included: at warn it would measure the same.)
-      targets.push(
-        await startTopology(
-          { name: 'monolith (warn)', topology: 'monolith', apiUnit: 'monolith', logLevel: 'warn', measure: ['get'] },
-          postgres.url,
-          REDIS_URL,
-        ),
-      );
+      results.start = await phase('start', () => benchStart({ main, postgresUrl: postgres.url, redisUrl: REDIS_URL, starts: STARTS }));
+    if (runs('queue')) {
+      const options = { postgresUrl: postgres.url, redisUrl: REDIS_URL, jobs: QUEUE_JOBS, rounds: ROUNDS, benchDir };
+      results.queue = await phase('queue', () => benchQueue(QUEUE_BACKENDS, options));
     }
-    if (runs('split'))
-      targets.push(
-        await startTopology(
-          { name: 'split', topology: 'split', apiUnit: 'gateway', logLevel: 'info', measure: ['get', 'post'] },
-          postgres.url,
-          REDIS_URL,
-        ),
-      );
-    if (runs('edge')) targets.push(...(await startBehindEdge(postgres.url, REDIS_URL)));
-    results.rows = await measureTargets(targets);
+
+    await phase('targets starting', async () => {
+      if (runs('floor')) targets.push(await startFloor(postgres.url));
+      if (runs('baseline')) targets.push(await startBaseline(postgres.url, REDIS_URL));
+      if (runs('monolith')) {
+        // The units' default log level, info: a request log line per request.
+        const monolith = { topology: 'monolith', apiUnit: 'monolith' };
+        targets.push(await startTopology({ ...monolith, name: 'monolith', logLevel: 'info', measure: ENDPOINTS }, postgres.url, REDIS_URL));
+        // The same without its request log line, where it is the largest share of the cost: a read.
+        // (Units do not log health routes, the trivial one included: at warn it would measure the same.)
+        targets.push(
+          await startTopology({ ...monolith, name: 'monolith (warn)', logLevel: 'warn', measure: ['get'] }, postgres.url, REDIS_URL),
+        );
+      }
+      if (runs('split')) {
+        const split = { name: 'split', topology: 'split', apiUnit: 'gateway', logLevel: 'info', measure: ['get', 'post'] } as const;
+        targets.push(await startTopology(split, postgres.url, REDIS_URL));
+      }
+      if (runs('edge')) targets.push(...(await startBehindEdge(postgres.url, REDIS_URL)));
+    });
+    results.rows = await phase('load', () => measureTargets(targets));
   } finally {
     await stopAll(targets);
     await postgres.stop();
@@ -148,13 +131,31 @@ async function main(): Promise<void> {
 
   const summary = report(results);
   writeResults(RESULTS_FILE, results, summary, { startedAt, machine: host });
-  console.log(`\nAll results: ${RESULTS_FILE} (${Math.round((Date.now() - startedAt.getTime()) / 1000)} s in all)`);
-  const failing = results.rows.filter((row) => row.load.errors > 0 || row.load.answered === 0);
-  if (failing.length > 0) {
-    const what = (row: Row) => (row.load.errors > 0 ? `${row.load.errors} errors` : 'a round in which nothing answered');
-    console.error(`\nErrors under load: ${failing.map((row) => `${row.target} ${row.endpoint}: ${what(row)}`).join('; ')}`);
+  const parts = Object.entries(results.seconds).map(([part, seconds]) => `${part} ${seconds} s`);
+  console.log(`\nAll results: ${RESULTS_FILE} (${Math.round((Date.now() - startedAt.getTime()) / 1000)} s in all: ${parts.join(', ')})`);
+  const problems = results.rows.flatMap((row) => {
+    const found: string[] = [];
+    if (row.load.errors > 0) found.push(`${row.load.errors} errors under load (${describeFailures(row.load.failures)})`);
+    if (row.load.answered === 0) found.push('a round under load in which nothing answered');
+    if (row.alone.errors > 0) found.push(`${row.alone.errors} errors one at a time (${describeFailures(row.alone.failures)})`);
+    return found.map((problem) => `${row.target} ${row.endpoint}: ${problem}`);
+  });
+  if (problems.length > 0) {
+    console.error(`\nErrors:\n${problems.map((problem) => `- ${problem}`).join('\n')}`);
     process.exitCode = 1;
   }
+}
+
+/** Runs a part of the bench and records how long it took, in `results.seconds`. */
+function timer(results: Results) {
+  return async <T>(name: string, part: () => Promise<T>): Promise<T> => {
+    const startedAt = Date.now();
+    try {
+      return await part();
+    } finally {
+      results.seconds[name] = Math.round((Date.now() - startedAt) / 1000);
+    }
+  };
 }
 
 /** Each endpoint on every target that has it, the targets taking turns over the rounds. */
@@ -182,9 +183,9 @@ async function measure(target: Target, endpoint: Endpoint, round: number, waited
   const load = await throughput(target.baseUrl, endpoint, CONNECTIONS, SECONDS, round === 1 ? WARM_UP_SECONDS : WARM_UP_AGAIN_SECONDS);
   const alone = await sequentialLatency(target.baseUrl, endpoint, SEQUENTIAL, SEQUENTIAL_SECONDS);
   console.log(
-    `${Math.round(load.requestsPerSecond)} req/s${load.errors ? ` (${load.errors} errors!)` : ''}` +
+    `${Math.round(load.requestsPerSecond)} req/s${load.errors ? ` (${load.errors} errors!: ${describeFailures(load.failures)})` : ''}` +
       `${load.answered === 0 ? ' (nothing answered!)' : ''}${load.refused ? ` (${load.refused} refused)` : ''}, ` +
-      `p50 alone ${alone.p50Ms.toFixed(2)} ms`,
+      `p50 alone ${alone.p50Ms.toFixed(2)} ms${alone.errors ? ` (${alone.errors} errors!: ${describeFailures(alone.failures)})` : ''}`,
   );
   return { load, alone };
 }
@@ -202,11 +203,16 @@ function medianRow(target: Target, key: EndpointKey, rounds: Row['rounds']): Row
       p99Ms: of((round) => round.load.p99Ms),
       errors: rounds.reduce((sum, round) => sum + round.load.errors, 0),
       refused: rounds.reduce((sum, round) => sum + round.load.refused, 0),
-      // The fewest of any round: 0 if one measured nothing.
+      failures: addFailures(rounds.map((round) => round.load.failures)),
       // The fewest of any round: 0 if one measured nothing.
       answered: Math.min(...rounds.map((round) => round.load.answered)),
     },
-    alone: { p50Ms: of((round) => round.alone.p50Ms), p99Ms: of((round) => round.alone.p99Ms) },
+    alone: {
+      p50Ms: of((round) => round.alone.p50Ms),
+      p99Ms: of((round) => round.alone.p99Ms),
+      errors: rounds.reduce((sum, round) => sum + round.alone.errors, 0),
+      failures: addFailures(rounds.map((round) => round.alone.failures)),
+    },
     rounds,
   };
 }

@@ -24,6 +24,8 @@ export interface Throughput {
   refused: number;
   /** Answers received in the measurement (warm-up not included): none means it measured nothing. */
   answered: number;
+  /** What the errors were: counts by HTTP status, and of connection errors and timeouts (warm-up included). */
+  failures: Record<string, number>;
 }
 
 export interface Latency {
@@ -60,13 +62,22 @@ export async function throughput(
       },
     ],
   });
-  const failures = (result: autocannon.Result) => {
-    const refused = (endpoint.expected ?? []).reduce((sum, status) => sum + (result.statusCodeStats?.[`${status}`]?.count ?? 0), 0);
+  const failures: Record<string, number> = {};
+  const count = (what: string, times = 1) => times > 0 && (failures[what] = (failures[what] ?? 0) + times);
+  const tally = (result: autocannon.Result) => {
+    let refused = 0;
+    for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) {
+      const times = stats?.count ?? 0;
+      if (endpoint.expected?.includes(Number(status))) refused += times;
+      else if (!status.startsWith('2')) count(status, times);
+    }
+    count('connection errors', result.errors);
+    count('timeouts', result.timeouts);
     return { refused, errors: result.non2xx - refused + result.errors + result.timeouts };
   };
-  const warmUp = failures(await autocannon(options(warmUpSeconds))); // JIT, connection pools
+  const warmUp = tally(await autocannon(options(warmUpSeconds))); // JIT, connection pools
   const result = await autocannon(options(seconds));
-  const measured = failures(result);
+  const measured = tally(result);
   return {
     requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
@@ -74,18 +85,28 @@ export async function throughput(
     errors: warmUp.errors + measured.errors,
     refused: warmUp.refused + measured.refused,
     answered: result.requests.total,
+    failures,
   };
+}
+
+/** Latency one request at a time, and the answers that were neither 2xx nor expected. */
+export interface Sequential extends Latency {
+  errors: number;
+  /** Counts by HTTP status. */
+  failures: Record<string, number>;
 }
 
 /**
  * Latency percentiles of one request at a time over a kept-alive connection, timed with the
  * high-resolution clock: what one call costs when nothing else is running. Stops after `count`
- * requests or `maxSeconds`, whichever comes first. Fails on an answer that is neither 2xx nor
- * one of the endpoint's `expected` statuses.
+ * requests or `maxSeconds`, whichever comes first. An answer that is neither 2xx nor one of the
+ * endpoint's `expected` statuses is counted as an error (and timed all the same); a request that
+ * gets no answer at all fails the measurement.
  */
-export async function sequentialLatency(baseUrl: string, endpoint: Endpoint, count: number, maxSeconds: number): Promise<Latency> {
+export async function sequentialLatency(baseUrl: string, endpoint: Endpoint, count: number, maxSeconds: number): Promise<Sequential> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const url = new URL(baseUrl);
+  const failures: Record<string, number> = {};
   const once = () =>
     new Promise<number>((resolve, reject) => {
       const body = endpoint.body ? JSON.stringify(endpoint.body()) : undefined;
@@ -102,9 +123,9 @@ export async function sequentialLatency(baseUrl: string, endpoint: Endpoint, cou
         (res) => {
           res.resume();
           res.on('end', () => {
-            const status = res.statusCode ?? 500;
-            if (status < 300 || endpoint.expected?.includes(status)) resolve(Number(process.hrtime.bigint() - startedAt) / 1e6);
-            else reject(new Error(`${endpoint.name} answered ${status}`));
+            const status = res.statusCode ?? 0;
+            if (status >= 300 && !endpoint.expected?.includes(status)) failures[status] = (failures[status] ?? 0) + 1;
+            resolve(Number(process.hrtime.bigint() - startedAt) / 1e6);
           });
         },
       );
@@ -116,10 +137,25 @@ export async function sequentialLatency(baseUrl: string, endpoint: Endpoint, cou
     const samples: number[] = [];
     const until = Date.now() + maxSeconds * 1000;
     for (let i = 0; i < count && Date.now() < until; i++) samples.push(await once());
-    return percentiles(samples);
+    const errors = Object.values(failures).reduce((sum, times) => sum + times, 0);
+    return { ...percentiles(samples), errors, failures };
   } finally {
     agent.destroy();
   }
+}
+
+/** Failure counts of several measurements, added up. */
+export function addFailures(all: Record<string, number>[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const failures of all) for (const [what, times] of Object.entries(failures)) sum[what] = (sum[what] ?? 0) + times;
+  return sum;
+}
+
+/** `503 × 3, timeouts × 1`: what went wrong, for a person. */
+export function describeFailures(failures: Record<string, number>): string {
+  return Object.entries(failures)
+    .map(([what, times]) => `${what} × ${times}`)
+    .join(', ');
 }
 
 /** p50 and p99 of samples in milliseconds. */

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { HopResult } from '../hop/bench-hop';
 import type { QueueResult } from '../queue/bench-queue';
 import type { StartResult } from '../start/bench-start';
-import type { Latency, Throughput } from './measure';
+import { describeFailures, type Sequential, type Throughput } from './measure';
 import { CONNECTIONS, settings } from './settings';
 import type { EndpointKey } from './targets';
 
@@ -14,12 +14,14 @@ export interface Row {
   endpoint: string;
   key: EndpointKey;
   load: Throughput;
-  alone: Latency;
-  rounds: { load: Throughput; alone: Latency }[];
+  alone: Sequential;
+  rounds: { load: Throughput; alone: Sequential }[];
 }
 
 export interface Results {
   rows: Row[];
+  /** How long each part of the run took. */
+  seconds: Record<string, number>;
   hop?: HopResult;
   queue?: QueueResult[];
   start?: StartResult;
@@ -72,8 +74,13 @@ export function report(results: Results): Summary {
     console.log('| --- | --- | ---: | ---: | ---: |');
     for (const row of rows) {
       const notes = [
-        row.load.errors ? `${row.load.errors} errors` : '',
+        row.load.errors
+          ? `${row.load.errors} errors: ${Object.entries(row.load.failures)
+              .map(([what, times]) => `${what} × ${times}`)
+              .join(', ')}`
+          : '',
         row.load.answered === 0 ? 'nothing answered in a round' : '',
+        row.alone.errors ? `${row.alone.errors} errors one at a time: ${describeFailures(row.alone.failures)}` : '',
         row.load.refused ? `${row.load.refused} refused` : '',
       ].filter(Boolean);
       console.log(
@@ -243,6 +250,7 @@ export function writeResults(
   const document = {
     date: run.startedAt.toISOString(),
     durationSeconds: Math.round((Date.now() - run.startedAt.getTime()) / 1000),
+    partSeconds: results.seconds,
     machine: { ...run.machine, loadAverageAtEnd: loadavg() },
     settings,
     rows: results.rows,
