@@ -126,16 +126,6 @@ async function startProgram(options: {
   }
 }
 
-/**
- * What the bench sets on every unit beyond TopologyProcesses' defaults. An order's safety net, the
- * settle job, is due SETTLE_AFTER_MS (60 s) after each placement: it would run in the middle of a
- * later measurement, of this target or another, as work no request of that measurement caused.
- * Put past the end of the run, it never runs: its cost (one delayed job per order, which finds
- * the order confirmed) is in no figure, where before it fell on whichever measurement ran a
- * minute later. Its enqueueing, at placement, is measured as before.
- */
-const UNIT_ENV = { SETTLE_AFTER_MS: String(24 * 3600 * 1000) };
-
 export interface TopologyTarget {
   /** The name in the table. */
   name: string;
@@ -160,7 +150,7 @@ export async function startTopology(
     topologyFile: join(workspaceRoot, `topologies/${topology}.json`),
     postgresUrl,
     redisUrl,
-    env: { ...UNIT_ENV, LOG_LEVEL: logLevel, QUEUE_PREFIX: prefix },
+    env: { LOG_LEVEL: logLevel, QUEUE_PREFIX: prefix },
   });
   const stop = () => stopDeployment(deployment, redisUrl, prefix);
   const data = await seed(deployment.databaseUrl).catch(async (error: unknown) => {
@@ -189,7 +179,7 @@ export async function startBehindEdge(postgresUrl: string, redisUrl: string): Pr
     topologyFile: join(workspaceRoot, 'topologies/orders-service.json'),
     postgresUrl,
     redisUrl,
-    env: { ...UNIT_ENV, LOG_LEVEL: 'warn', QUEUE_PREFIX: prefix },
+    env: { LOG_LEVEL: 'warn', QUEUE_PREFIX: prefix },
   });
   const stop = () => stopDeployment(deployment, redisUrl, prefix);
   const data = await seed(deployment.databaseUrl).catch(async (error: unknown) => {
