@@ -37,14 +37,14 @@ export interface RequestPipelineOptions {
 const deadlines = new WeakMap<FastifyRequest, NodeJS.Timeout>();
 
 export function installRequestPipeline(fastify: FastifyInstance, { logger, timeoutMs }: RequestPipelineOptions): void {
-  // Built once: @fastify/helmet builds helmet's middleware again for every request.
-  const setSecurityHeaders = helmet(SECURITY_HEADERS) as (request: IncomingMessage, response: ServerResponse, next: () => void) => void;
+  const securityHeaders = helmetHeaders(SECURITY_HEADERS);
 
   fastify.addHook('onRequest', (request, reply, done) => {
+    reply.headers(securityHeaders);
     // `request.id` is the client's `x-request-id` when sensible, a new UUID otherwise (genReqId).
     reply.header(REQUEST_ID_HEADER, request.id);
     deadlines.set(request, setTimeout(answerLate, timeoutMs, reply, timeoutMs));
-    setSecurityHeaders(request.raw, reply.raw, done);
+    done();
   });
 
   // After the body is parsed, so the handler and everything it awaits run in the context:
@@ -80,6 +80,22 @@ export function installRequestPipeline(fastify: FastifyInstance, { logger, timeo
 }
 
 const HEALTH_PATH = /^\/health(\/|\?|$)/;
+
+/**
+ * The headers helmet sets for `options`, computed once: they do not depend on the request (no CSP
+ * nonces here), and @fastify/helmet would build helmet's middleware again for every request.
+ */
+export function helmetHeaders(options: Parameters<typeof helmet>[0]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: string | number | readonly string[]) => (headers[name] = String(value)),
+    removeHeader: (name: string) => delete headers[name],
+  };
+  let done = false;
+  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, () => (done = true));
+  if (!done) throw new Error('helmet did not set its headers synchronously');
+  return headers;
+}
 
 /**
  * Answers 503 when the handler has not answered within the deadline, whatever it waits for. The

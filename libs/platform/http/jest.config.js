@@ -1,0 +1,5 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  displayName: 'platform-http',
+  preset: '../../../jest.preset.js',
+};
