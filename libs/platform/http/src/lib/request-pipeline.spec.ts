@@ -13,9 +13,13 @@ describe('helmetHeaders', () => {
     try {
       const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
       const fromHelmet = Object.fromEntries(
-        [...response.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)),
+        [...response.headers].filter(
+          ([name]) => !['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name),
+        ),
       );
-      const computed = Object.fromEntries(Object.entries(helmetHeaders(SECURITY_HEADERS)).map(([name, value]) => [name.toLowerCase(), value]));
+      const computed = Object.fromEntries(
+        Object.entries(helmetHeaders(SECURITY_HEADERS)).map(([name, value]) => [name.toLowerCase(), value]),
+      );
 
       expect(computed).toEqual(fromHelmet);
       expect(computed['content-security-policy']).toContain("default-src 'self'");
