@@ -58,7 +58,7 @@ import { benchStart } from './start/bench-start';
  *   BENCH_ROUNDS              rounds of load; runs of the hop; rounds of the queue (default 3)
  *   BENCH_HOP_CALLS           calls per run of the hop (default 20000)
  *   BENCH_HOP_LOG_LEVEL       the echo unit's log level (default info)
- *   BENCH_QUEUE_JOBS          jobs per side and round of the queue (default 2000)
+ *   BENCH_QUEUE_JOBS          jobs per side and round of the queue (default 6000 on Redis, 2000 on PostgreSQL)
  *   BENCH_QUEUE_BACKENDS      redis,postgres (default) or either
  *   BENCH_STARTS              starts of the monolith timed (default 3)
  *   BENCH_ONLY                only some parts, comma-separated: floor, baseline, monolith, split,

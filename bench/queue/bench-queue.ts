@@ -21,7 +21,7 @@ export interface QueueResult extends QueueRun {
  */
 export async function benchQueue(
   backends: ('redis' | 'postgres')[],
-  options: { postgresUrl: string; redisUrl: string; jobs: number; rounds: number; benchDir: string },
+  options: { postgresUrl: string; redisUrl: string; jobs: Record<'redis' | 'postgres', number>; rounds: number; benchDir: string },
 ): Promise<QueueResult[]> {
   const results: QueueResult[] = [];
   for (const backend of backends) {
@@ -34,7 +34,7 @@ export async function benchQueue(
         QUEUE_BACKEND: backend,
         QUEUE_URL: backend === 'redis' ? options.redisUrl : databaseUrl,
         QUEUE_PREFIX: prefix,
-        BENCH_QUEUE_JOBS: String(options.jobs),
+        BENCH_QUEUE_JOBS: String(options.jobs[backend]),
         BENCH_ROUNDS: String(options.rounds),
       });
       const medianOf = (side: 'raw' | 'wrapper') => ({
