@@ -2,7 +2,7 @@ import helmet from '@fastify/helmet';
 import replyFrom from '@fastify/reply-from';
 import fastifyStatic from '@fastify/static';
 import type { ErrorResponseBody } from '@strata/platform/http';
-import { REQUEST_ID_HEADER, requestIdOf, SECURITY_HEADERS } from '@strata/platform/http';
+import { isHealthPath, REQUEST_ID_HEADER, requestIdOf, SECURITY_HEADERS } from '@strata/platform/http';
 import type { PublicRoute } from '@strata/platform/runtime';
 import Fastify, {
   LogController,
@@ -74,7 +74,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   server.addHook('onResponse', async (request, reply) => {
-    if (/^\/health(\/|\?|$)/.test(request.url)) return;
+    if (isHealthPath(request.url)) return;
     const unit = (request.routeOptions.config as { unit?: string }).unit;
     request.log.info(
       {

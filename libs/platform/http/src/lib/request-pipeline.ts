@@ -49,8 +49,8 @@ export function installRequestPipeline(fastify: FastifyInstance, { logger, timeo
 
   // After the body is parsed, so the handler and everything it awaits run in the context:
   // a context entered earlier would be lost across the body's stream events.
+  const context = ClsServiceManager.getClsService();
   fastify.addHook('preHandler', (request, _reply, done) => {
-    const context = ClsServiceManager.getClsService();
     context.run(() => {
       context.set(CLS_ID, request.id);
       // Read by the operations that honour it (`runIdempotently`), which also check its form.
@@ -64,7 +64,7 @@ export function installRequestPipeline(fastify: FastifyInstance, { logger, timeo
     clearTimeout(deadlines.get(request));
     // One short line per request: who asked for what, and what they got. Health probes every few
     // seconds would drown the log.
-    if (!HEALTH_PATH.test(request.url)) {
+    if (!isHealthPath(request.url)) {
       logger.info(
         {
           requestId: request.id,
@@ -79,7 +79,8 @@ export function installRequestPipeline(fastify: FastifyInstance, { logger, timeo
   });
 }
 
-const HEALTH_PATH = /^\/health(\/|\?|$)/;
+/** `/health` and `/health/live`: probed every few seconds, so left out of the request log. */
+export const isHealthPath = (url: string): boolean => /^\/health(\/|\?|$)/.test(url);
 
 /**
  * The headers helmet sets for `options`, computed once: they do not depend on the request (no CSP
