@@ -76,6 +76,21 @@ describe('TypeOrmOrderRepository (PostgreSQL)', () => {
     await eventually(async () => expect(await queued(`confirm-${order.id}`)).toBeDefined());
   });
 
+  it('records nothing of an order one of whose lines the database refuses, and records it when sent again', async () => {
+    const order = newOrder();
+    const refused = { ...order, lines: [order.lines[0], { ...order.lines[1], quantity: 0 }] }; // breaks a CHECK
+
+    await expect(orders.insert(refused)).rejects.toThrow(/order_lines_quantity_positive/);
+
+    const countOf = async (table: string, column: string) =>
+      (await dataSource.query(`SELECT count(*)::int AS count FROM ${table} WHERE ${column} = $1`, [order.id]))[0].count;
+    expect(await countOf('orders.order_claims', 'order_id')).toBe(0);
+    expect(await countOf('orders.orders', 'id')).toBe(0);
+    expect(await countOf('orders.order_lines', 'order_id')).toBe(0);
+    expect(await countOf('orders.outbox', `data->'payload'->>'orderId'`)).toBe(0);
+    await expect(orders.insert(order)).resolves.toMatchObject({ id: order.id, status: 'pending' });
+  });
+
   it('keeps totals beyond the 32-bit range exact', async () => {
     const order = {
       ...newOrder(),

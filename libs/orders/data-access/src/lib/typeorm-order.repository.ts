@@ -12,6 +12,31 @@ import { CancelOutcome, OrderRepository } from './order.repository';
 /** Jobs an order's changes imply, written in the same transaction; the module's relay queues them. */
 const ORDERS_OUTBOX = new OutboxWriter('orders.outbox');
 
+/**
+ * Records a new order in one statement, so in one round trip: its claim (see `claim`), the order,
+ * its lines, and its confirmation job in the outbox. Every insert after the claim selects from the
+ * one before, so nothing is written unless the claim was taken, and the statement commits all of
+ * it or nothing: settle sees the claim and the order together or neither (see `abandon`). Answers
+ * the order's creation date, or no row if the id was claimed before.
+ */
+const RECORD_ORDER = `
+  WITH claim AS (
+    INSERT INTO orders.order_claims (order_id, claimed_by) VALUES ($1::uuid, 'placement')
+    ON CONFLICT (order_id) DO NOTHING
+    RETURNING order_id
+  ), placed AS (
+    INSERT INTO orders.orders (id, customer_id, status, total_cents)
+    SELECT order_id, $2::uuid, 'pending', $3::bigint FROM claim
+    RETURNING id, created_at
+  ), placed_lines AS (
+    INSERT INTO orders.order_lines (order_id, position, product_id, quantity, unit_price_cents)
+    SELECT placed.id, line.position - 1, line.product_id, line.quantity, line.unit_price_cents
+    FROM placed, unnest($4::uuid[], $5::integer[], $6::integer[]) WITH ORDINALITY AS line (product_id, quantity, unit_price_cents, position)
+  ), confirmation AS (
+    INSERT INTO ${ORDERS_OUTBOX.table} ${OutboxWriter.COLUMNS} SELECT $7::text, $8::text, $9::text, $10::jsonb, $11::integer FROM placed
+  )
+  SELECT created_at FROM placed`;
+
 @Injectable()
 export class TypeOrmOrderRepository extends OrderRepository {
   constructor(
@@ -22,23 +47,30 @@ export class TypeOrmOrderRepository extends OrderRepository {
   }
 
   async insert({ id, customerId, totalCents, lines }: NewOrderRecord): Promise<OrderRecord> {
-    return this.dataSource.transaction(async (manager) => {
-      // The claim and the order commit together: settle sees both or neither (see `abandon`).
-      const { taken, holder } = await claim(manager, id, 'placement');
-      if (holder === 'settle') throw new OrderPlacementExpiredError(id);
-      if (!taken) {
-        // Placed already, by an earlier attempt of the same request (a retry that took it over).
-        const recorded = await manager.findOne(OrderEntity, { where: { id }, relations: { lines: true } });
-        if (recorded) return toOrderRecord(recorded);
-      }
-      // `insert`, not `save`: the claim says the order is new, and `save` would first look it up.
-      const inserted = await manager.insert(OrderEntity, { id, customerId, totalCents, status: 'pending' });
-      const orderLines = lines.map((line, position) => ({ orderId: id, position, ...line }));
-      await manager.insert(OrderLineEntity, orderLines);
-      await ORDERS_OUTBOX.write(manager, ConfirmOrderJob, { orderId: id }, { jobId: `confirm-${id}` });
-      const { createdAt } = inserted.generatedMaps[0] as Pick<OrderEntity, 'createdAt'>;
-      return { id, customerId, status: 'pending', totalCents, lines: orderLines.map(toLineRecord), createdAt: createdAt.toISOString() };
-    });
+    const confirmation = ORDERS_OUTBOX.values(ConfirmOrderJob, { orderId: id }, { jobId: `confirm-${id}` });
+    const [placed]: { created_at: Date }[] = await this.dataSource.query(RECORD_ORDER, [
+      id,
+      customerId,
+      totalCents,
+      lines.map((line) => line.productId),
+      lines.map((line) => line.quantity),
+      lines.map((line) => line.unitPriceCents),
+      ...confirmation,
+    ]);
+    if (placed)
+      return { id, customerId, status: 'pending', totalCents, lines: lines.map(toLineRecord), createdAt: placed.created_at.toISOString() };
+
+    // Claimed before: by the settle job, which gave the order up, or by an earlier attempt of the
+    // same request (a retry that took it over), which recorded it.
+    const [row]: { claimed_by: Claimant }[] = await this.dataSource.query(
+      `SELECT claimed_by FROM orders.order_claims WHERE order_id = $1`,
+      [id],
+    );
+    if (row?.claimed_by === 'settle') throw new OrderPlacementExpiredError(id);
+    const recorded = await this.findById(id);
+    // A placement's claim commits with its order: one without the other is a broken invariant.
+    if (!recorded) throw new Error(`Order ${id} is claimed for placement but not recorded`);
+    return recorded;
   }
 
   async abandon(orderId: string): Promise<boolean> {
