@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { BullModule, InjectQueue } from '@nestjs/bullmq';
+import { BullModule, InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import {
   Body,
   ConflictException,
@@ -16,7 +16,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { InjectDataSource, InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsUUID, Max, Min, ValidateNested } from 'class-validator';
 import { randomUUID } from 'node:crypto';
@@ -35,9 +35,11 @@ import { Column, CreateDateColumn, DataSource, Entity, PrimaryColumn, type Repos
  * - `POST /api/orders`: validated with class-validator DTOs, then ONE transaction that takes the stock
  *   of each line with a conditional update (409 if a line's product has too little, or does not
  *   exist), records the order and its lines, commits, and only then queues its confirmation job
- *   with BullMQ. Nothing here runs those jobs: the baseline measures placing an order, and a
- *   worker would only take CPU from it (the runner deletes the queue's keys afterwards). Unlike
- *   the monolith, it does not look the customer up, and queues no safety-net job.
+ *   with BullMQ; its worker, in the same process as in the monolith, confirms the order (a
+ *   conditional update). A placement that queued its confirmation and never ran it would not be
+ *   the same application: the monolith confirms every order it places, in the same process, during
+ *   the same measurement. Unlike the monolith, it does not look the customer up, queues no
+ *   safety-net job, and has no request log, idempotency or outbox.
  *
  * DATABASE_URL, PORT, REDIS_URL and QUEUE_PREFIX come from the runner; the schema is the real one
  * (the workspace's migrations), so the runner's seeded products and customer serve every target.
@@ -158,6 +160,18 @@ class OrdersService {
   }
 }
 
+/** Confirms a placed order: what the monolith's orders worker does with the same job, at a unit's default concurrency. */
+@Processor(ORDERS_QUEUE, { concurrency: 10 })
+class OrdersWorker extends WorkerHost {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async process(job: Job<{ orderId: string }>): Promise<void> {
+    await this.dataSource.manager.update(Order, { id: job.data.orderId, status: 'pending' }, { status: 'confirmed' });
+  }
+}
+
 @Controller('api/orders')
 class OrdersController {
   constructor(private readonly orders: OrdersService) {}
@@ -197,7 +211,7 @@ function redisConnection(url: URL) {
     BullModule.registerQueue({ name: ORDERS_QUEUE }),
   ],
   controllers: [ProductsController, HealthController, OrdersController],
-  providers: [OrdersService],
+  providers: [OrdersService, OrdersWorker],
 })
 class BaselineModule {}
 
