@@ -5,3 +5,4 @@ export * from './lib/postgres-errors';
 export * from './lib/provide-database';
 export * from './lib/run-migrations';
 export * from './lib/idempotency-store';
+export * from './lib/prepared-statement';

@@ -120,6 +120,35 @@ describe('TypeOrmProductRepository (PostgreSQL)', () => {
     expect((await products.findById(product.id))?.stock).toBe(0);
   });
 
+  it('takes every line or none when concurrent multi-line reservations run out of one of their products', async () => {
+    const scarce = await newProduct(3);
+    const plenty = await newProduct(100);
+
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) =>
+        products.reserve({
+          reservationId: randomUUID(),
+          lines:
+            i % 2 === 0
+              ? [
+                  { productId: plenty.id, quantity: 1 },
+                  { productId: scarce.id, quantity: 1 },
+                ]
+              : [
+                  { productId: scarce.id, quantity: 1 },
+                  { productId: plenty.id, quantity: 1 },
+                ],
+        }),
+      ),
+    );
+
+    expect(attempts.filter((attempt) => attempt.status === 'fulfilled')).toHaveLength(3);
+    const refusals = attempts.filter((attempt): attempt is PromiseRejectedResult => attempt.status === 'rejected');
+    expect(refusals.map((refusal) => refusal.reason)).toEqual(Array(9).fill(new InsufficientStockError(scarce.id, 1, 0)));
+    expect((await products.findById(scarce.id))?.stock).toBe(0);
+    expect((await products.findById(plenty.id))?.stock).toBe(97);
+  });
+
   it('does not deadlock when multi-line reservations name the same products in opposite orders', async () => {
     const a = await newProduct(100);
     const b = await newProduct(100);

@@ -3,6 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Not, Repository } from 'typeorm';
 import { ConfirmOrderJob, OrderPlacementExpiredError, ReleaseOrderStockJob } from '@strata/orders/contracts';
 import { OutboxWriter } from '@strata/platform/queue';
+import { PreparedStatement } from '@strata/platform/database';
 import type { Page } from '@strata/platform/ports';
 import { OrderLineEntity } from './order-line.entity';
 import { OrderEntity } from './order.entity';
@@ -19,7 +20,9 @@ const ORDERS_OUTBOX = new OutboxWriter('orders.outbox');
  * it or nothing: settle sees the claim and the order together or neither (see `abandon`). Answers
  * the order's creation date, or no row if the id was claimed before.
  */
-const RECORD_ORDER = `
+const RECORD_ORDER = new PreparedStatement<{ created_at: Date }>(
+  'orders.record-order',
+  `
   WITH claim AS (
     INSERT INTO orders.order_claims (order_id, claimed_by) VALUES ($1::uuid, 'placement')
     ON CONFLICT (order_id) DO NOTHING
@@ -35,7 +38,8 @@ const RECORD_ORDER = `
   ), confirmation AS (
     INSERT INTO ${ORDERS_OUTBOX.table} ${OutboxWriter.COLUMNS} SELECT $7::text, $8::text, $9::text, $10::jsonb, $11::integer FROM placed
   )
-  SELECT created_at FROM placed`;
+  SELECT created_at FROM placed`,
+);
 
 @Injectable()
 export class TypeOrmOrderRepository extends OrderRepository {
@@ -48,7 +52,7 @@ export class TypeOrmOrderRepository extends OrderRepository {
 
   async insert({ id, customerId, totalCents, lines }: NewOrderRecord): Promise<OrderRecord> {
     const confirmation = ORDERS_OUTBOX.values(ConfirmOrderJob, { orderId: id }, { jobId: `confirm-${id}` });
-    const [placed]: { created_at: Date }[] = await this.dataSource.query(RECORD_ORDER, [
+    const [placed] = await RECORD_ORDER.run(this.dataSource, [
       id,
       customerId,
       totalCents,

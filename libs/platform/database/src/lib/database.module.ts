@@ -48,6 +48,9 @@ export class DatabaseModule {
                 max: options.poolSize ?? 10,
                 connectionTimeoutMillis: options.connectTimeoutMs ?? 1500,
                 statement_timeout: options.statementTimeoutMs ?? 10_000,
+                // Only named statements (`PreparedStatement`) have cached plans, and theirs are
+                // planned for any parameters: PostgreSQL's default planned them for each call anew.
+                options: '-c plan_cache_mode=force_generic_plan',
               },
               retryAttempts: 2,
               retryDelay: 500,
