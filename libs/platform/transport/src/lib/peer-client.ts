@@ -105,7 +105,7 @@ export class PeerClient {
     this.client.close();
   }
 
-  private async send<T>(pattern: string, message: object, deadline: number, what: string): Promise<T> {
+  private async send<T>(pattern: string | object, message: object, deadline: number, what: string): Promise<T> {
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw this.deadlineExceeded(what, 0);
     try {

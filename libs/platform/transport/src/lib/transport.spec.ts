@@ -708,6 +708,27 @@ describe('ServiceCredentials', () => {
     expect(credentials.verify(issuedAt(CREDENTIAL_WINDOW_MS + 1000))).toBeUndefined();
   });
 
+  it('expires all the same once verified: the verifier remembers a credential, not that it is valid forever', () => {
+    const now = Date.now();
+    const credential = credentials.issue('gateway', now);
+
+    expect(credentials.verify(credential, now)).toBe('gateway');
+    expect(credentials.verify(credential, now + CREDENTIAL_WINDOW_MS - 1000)).toBe('gateway');
+    expect(credentials.verify(credential, now + CREDENTIAL_WINDOW_MS + 1000)).toBeUndefined();
+  });
+
+  it('is handed out again for a second, then made anew', () => {
+    const issuer = new ServiceCredentials(SECRET);
+    const now = Date.now();
+    const first = issuer.issue('gateway', now);
+
+    expect(issuer.issue('gateway', now + 999)).toBe(first);
+    expect(issuer.issue('data', now + 999)).not.toBe(first);
+    const next = issuer.issue('gateway', now + 1000);
+    expect(next).not.toBe(first);
+    expect(next.split('.')[1]).toBe(String(now + 1000));
+  });
+
   it('binds its time to its signature: a fresh time on an old signature is refused', () => {
     const old = credentials.issue('gateway', Date.now() - 10 * CREDENTIAL_WINDOW_MS);
     const [unit, , signature] = old.split('.');
