@@ -44,7 +44,7 @@ function setUp(idempotency = {} as OrdersIdempotency) {
     }),
     findById: jest.fn(async (orderId: string) => stored.get(orderId) ?? null),
   };
-  const jobs = { enqueue: jest.fn(async () => undefined) };
+  const jobs = { enqueue: jest.fn(async () => undefined), withdraw: jest.fn(async () => undefined) };
   const service = new OrdersService(
     orders as unknown as OrderRepository,
     catalog as unknown as CatalogPort,
@@ -103,12 +103,24 @@ describe('OrdersService.placeOrder', () => {
     expect(orders.insert).not.toHaveBeenCalled();
   });
 
-  it('refuses an unknown customer before reserving anything', async () => {
-    const { service, customers, catalog } = setUp();
+  it('refuses an unknown customer before reserving anything, and withdraws the settle job queued meanwhile', async () => {
+    const { service, customers, catalog, jobs } = setUp();
     customers.getCustomer.mockRejectedValue(new CustomerNotFoundError(CUSTOMER));
 
     await expect(service.placeOrder(order)).rejects.toBeInstanceOf(CustomerNotFoundError);
     expect(catalog.reserveStock).not.toHaveBeenCalled();
+    const [[, { orderId }]] = jobs.enqueue.mock.calls as unknown as [[unknown, { orderId: string }]];
+    expect(jobs.withdraw).toHaveBeenCalledWith(SettleOrderJob, `settle-${orderId}`);
+  });
+
+  it("answers an unknown customer with the customer's error even when the queue is down too", async () => {
+    const { service, customers, catalog, jobs } = setUp();
+    customers.getCustomer.mockRejectedValue(new CustomerNotFoundError(CUSTOMER));
+    jobs.enqueue.mockRejectedValue(new Error('queue down'));
+
+    await expect(service.placeOrder(order)).rejects.toBeInstanceOf(CustomerNotFoundError);
+    expect(catalog.reserveStock).not.toHaveBeenCalled();
+    expect(jobs.withdraw).not.toHaveBeenCalled();
   });
 
   it('records nothing and confirms nothing when the stock cannot be reserved', async () => {

@@ -58,13 +58,15 @@ export class OrdersService extends OrdersPort {
    * the same one) and doubles as the reservation id, which makes every step idempotent by it.
    */
   private async place(orderId: string, { customerId, lines }: PlaceOrderDto): Promise<OrderDto> {
-    await this.customers.getCustomer(customerId);
-    try {
-      await this.jobs.enqueue(SettleOrderJob, { orderId }, { jobId: settleJobId(orderId), delayMs: this.settings.SETTLE_AFTER_MS });
-    } catch (error) {
-      this.logger.error({ msg: 'could not enqueue the safety net; taking nothing', orderId, err: error });
-      throw new UnavailableError('orders.queue_unavailable', 'The order could not be queued for confirmation; nothing was kept');
+    // Neither needs the other, and nothing is taken until both succeed: one round trip for the two.
+    const [customer, safetyNet] = await Promise.allSettled([this.customers.getCustomer(customerId), this.queueSafetyNet(orderId)]);
+    if (customer.status === 'rejected') {
+      // The customer's error is the answer. The settle job, if queued, would find nothing to do.
+      if (safetyNet.status === 'fulfilled')
+        await this.compensate(orderId, 'withdraw the settle job', () => this.jobs.withdraw(SettleOrderJob, settleJobId(orderId)));
+      throw customer.reason;
     }
+    if (safetyNet.status === 'rejected') throw safetyNet.reason;
     let reservation: StockReservation;
     try {
       reservation = await this.catalog.reserveStock({ reservationId: orderId, lines });
@@ -84,6 +86,16 @@ export class OrdersService extends OrdersPort {
         await this.compensate(orderId, 'give back the stock', () => this.catalog.releaseStock({ reservationId: orderId }));
       else this.logger.warn({ msg: 'order may or may not be recorded; the settle job will decide', orderId, err: error });
       throw error;
+    }
+  }
+
+  /** The settle job, queued before anything is taken: it finishes the placement if this attempt dies. */
+  private async queueSafetyNet(orderId: string): Promise<void> {
+    try {
+      await this.jobs.enqueue(SettleOrderJob, { orderId }, { jobId: settleJobId(orderId), delayMs: this.settings.SETTLE_AFTER_MS });
+    } catch (error) {
+      this.logger.error({ msg: 'could not enqueue the safety net; taking nothing', orderId, err: error });
+      throw new UnavailableError('orders.queue_unavailable', 'The order could not be queued for confirmation; nothing was kept');
     }
   }
 
