@@ -10,10 +10,12 @@ import {
   portDependenciesOf,
   resolveUnit,
   TopologyError,
+  TOPOLOGY_SCHEMA,
   type Tier,
   type UnitPlan,
   TIERS,
 } from '@strata/platform/runtime';
+import Ajv from 'ajv';
 import { application } from '../src/application';
 
 /** The shipped topologies against the sample's real modules, and the ones that must not start. */
@@ -206,6 +208,13 @@ describe('the shipped topologies', () => {
 });
 
 describe('a topology that cannot run stops with a message saying what is wrong', () => {
+  // Units compile the schema without checking it against JSON Schema's own (it costs start time).
+  it('is checked against a schema that is itself valid JSON Schema', () => {
+    const ajv = new Ajv();
+    expect(ajv.validateSchema(TOPOLOGY_SCHEMA)).toBe(true);
+    expect(ajv.errors ?? null).toBeNull();
+  });
+
   const everythingBut = (unit: object) => ({
     rest: {
       hosts: ['catalog/*', 'customers/*', 'orders/business', 'orders/data-access'],

@@ -68,13 +68,15 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
   // DOCS_ENABLED=false: no Swagger UI and no document (404), e.g. in production.
   if (!options.api || !config.http.docsEnabled) return;
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle(options.title)
-      .setDescription(options.description ?? '')
-      .setVersion('1.0')
-      .build(),
-  );
+  // A factory: the document is built on the first request for it, not while the unit starts.
+  const document = () =>
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle(options.title)
+        .setDescription(options.description ?? '')
+        .setVersion('1.0')
+        .build(),
+    );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }
