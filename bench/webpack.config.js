@@ -14,6 +14,7 @@ module.exports = {
     floor: './bench/floor/main.ts',
     baseline: './bench/baseline/main.ts',
     'echo-unit': './bench/hop/echo-unit.ts',
+    'tcp-echo': './bench/hop/tcp-echo.ts',
     queue: './bench/queue/main.ts',
   },
   output: { ...server.output, path: path.join(__dirname, '../dist/bench') },

@@ -3,8 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import { freePort } from '@strata/platform/testing';
 import { TransportModule } from '@strata/platform/transport';
 import { CLS_ID, ClsModule, ClsService } from 'nestjs-cls';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { median, percentiles, type Latency } from '../lib/measure';
 import { stopChild } from '../lib/targets';
@@ -15,6 +17,8 @@ export interface HopRun {
   remote: Latency;
   /** What the hop adds: remote − local. */
   added: Latency;
+  /** The floor: a bare TCP round trip to another process, the same message echoed. */
+  rawTcp: Latency;
 }
 
 export interface HopResult {
@@ -23,6 +27,7 @@ export interface HopResult {
   /** The median over the runs of each figure. */
   added: Latency;
   local: Latency;
+  rawTcp: Latency;
 }
 
 /**
@@ -30,10 +35,13 @@ export interface HopResult {
  * work, against the same call made in-process, one call at a time, each inside a request
  * context as a gateway's would be. The far unit logs every call at `info`, as units do by default.
  * `runs` times against the same echo unit (its start is not what is measured), medians reported:
- * at tenths of a millisecond, one run's tail depends on what else the machine did meanwhile.
+ * at tenths of a millisecond, one run's tail depends on what else the machine did meanwhile. Each
+ * run also times the floor: the same message echoed by a bare TCP server in another process.
  */
 export async function benchHop(calls: number, runs: number, benchDir: string): Promise<HopResult> {
   const secret = randomBytes(32).toString('hex');
+  const echoPort = await freePort();
+  const tcpEcho = await startTcpEcho(benchDir, echoPort);
   const port = await freePort();
   const unit = spawn(process.execPath, [join(benchDir, 'echo-unit.js')], {
     env: {
@@ -95,19 +103,54 @@ export async function benchHop(calls: number, runs: number, benchDir: string): P
         const local = await time(new LocalEcho());
         const remote = await time(context.get(EchoPort));
         const added = { p50Ms: remote.p50Ms - local.p50Ms, p99Ms: remote.p99Ms - local.p99Ms };
-        console.log(`adds p50 ${added.p50Ms.toFixed(3)} ms, p99 ${added.p99Ms.toFixed(3)} ms`);
-        results.push({ local, remote, added });
+        const rawTcp = await rawRoundTrips(echoPort, calls, message);
+        console.log(
+          `adds p50 ${added.p50Ms.toFixed(3)} ms, p99 ${added.p99Ms.toFixed(3)} ms ` +
+            `(a bare TCP round trip: p50 ${rawTcp.p50Ms.toFixed(3)} ms, p99 ${rawTcp.p99Ms.toFixed(3)} ms)`,
+        );
+        results.push({ local, remote, added, rawTcp });
       }
       return {
         calls,
         runs: results,
         added: { p50Ms: median(results.map((run) => run.added.p50Ms)), p99Ms: median(results.map((run) => run.added.p99Ms)) },
         local: { p50Ms: median(results.map((run) => run.local.p50Ms)), p99Ms: median(results.map((run) => run.local.p99Ms)) },
+        rawTcp: { p50Ms: median(results.map((run) => run.rawTcp.p50Ms)), p99Ms: median(results.map((run) => run.rawTcp.p99Ms)) },
       };
     } finally {
       await context.close();
     }
   } finally {
     await stopChild(unit);
+    await stopChild(tcpEcho);
+  }
+}
+
+async function startTcpEcho(benchDir: string, port: number): Promise<ChildProcess> {
+  const echo = spawn(process.execPath, [join(benchDir, 'tcp-echo.js')], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [chunk] = (await once(echo.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
+  if (!String(chunk).includes('tcp echo ready')) throw new Error(`the TCP echo did not start: ${String(chunk)}`);
+  return echo;
+}
+
+/** `calls` round trips of the message's JSON to the bare TCP echo, one at a time, after 2,000 unmeasured. */
+async function rawRoundTrips(port: number, calls: number, message: EchoMessage): Promise<Latency> {
+  const socket = connect({ port, host: '127.0.0.1', noDelay: true });
+  await once(socket, 'connect');
+  try {
+    const payload = Buffer.from(JSON.stringify(message));
+    const samples: number[] = [];
+    for (let i = 0; i < calls + 2000; i++) {
+      const startedAt = process.hrtime.bigint();
+      socket.write(payload);
+      await once(socket, 'data');
+      if (i >= 2000) samples.push(Number(process.hrtime.bigint() - startedAt) / 1e6);
+    }
+    return percentiles(samples);
+  } finally {
+    socket.destroy();
   }
 }

@@ -157,7 +157,8 @@ export function report(results: Results): Summary {
     const { hop } = results;
     console.log(
       `\nOne hop alone (${hop.calls} calls, ${hop.runs.length} run${hop.runs.length === 1 ? '' : 's'}): adds p50 ${hop.runs.map((run) => fixed(run.added.p50Ms, 3)).join(', ')} ms; ` +
-        `p99 ${hop.runs.map((run) => fixed(run.added.p99Ms, 3)).join(', ')} ms; in-process call p50 ${fixed(hop.local.p50Ms, 4)} ms`,
+        `p99 ${hop.runs.map((run) => fixed(run.added.p99Ms, 3)).join(', ')} ms; in-process call p50 ${fixed(hop.local.p50Ms, 4)} ms; ` +
+        `the floor, a bare TCP round trip to another process (median of runs): p50 ${fixed(hop.rawTcp.p50Ms, 3)} ms, p99 ${fixed(hop.rawTcp.p99Ms, 3)} ms`,
     );
   }
   if (results.queue?.length) {
