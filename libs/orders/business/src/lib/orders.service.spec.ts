@@ -109,8 +109,22 @@ describe('OrdersService.placeOrder', () => {
 
     await expect(service.placeOrder(order)).rejects.toBeInstanceOf(CustomerNotFoundError);
     expect(catalog.reserveStock).not.toHaveBeenCalled();
+    await new Promise(setImmediate); // the withdrawal does not hold the answer back
     const [[, { orderId }]] = jobs.enqueue.mock.calls as unknown as [[unknown, { orderId: string }]];
     expect(jobs.withdraw).toHaveBeenCalledWith(SettleOrderJob, `settle-${orderId}`);
+  });
+
+  it('answers an unknown customer without waiting for the queue', async () => {
+    const { service, customers, jobs } = setUp();
+    customers.getCustomer.mockRejectedValue(new CustomerNotFoundError(CUSTOMER));
+    let queued!: () => void;
+    jobs.enqueue.mockReturnValue(new Promise<undefined>((resolve) => (queued = () => resolve(undefined))));
+
+    await expect(service.placeOrder(order)).rejects.toBeInstanceOf(CustomerNotFoundError);
+    expect(jobs.withdraw).not.toHaveBeenCalled();
+    queued();
+    await new Promise(setImmediate);
+    expect(jobs.withdraw).toHaveBeenCalledWith(SettleOrderJob, expect.stringMatching(/^settle-/));
   });
 
   it("answers an unknown customer with the customer's error even when the queue is down too", async () => {

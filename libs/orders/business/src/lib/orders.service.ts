@@ -59,14 +59,22 @@ export class OrdersService extends OrdersPort {
    */
   private async place(orderId: string, { customerId, lines }: PlaceOrderDto): Promise<OrderDto> {
     // Neither needs the other, and nothing is taken until both succeed: one round trip for the two.
-    const [customer, safetyNet] = await Promise.allSettled([this.customers.getCustomer(customerId), this.queueSafetyNet(orderId)]);
-    if (customer.status === 'rejected') {
-      // The customer's error is the answer. The settle job, if queued, would find nothing to do.
-      if (safetyNet.status === 'fulfilled')
-        await this.compensate(orderId, 'withdraw the settle job', () => this.jobs.withdraw(SettleOrderJob, settleJobId(orderId)));
-      throw customer.reason;
+    // `settled` never rejects, so the safety net's failure waits for the customer check unhandled-free.
+    const safetyNet = settled(this.queueSafetyNet(orderId));
+    try {
+      await this.customers.getCustomer(customerId);
+    } catch (error) {
+      // The customer's error is the answer, without waiting for the queue. Once queued, the settle
+      // job is withdrawn: it would find nothing to do.
+      void safetyNet.then(({ failed }) =>
+        failed
+          ? undefined
+          : this.compensate(orderId, 'withdraw the settle job', () => this.jobs.withdraw(SettleOrderJob, settleJobId(orderId))),
+      );
+      throw error;
     }
-    if (safetyNet.status === 'rejected') throw safetyNet.reason;
+    const { failed } = await safetyNet;
+    if (failed) throw failed.error;
     let reservation: StockReservation;
     try {
       reservation = await this.catalog.reserveStock({ reservationId: orderId, lines });
@@ -147,4 +155,12 @@ export class OrdersService extends OrdersPort {
       this.logger.error({ msg: `compensation failed: could not ${step}`, orderId, err: error });
     }
   }
+}
+
+/** A promise's outcome as a value: it resolves either way, with the error if it failed. */
+function settled(promise: Promise<unknown>): Promise<{ failed?: { error: unknown } }> {
+  return promise.then(
+    () => ({}),
+    (error: unknown) => ({ failed: { error } }),
+  );
 }
