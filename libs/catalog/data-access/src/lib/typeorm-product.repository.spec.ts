@@ -120,27 +120,20 @@ describe('TypeOrmProductRepository (PostgreSQL)', () => {
     expect((await products.findById(product.id))?.stock).toBe(0);
   });
 
+  /** `count` reservations at once of one unit of each product, every other one naming them in the opposite order. */
+  const reservationsInTurn = (count: number, first: string, second: string) =>
+    Array.from({ length: count }, (_, i) =>
+      products.reserve({
+        reservationId: randomUUID(),
+        lines: (i % 2 === 0 ? [first, second] : [second, first]).map((productId) => ({ productId, quantity: 1 })),
+      }),
+    );
+
   it('takes every line or none when concurrent multi-line reservations run out of one of their products', async () => {
     const scarce = await newProduct(3);
     const plenty = await newProduct(100);
 
-    const attempts = await Promise.allSettled(
-      Array.from({ length: 12 }, (_, i) =>
-        products.reserve({
-          reservationId: randomUUID(),
-          lines:
-            i % 2 === 0
-              ? [
-                  { productId: plenty.id, quantity: 1 },
-                  { productId: scarce.id, quantity: 1 },
-                ]
-              : [
-                  { productId: scarce.id, quantity: 1 },
-                  { productId: plenty.id, quantity: 1 },
-                ],
-        }),
-      ),
-    );
+    const attempts = await Promise.allSettled(reservationsInTurn(12, plenty.id, scarce.id));
 
     expect(attempts.filter((attempt) => attempt.status === 'fulfilled')).toHaveLength(3);
     const refusals = attempts.filter((attempt): attempt is PromiseRejectedResult => attempt.status === 'rejected');
@@ -153,23 +146,7 @@ describe('TypeOrmProductRepository (PostgreSQL)', () => {
     const a = await newProduct(100);
     const b = await newProduct(100);
 
-    await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        products.reserve({
-          reservationId: randomUUID(),
-          lines:
-            i % 2 === 0
-              ? [
-                  { productId: a.id, quantity: 1 },
-                  { productId: b.id, quantity: 1 },
-                ]
-              : [
-                  { productId: b.id, quantity: 1 },
-                  { productId: a.id, quantity: 1 },
-                ],
-        }),
-      ),
-    );
+    await Promise.all(reservationsInTurn(10, a.id, b.id));
 
     expect((await products.findById(a.id))?.stock).toBe(90);
     expect((await products.findById(b.id))?.stock).toBe(90);
