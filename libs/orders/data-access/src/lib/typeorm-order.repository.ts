@@ -66,11 +66,7 @@ export class TypeOrmOrderRepository extends OrderRepository {
 
     // Claimed before: by the settle job, which gave the order up, or by an earlier attempt of the
     // same request (a retry that took it over), which recorded it.
-    const [row]: { claimed_by: Claimant }[] = await this.dataSource.query(
-      `SELECT claimed_by FROM orders.order_claims WHERE order_id = $1`,
-      [id],
-    );
-    if (row?.claimed_by === 'settle') throw new OrderPlacementExpiredError(id);
+    if ((await claimHolder(this.dataSource.manager, id)) === 'settle') throw new OrderPlacementExpiredError(id);
     const recorded = await this.findById(id);
     // A placement's claim commits with its order: one without the other is a broken invariant.
     if (!recorded) throw new Error(`Order ${id} is claimed for placement but not recorded`);
@@ -144,7 +140,7 @@ async function claim(
   manager: EntityManager,
   orderId: string,
   claimant: Claimant,
-  condition = 'true',
+  condition: string,
 ): Promise<{ taken: boolean; holder?: Claimant }> {
   const taken: unknown[] = await manager.query(
     `INSERT INTO orders.order_claims (order_id, claimed_by) SELECT $1::uuid, $2::text WHERE ${condition}
@@ -152,8 +148,15 @@ async function claim(
     [orderId, claimant],
   );
   if (taken.length > 0) return { taken: true, holder: claimant };
-  const [row] = await manager.query(`SELECT claimed_by FROM orders.order_claims WHERE order_id = $1`, [orderId]);
-  return { taken: false, holder: row?.claimed_by };
+  return { taken: false, holder: await claimHolder(manager, orderId) };
+}
+
+/** Who holds `orderId`'s claim: undefined if nobody does. */
+async function claimHolder(manager: EntityManager, orderId: string): Promise<Claimant | undefined> {
+  const [row]: { claimed_by: Claimant }[] = await manager.query(`SELECT claimed_by FROM orders.order_claims WHERE order_id = $1`, [
+    orderId,
+  ]);
+  return row?.claimed_by;
 }
 
 function toOrderRecord(order: OrderEntity): OrderRecord {
