@@ -258,6 +258,11 @@ describe('/api/orders', () => {
         ({ customerId, productId }) => ({ customerId, lines: [line(productId), line(productId)] }),
         'lines must name each productId once',
       ],
+      [
+        'a product named twice, in upper and lower case',
+        ({ customerId, productId }) => ({ customerId, lines: [line(productId.toUpperCase()), line(productId.toLowerCase())] }),
+        'lines must name each productId once',
+      ],
       ['a malformed customerId', ({ productId }) => ({ customerId: 'abc', lines: [line(productId)] }), 'customerId must be a UUID'],
       ['lines that are not an array', ({ customerId }) => ({ customerId, lines: 'all' }), 'lines must be an array'],
       ['a line that is not an object', ({ customerId }) => ({ customerId, lines: [42] }), 'lines'],

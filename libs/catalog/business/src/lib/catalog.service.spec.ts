@@ -27,6 +27,13 @@ describe('CatalogService', () => {
         { productId: PRODUCT_A, quantity: 2 },
       ],
     ],
+    [
+      'a product named twice in different cases',
+      [
+        { productId: PRODUCT_A.toUpperCase(), quantity: 1 },
+        { productId: PRODUCT_A.toLowerCase(), quantity: 2 },
+      ],
+    ],
     ['a zero quantity', [{ productId: PRODUCT_A, quantity: 0 }]],
     ['a fractional quantity', [{ productId: PRODUCT_B, quantity: 1.5 }]],
   ])('refuses a reservation with %s before touching storage', async (_, lines) => {

@@ -47,7 +47,8 @@ export class CatalogService extends CatalogPort {
     if (request.lines.length === 0) {
       throw new InvalidInputError('catalog.empty_reservation', 'A reservation needs at least one line');
     }
-    const productIds = new Set(request.lines.map((line) => line.productId));
+    // Compared without case: 'A1…' and 'a1…' are one product to the database.
+    const productIds = new Set(request.lines.map((line) => line.productId.toLowerCase()));
     if (productIds.size !== request.lines.length) {
       throw new InvalidInputError('catalog.repeated_product', 'A reservation may name each product once');
     }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DuplicateSkuError, InsufficientStockError, ProductNotFoundError, ReservationReleasedError } from '@strata/catalog/contracts';
-import { startDataAccess, type DataAccessTestContext } from '@strata/platform/testing';
+import { eventually, startDataAccess, type DataAccessTestContext } from '@strata/platform/testing';
+import { DataSource } from 'typeorm';
 import { CatalogDataAccessModule } from './catalog-data-access.module';
 import type { ProductRecord } from './product.record';
 import { ProductRepository } from './product.repository';
@@ -152,6 +153,28 @@ describe('TypeOrmProductRepository (PostgreSQL)', () => {
     expect((await products.findById(b.id))?.stock).toBe(90);
   });
 
+  it('a reservation that waits for a restock of its product takes from the stock it waited for', async () => {
+    const product = await newProduct(0);
+    const restock = context.module.get(DataSource).createQueryRunner();
+    await restock.connect();
+    await restock.startTransaction();
+    await restock.query('UPDATE catalog.products SET stock = stock + 5 WHERE id = $1', [product.id]);
+
+    // It starts while the restock is uncommitted, so it must wait for the product's lock to see it.
+    const reservation = products.reserve({ reservationId: randomUUID(), lines: [{ productId: product.id, quantity: 2 }] });
+    await eventually(async () => {
+      const [{ waiting }] = await restock.query(
+        `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      expect(waiting).toBe(1);
+    });
+    await restock.commitTransaction();
+    await restock.release();
+
+    await expect(reservation).resolves.toMatchObject({ lines: [{ productId: product.id, quantity: 2 }] });
+    expect((await products.findById(product.id))?.stock).toBe(3);
+  });
+
   it('replays a repeated reservation instead of taking stock twice', async () => {
     const product = await newProduct(5);
     const request = { reservationId: randomUUID(), lines: [{ productId: product.id, quantity: 2 }] };
@@ -221,4 +244,23 @@ describe('TypeOrmProductRepository (PostgreSQL)', () => {
 
     expect((await products.findById(product.id))?.stock).toBe(50);
   });
+
+  it('a reservation repeated while it is being released answers its replay or that it was released, never a deadlock', async () => {
+    // The release locks the reservation's row, then its product; the repeat, the product, then the
+    // row. Rounds of five such races at once (two connections each: the pool has ten), on one product.
+    const product = await newProduct(50);
+    for (let round = 0; round < 4; round++) {
+      const races = Array.from({ length: 5 }, async () => {
+        const request = { reservationId: randomUUID(), lines: [{ productId: product.id, quantity: 1 }] };
+        await products.reserve(request);
+        const [repeated, release] = await Promise.allSettled([products.reserve(request), products.release(request.reservationId)]);
+
+        if (repeated.status === 'rejected') expect(repeated.reason).toBeInstanceOf(ReservationReleasedError);
+        expect(release.status).toBe('fulfilled');
+      });
+      await Promise.all(races);
+    }
+
+    expect((await products.findById(product.id))?.stock).toBe(50);
+  }, 30_000); // PostgreSQL looks for deadlocks after a second of waiting: each one found costs that.
 });

@@ -1,14 +1,67 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { DuplicateSkuError, InsufficientStockError, ProductNotFoundError, ReservationReleasedError } from '@strata/catalog/contracts';
-import { isUniqueViolation } from '@strata/platform/database';
+import { isUniqueViolation, PreparedStatement, retryOnDeadlock } from '@strata/platform/database';
 import type { Page } from '@strata/platform/ports';
 import { ProductEntity } from './product.entity';
 import type { NewProductRecord, ProductRecord } from './product.record';
 import { ProductRepository } from './product.repository';
 import { StockReservationEntity } from './stock-reservation.entity';
-import type { NewStockReservationRecord, ReservedLineRecord, StockLineRecord, StockReservationRecord } from './stock-reservation.record';
+import type { NewStockReservationRecord, StockLineRecord, StockReservationRecord } from './stock-reservation.record';
+
+/**
+ * Takes the stock of every line and records the reservation in one statement, so in one round trip
+ * and atomically without a transaction around it, or takes nothing at all:
+ * - `locked` locks the lines' products in product id order, so two reservations sharing products
+ *   cannot deadlock, and reads their stock as it is once locked (read committed waits for a
+ *   concurrent change to commit, then sees it);
+ * - `reservation` records the reservation only if every line's product exists with enough stock,
+ *   and only if its id is new: a repeated reservation, or a release that came first, holds it (and
+ *   one in progress makes this insert wait for its commit);
+ * - `taken` takes the stock only once the reservation is recorded, from the stock `locked` read.
+ *   Not from `stock`: its scan reads the rows as of the statement's start, which may predate the
+ *   lock's wait, and PostgreSQL checks `CHECK (stock >= 0)` on the row computed from that old
+ *   version before it finds the newer one. A restock the lock waited for would then make an
+ *   order the stock allows fail the check. (`ANY($2)` makes its plan, which is made once for any
+ *   parameters, find the products by their index.)
+ * Answers one row per line, in the order asked: whether the reservation was made, and the
+ * product's stock (null: no such product) and price, which say why not.
+ */
+const RESERVE_STOCK = new PreparedStatement<ReserveOutcomeRow>(
+  'catalog.reserve-stock',
+  `
+  WITH wanted AS (
+    SELECT product_id, quantity, position
+    FROM unnest($2::uuid[], $3::integer[]) WITH ORDINALITY AS line (product_id, quantity, position)
+  ), locked AS (
+    SELECT id, stock, price_cents FROM catalog.products WHERE id = ANY($2::uuid[]) ORDER BY id FOR UPDATE
+  ), reservation AS (
+    INSERT INTO catalog.stock_reservations (id, lines)
+    SELECT $1::uuid, jsonb_agg(
+      jsonb_build_object('productId', wanted.product_id, 'quantity', wanted.quantity, 'unitPriceCents', locked.price_cents)
+      ORDER BY wanted.position)
+    FROM wanted JOIN locked ON locked.id = wanted.product_id
+    HAVING count(*) FILTER (WHERE locked.stock >= wanted.quantity) = cardinality($2::uuid[])
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id
+  ), taken AS (
+    UPDATE catalog.products SET stock = locked.stock - wanted.quantity
+    FROM wanted JOIN locked ON locked.id = wanted.product_id, reservation
+    WHERE products.id = ANY($2::uuid[]) AND products.id = wanted.product_id
+  )
+  SELECT EXISTS (SELECT 1 FROM reservation) AS reserved, wanted.product_id, wanted.quantity, locked.stock, locked.price_cents
+  FROM wanted LEFT JOIN locked ON locked.id = wanted.product_id
+  ORDER BY wanted.position`,
+);
+
+interface ReserveOutcomeRow {
+  reserved: boolean;
+  product_id: string;
+  quantity: number;
+  stock: number | null;
+  price_cents: number | null;
+}
 
 @Injectable()
 export class TypeOrmProductRepository extends ProductRepository {
@@ -46,41 +99,41 @@ export class TypeOrmProductRepository extends ProductRepository {
   }
 
   async reserve({ reservationId, lines }: NewStockReservationRecord): Promise<StockReservationRecord> {
-    try {
-      return await this.dataSource.transaction(async (manager) => {
-        // Lock rows in one global order so two multi-line reservations cannot deadlock.
-        const ordered = [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
-        const reserved: ReservedLineRecord[] = [];
-        for (const { productId, quantity } of ordered) {
-          reserved.push({ productId, quantity, unitPriceCents: await takeStock(manager, { productId, quantity }) });
-        }
-        const inRequestOrder = lines.map((line) => reserved.find((r) => r.productId === line.productId) as ReservedLineRecord);
-        // The reservation id decides last: a concurrent duplicate (or a release) holding it makes
-        // this insert wait for its commit, then find the id taken and roll back what it took.
-        const recorded = await manager
-          .createQueryBuilder()
-          .insert()
-          .into(StockReservationEntity)
-          .values({ id: reservationId, lines: inRequestOrder })
-          .orIgnore()
-          .returning(['id'])
-          .execute();
-        if (recorded.raw.length === 0) throw new ReservationIdTaken();
-        return { reservationId, lines: inRequestOrder };
-      });
-    } catch (error) {
-      if (!(error instanceof ReservationIdTaken || error instanceof InsufficientStockError || error instanceof ProductNotFoundError))
-        throw error;
-      // A retry of a reservation made before gets its first answer, whatever the stock is now; one
-      // released before (see `release`) is refused. Otherwise the error stands.
-      const existing = await this.dataSource.getRepository(StockReservationEntity).findOneBy({ id: reservationId });
-      if (!existing) throw error;
-      if (existing.releasedAt) throw new ReservationReleasedError(reservationId);
-      return { reservationId, lines: existing.lines };
+    // A release locks the reservation's row and then its products, a repeated reservation the
+    // products and then the row: when they meet, PostgreSQL aborts one of them, which runs again.
+    const outcome = await retryOnDeadlock(() =>
+      RESERVE_STOCK.run(this.dataSource, [reservationId, lines.map((line) => line.productId), lines.map((line) => line.quantity)]),
+    );
+    if (outcome[0].reserved) {
+      // Reserved: every line's product was there, with its price.
+      const reserved = outcome.map((row) => ({
+        productId: row.product_id,
+        quantity: row.quantity,
+        unitPriceCents: row.price_cents as number,
+      }));
+      return { reservationId, lines: reserved };
     }
+    // Nothing was taken. A retry of a reservation made before gets its first answer, whatever the
+    // stock is now; one released before (see `release`) is refused.
+    const existing = await this.dataSource.getRepository(StockReservationEntity).findOneBy({ id: reservationId });
+    if (existing?.releasedAt) throw new ReservationReleasedError(reservationId);
+    if (existing) return { reservationId, lines: existing.lines };
+    // Otherwise a line could not be had: the first in product id order says which.
+    const byProductId = [...outcome].sort((a, b) => a.product_id.localeCompare(b.product_id));
+    for (const { product_id, quantity, stock } of byProductId) {
+      if (stock === null) throw new ProductNotFoundError(product_id);
+      if (stock < quantity) throw new InsufficientStockError(product_id, quantity, stock);
+    }
+    // Every line could be had, so the id was taken, by a reservation that is not there: never.
+    throw new Error(`Reservation ${reservationId} was neither made nor found`);
   }
 
   async release(reservationId: string): Promise<void> {
+    // Runs again if PostgreSQL aborts it to break a deadlock with a repeated reservation (see `reserve`).
+    await retryOnDeadlock(() => this.releaseOnce(reservationId));
+  }
+
+  private async releaseOnce(reservationId: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       // Unknown: record it as released, so a reserve still on its way for it takes nothing. (A
       // reserve in progress holds the id's row; this insert waits for it and then releases it.)
@@ -112,24 +165,6 @@ export class TypeOrmProductRepository extends ProductRepository {
       }
     });
   }
-}
-
-/** Rolls a reservation back when its id turns out to be taken: what it took is given back. */
-class ReservationIdTaken extends Error {}
-
-/** Decrements one product's stock if enough is left; returns its current price. */
-async function takeStock(manager: EntityManager, { productId, quantity }: StockLineRecord): Promise<number> {
-  const updated = await manager
-    .createQueryBuilder()
-    .update(ProductEntity)
-    .set({ stock: () => 'stock - :quantity' })
-    .where('id = :productId AND stock >= :quantity', { productId, quantity })
-    .returning(['priceCents'])
-    .execute();
-  if (updated.raw.length === 1) return updated.raw[0].price_cents;
-  const product = await manager.findOneBy(ProductEntity, { id: productId });
-  if (!product) throw new ProductNotFoundError(productId);
-  throw new InsufficientStockError(productId, quantity, product.stock);
 }
 
 function toProductRecord({ id, sku, name, priceCents, stock }: ProductEntity): ProductRecord {

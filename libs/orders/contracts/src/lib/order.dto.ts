@@ -30,7 +30,10 @@ export class PlaceOrderDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_ORDER_LINES)
-  @ArrayUnique((line: OrderLineRequestDto) => line?.productId, { message: 'lines must name each productId once' })
+  // A UUID's case does not make another product: 'A1…' and 'a1…' are the same id to PostgreSQL.
+  @ArrayUnique((line: OrderLineRequestDto) => (typeof line?.productId === 'string' ? line.productId.toLowerCase() : line?.productId), {
+    message: 'lines must name each productId once',
+  })
   @ValidateNested({ each: true })
   @Type(() => OrderLineRequestDto)
   lines!: OrderLineRequestDto[];
