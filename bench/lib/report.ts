@@ -51,10 +51,20 @@ export interface Goal {
   met: boolean | null;
 }
 
+/** What one hop adds to a request one at a time, in ms: what `nx g @strata/generators:extract` reports. */
+export interface HopCost {
+  p50: number;
+  p99: number;
+}
+
 export interface Summary {
   ratios: Ratio[];
   figures: Figure[];
   goals: Goal[];
+  /** A hop between units, from the split's read: (split − monolith) / 2. */
+  perHop: HopCost | null;
+  /** The edge's hop: through the edge − straight to the unit. */
+  edgeHop: HopCost | null;
 }
 
 const GET = 'get';
@@ -125,29 +135,23 @@ export function report(results: Results): Summary {
 
   // Latencies one at a time, derived from two rows.
   const figures: Figure[] = [];
-  const viaEdge = find('edge → core', GET);
-  const direct = find('core, no edge', GET);
-  if (viaEdge && direct) {
+  const viaEdge = find('edge → core', GET)?.alone;
+  const direct = find('core, no edge', GET)?.alone;
+  const edgeHop = viaEdge && direct ? { p50: viaEdge.p50Ms - direct.p50Ms, p99: viaEdge.p99Ms - direct.p99Ms } : null;
+  if (edgeHop) {
     figures.push(
-      { name: 'the edge adds, GET /api/products/:id one at a time, p50', value: viaEdge.alone.p50Ms - direct.alone.p50Ms, unit: 'ms' },
-      { name: 'the edge adds, GET /api/products/:id one at a time, p99', value: viaEdge.alone.p99Ms - direct.alone.p99Ms, unit: 'ms' },
+      { name: 'the edge adds, GET /api/products/:id one at a time, p50', value: edgeHop.p50, unit: 'ms' },
+      { name: 'the edge adds, GET /api/products/:id one at a time, p99', value: edgeHop.p99, unit: 'ms' },
     );
   }
   // The split topology's GET crosses two hops (gateway → business → data) that the monolith does not.
   const split = find('split', GET)?.alone;
   const monolith = find('monolith', GET)?.alone;
-  if (split && monolith) {
+  const perHop = split && monolith ? { p50: (split.p50Ms - monolith.p50Ms) / 2, p99: (split.p99Ms - monolith.p99Ms) / 2 } : null;
+  if (perHop) {
     figures.push(
-      {
-        name: 'per hop, GET /api/products/:id one at a time, (split − monolith) / 2, p50',
-        value: (split.p50Ms - monolith.p50Ms) / 2,
-        unit: 'ms',
-      },
-      {
-        name: 'per hop, GET /api/products/:id one at a time, (split − monolith) / 2, p99',
-        value: (split.p99Ms - monolith.p99Ms) / 2,
-        unit: 'ms',
-      },
+      { name: 'per hop, GET /api/products/:id one at a time, (split − monolith) / 2, p50', value: perHop.p50, unit: 'ms' },
+      { name: 'per hop, GET /api/products/:id one at a time, (split − monolith) / 2, p99', value: perHop.p99, unit: 'ms' },
     );
   }
   if (figures.length > 0) console.log('\nLatency added, one request at a time:');
@@ -202,7 +206,7 @@ export function report(results: Results): Summary {
       goal.value === null ? 'not measured' : `${fixed(goal.value, goal.unit === '%' ? 1 : goal.unit === 'MB' ? 1 : 3)} ${goal.unit}`;
     console.log(`- ${goal.measure}: ${value} (goal ${goal.target}) ${goal.met === null ? '' : goal.met ? 'met' : 'MISSED'}`.trimEnd());
   }
-  return { ratios, figures, goals };
+  return { ratios, figures, goals, perHop, edgeHop };
 }
 
 function atLeast(measure: string, value: number | null, threshold: number, unit: string): Goal {
@@ -244,7 +248,7 @@ export function machine() {
 export function writeResults(
   file: string,
   results: Results,
-  { ratios, figures, goals }: Summary,
+  { ratios, figures, goals, perHop, edgeHop }: Summary,
   run: { startedAt: Date; machine: ReturnType<typeof machine> },
 ): void {
   mkdirSync(dirname(file), { recursive: true });
@@ -261,6 +265,9 @@ export function writeResults(
     ratios,
     figures,
     goals,
+    // Read by the extract and merge generators' impact report (tools/generators, report.ts).
+    perHop,
+    edgeHop,
   };
   writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
 }

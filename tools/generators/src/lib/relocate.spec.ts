@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { COMPOSE_FILE, K8S_BASE, splitManifest, unitManifestBody, needsOf } from './deployment';
 import { readPortGraph } from './port-graph';
 import { extract, merge } from './relocate';
-import { EDGE_HOP_COST } from './report';
+import { BENCH_RESULTS, EDGE_HOP_COST, HOP_COST } from './report';
 import { planStatic, readTopology, serializeTopology, settlePublicPort, type TopologyFile } from './topology';
 import { snapshot, workspaceTree } from './testing';
 
@@ -280,6 +280,26 @@ describe('the public port rule and the edge', () => {
       '  +1: the edge hop, an HTTP proxy hop from the edge to the unit serving the route (npm run bench (BENCH_ONLY=edge), 2026-12-01',
     );
     expect(text).toMatch(/monolith +no longer needs the queue; httpPort 3000 → 3200; internalPort 4200/);
+  });
+
+  it("prices hops with the workspace's last bench run when it measured them, and with the constants when it did not", () => {
+    const withResults = (results: object) => {
+      const tree = freshTree();
+      tree.write(BENCH_RESULTS, JSON.stringify({ date: '2026-12-01T18:33:00.000Z', ...results }));
+      return extract(tree, { module: 'orders', topology: 'monolith', as: 'orders-out' }).report;
+    };
+    const source = `${BENCH_RESULTS}, npm run bench of 2026-12-01`;
+
+    const measured = withResults({ perHop: { p50: 0.314159, p99: 1.2 }, edgeHop: { p50: 0.4, p99: 0.9 } });
+    expect(measured.hopCost).toEqual({ p50: 0.31, p99: 1.2, source });
+    expect(measured.edgeHopCost).toEqual({ p50: 0.4, p99: 0.9, source });
+    // POST /api/orders: two hops between units and the edge's.
+    expect(measured.endpoints.find((row) => row.endpoint === 'POST /api/orders')).toMatchObject({ addedP50Ms: 1.02, addedP99Ms: 3.3 });
+
+    // A difference of two latencies that the noise made negative measures nothing; an older file has no such field.
+    const unmeasured = withResults({ perHop: { p50: 0.3, p99: -0.1 } });
+    expect(unmeasured.hopCost).toEqual(HOP_COST);
+    expect(unmeasured.edgeHopCost).toEqual(EDGE_HOP_COST);
   });
 
   it('merge orders back: the monolith is the only API unit again and takes 3000 back; no edge', () => {

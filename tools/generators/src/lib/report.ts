@@ -18,36 +18,52 @@ import {
 /**
  * What one hop between units adds inside a request: `npm run bench`, measured 2026-11-25 on the
  * project's CI machine kind (2 vCPUs), README "Benchmarks": (split − monolith) / 2, one request at
- * a time. `dist/bench/results.json`, when a bench run writes one with a per-hop figure
- * (`perHop: { p50, p99 }` in ms), takes precedence.
+ * a time. A bench run's `dist/bench/results.json` (its `perHop`, in ms) takes precedence.
  */
 export const HOP_COST = { p50: 0.48, p99: 1.5, source: 'npm run bench, 2026-11-25 (README "Benchmarks": per hop inside a request)' };
 export const BENCH_RESULTS = 'dist/bench/results.json';
 
-export function hopCost(tree: Tree): typeof HOP_COST {
-  const text = tree.exists(BENCH_RESULTS) ? tree.read(BENCH_RESULTS, 'utf-8') : null;
-  if (text) {
-    try {
-      const perHop = JSON.parse(text).perHop;
-      if (typeof perHop?.p50 === 'number' && typeof perHop?.p99 === 'number')
-        return { p50: perHop.p50, p99: perHop.p99, source: `${BENCH_RESULTS}` };
-    } catch {
-      // not a results file this version reads: keep the measured constant
-    }
-  }
-  return HOP_COST;
-}
-
 /**
  * The edge hop: client → edge → unit, an HTTP proxy hop (ADR 0012). `npm run bench` with
  * `BENCH_ONLY=edge`, 2026-12-01 on the CI machine kind: the same `GET /api/products/:id` of one
- * orders-service deployment through the edge and straight to its unit, one request at a time.
+ * orders-service deployment through the edge and straight to its unit, one request at a time. A
+ * bench run's `dist/bench/results.json` (its `edgeHop`) takes precedence.
  */
 export const EDGE_HOP_COST = {
   p50: 0.48,
   p99: 1.68,
   source: 'npm run bench (BENCH_ONLY=edge), 2026-12-01: through the edge − straight to the unit',
 };
+
+export function hopCost(tree: Tree): typeof HOP_COST {
+  return measuredCost(tree, 'perHop') ?? HOP_COST;
+}
+
+export function edgeHopCost(tree: Tree): typeof HOP_COST {
+  return measuredCost(tree, 'edgeHop') ?? EDGE_HOP_COST;
+}
+
+/**
+ * A cost from the workspace's last bench run, if it measured one. A figure the run's noise made
+ * zero or negative (the difference of two latencies) says nothing: the constant stands then.
+ */
+function measuredCost(tree: Tree, field: 'perHop' | 'edgeHop'): typeof HOP_COST | undefined {
+  const text = tree.exists(BENCH_RESULTS) ? tree.read(BENCH_RESULTS, 'utf-8') : null;
+  if (!text) return undefined;
+  try {
+    const document = JSON.parse(text);
+    const cost = document[field];
+    if (typeof cost?.p50 !== 'number' || typeof cost?.p99 !== 'number' || cost.p50 <= 0 || cost.p99 <= 0) return undefined;
+    const round = (ms: number) => Math.round(ms * 100) / 100;
+    return {
+      p50: round(cost.p50),
+      p99: round(cost.p99),
+      source: `${BENCH_RESULTS}, npm run bench of ${String(document.date).slice(0, 10)}`,
+    };
+  } catch {
+    return undefined; // not a results file this version reads: keep the measured constant
+  }
+}
 
 export interface RemoteMethod {
   port: string;
@@ -150,7 +166,7 @@ export function buildReport(input: {
   const hostBefore = hostOfParts(placementOf(before, graph));
   const hostAfter = hostOfParts(placementOf(after, graph));
   const cost = hopCost(input.tree);
-  const edgeCost = EDGE_HOP_COST;
+  const edgeCost = edgeHopCost(input.tree);
   const entryBefore = publicEntryOf(before, input.plansBefore);
   const entryAfter = publicEntryOf(after, input.plansAfter);
   const edgeBefore = entryBefore.edge ? 1 : 0;
