@@ -36,12 +36,29 @@ describe('the HTTP surface', () => {
     expect(document.components.schemas.PlaceOrderDto.required).toEqual(expect.arrayContaining(['customerId', 'lines']));
   });
 
-  it('sends security headers', async () => {
-    const response = await api().get('/health');
+  it("sends an API response's security headers on every JSON answer, errors included", async () => {
+    for (const response of [await api().get('/health'), await api().get('/api/products'), await api().get('/api/products/nope')]) {
+      expect(response.headers).toMatchObject({
+        'cache-control': expect.stringContaining('no-store'), // the health checks say more
+        'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+      });
+      expect(response.headers['cross-origin-opener-policy']).toBeUndefined(); // a page's header, not an answer's
+    }
+  });
 
-    expect(response.headers['x-content-type-options']).toBe('nosniff');
-    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
-    expect(response.headers['strict-transport-security']).toBeDefined();
+  it("sends a page's security headers (helmet's) on the API document's pages", async () => {
+    const page = await api().get('/docs').redirects(1).expect(200);
+
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self' 'unsafe-inline'");
+    expect(page.headers).toMatchObject({
+      'x-frame-options': 'SAMEORIGIN',
+      'cross-origin-opener-policy': 'same-origin',
+      'x-content-type-options': 'nosniff',
+    });
   });
 
   it("echoes the client's request id, and makes one when none (or a bad one) is given", async () => {
