@@ -1,8 +1,15 @@
-import helmet from '@fastify/helmet';
 import replyFrom from '@fastify/reply-from';
 import fastifyStatic from '@fastify/static';
 import type { ErrorResponseBody } from '@strata/platform/http';
-import { isHealthPath, REQUEST_ID_HEADER, requestIdOf, SECURITY_HEADERS } from '@strata/platform/http';
+import {
+  API_SECURITY_HEADERS,
+  helmetHeaders,
+  isDocsPath,
+  isHealthPath,
+  REQUEST_ID_HEADER,
+  requestIdOf,
+  SECURITY_HEADERS,
+} from '@strata/platform/http';
 import type { PublicRoute } from '@strata/platform/runtime';
 import Fastify, {
   LogController,
@@ -70,8 +77,14 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   server.removeAllContentTypeParsers();
   server.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
+  // The edge's own answers get a unit's security headers: a JSON answer an API's, the API
+  // document's pages helmet's. A proxied answer keeps the unit's own, untouched.
+  const pageHeaders = helmetHeaders(SECURITY_HEADERS);
   server.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    if ((request.routeOptions.config as { unit?: string }).unit === undefined) {
+      reply.headers(isDocsPath(request.url) ? pageHeaders : API_SECURITY_HEADERS);
+    }
   });
   server.addHook('onResponse', async (request, reply) => {
     if (isHealthPath(request.url)) return;
@@ -87,7 +100,6 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     );
   });
 
-  await server.register(helmet, SECURITY_HEADERS);
   await server.register(replyFrom, {
     undici: {
       headersTimeout: options.timeoutMs,
@@ -122,7 +134,6 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
       method: route.method === 'ALL' ? ALL_METHODS : (route.method as HTTPMethods),
       url: route.path,
       exposeHeadRoute: route.method !== 'ALL',
-      helmet: false, // the unit's own headers, untouched
       config: { unit: route.unit },
       handler: (request, reply) => proxy(request, reply, route.unit, upstream),
     });
