@@ -180,10 +180,11 @@ async function measure(target: Target, endpoint: Endpoint, round: number, waited
   const waited = waitedMs >= 1000 ? ` (after ${(waitedMs / 1000).toFixed(1)} s for the targets to be idle)` : '';
   process.stdout.write(`  round ${round}, ${target.name}: ${endpoint.name}${waited} ... `);
   // The first round warms the code up; later ones only need the connection pools open again.
-  const load = await throughput(target.baseUrl, endpoint, CONNECTIONS, SECONDS, round === 1 ? WARM_UP_SECONDS : WARM_UP_AGAIN_SECONDS);
+  const warmUp = round === 1 ? WARM_UP_SECONDS : WARM_UP_AGAIN_SECONDS;
+  const load = await throughput(target.baseUrl, endpoint, CONNECTIONS, SECONDS, warmUp, target.pids());
   const alone = await sequentialLatency(target.baseUrl, endpoint, SEQUENTIAL, SEQUENTIAL_SECONDS);
   console.log(
-    `${Math.round(load.requestsPerSecond)} req/s${load.errors ? ` (${load.errors} errors!: ${describeFailures(load.failures)})` : ''}` +
+    `${Math.round(load.requestsPerSecond)} req/s${load.serverCpuUsPerRequest === null ? '' : ` (${Math.round(load.serverCpuUsPerRequest)} µs CPU each)`}${load.errors ? ` (${load.errors} errors!: ${describeFailures(load.failures)})` : ''}` +
       `${load.answered === 0 ? ' (nothing answered!)' : ''}${load.refused ? ` (${load.refused} refused)` : ''}, ` +
       `p50 alone ${alone.p50Ms.toFixed(2)} ms${alone.errors ? ` (${alone.errors} errors!: ${describeFailures(alone.failures)})` : ''}`,
   );
@@ -206,6 +207,9 @@ function medianRow(target: Target, key: EndpointKey, rounds: Row['rounds']): Row
       failures: addFailures(rounds.map((round) => round.load.failures)),
       // The fewest of any round: 0 if one measured nothing.
       answered: Math.min(...rounds.map((round) => round.load.answered)),
+      serverCpuUsPerRequest: rounds.some((round) => round.load.serverCpuUsPerRequest === null)
+        ? null
+        : of((round) => round.load.serverCpuUsPerRequest as number),
     },
     alone: {
       p50Ms: of((round) => round.alone.p50Ms),

@@ -1,5 +1,6 @@
 import autocannon, { type Options, type Request } from 'autocannon';
 import { Agent, request } from 'node:http';
+import { cpuMicroseconds } from './quiet';
 
 /** One endpoint to load: a method and path, and a body made fresh for each request. */
 export interface Endpoint {
@@ -26,6 +27,12 @@ export interface Throughput {
   answered: number;
   /** What the errors were: counts by HTTP status, and of connection errors and timeouts (warm-up included). */
   failures: Record<string, number>;
+  /**
+   * The target's processes' CPU time (user and system, from /proc) per answered request over the
+   * measurement, in µs; null off Linux. Requests per second also depend on what else the machine
+   * runs (here the load generator, on the same cores); this does much less.
+   */
+  serverCpuUsPerRequest: number | null;
 }
 
 export interface Latency {
@@ -45,6 +52,8 @@ export async function throughput(
   connections: number,
   seconds: number,
   warmUpSeconds: number,
+  /** The target's processes, whose CPU time is counted. */
+  pids: number[] = [],
 ): Promise<Throughput> {
   const options = (duration: number): Options => ({
     url: baseUrl,
@@ -76,7 +85,9 @@ export async function throughput(
     return { refused, errors: result.non2xx - refused + result.errors + result.timeouts };
   };
   const warmUp = tally(await autocannon(options(warmUpSeconds))); // JIT, connection pools
+  const cpuBefore = pids.length > 0 ? cpuMicroseconds(pids) : undefined;
   const result = await autocannon(options(seconds));
+  const cpuAfter = cpuBefore === undefined ? undefined : cpuMicroseconds(pids);
   const measured = tally(result);
   return {
     requestsPerSecond: result.requests.average,
@@ -86,6 +97,10 @@ export async function throughput(
     refused: warmUp.refused + measured.refused,
     answered: result.requests.total,
     failures,
+    serverCpuUsPerRequest:
+      cpuBefore !== undefined && cpuAfter !== undefined && result.requests.total > 0
+        ? (cpuAfter - cpuBefore) / result.requests.total
+        : null,
   };
 }
 

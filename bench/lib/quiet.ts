@@ -24,6 +24,12 @@ export async function untilQuiet(pids: number[], { maxCores = 0.1, timeoutMs = 1
   return Date.now() - startedAt;
 }
 
+/** User and system CPU time of the processes, in µs (10 ms resolution); undefined off Linux. */
+export function cpuMicroseconds(pids: number[]): number | undefined {
+  const ticks = cpuTicks(pids);
+  return ticks === undefined ? undefined : (ticks * 1_000_000) / TICKS_PER_SECOND;
+}
+
 /** User and system CPU time of the processes, in ticks; processes that have exited count 0. */
 function cpuTicks(pids: number[]): number | undefined {
   let total = 0;

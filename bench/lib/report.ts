@@ -80,8 +80,10 @@ export function report(results: Results): Summary {
   const over = (a?: number, b?: number) => (a !== undefined && b !== undefined ? a / b : undefined);
 
   if (rows.length > 0) {
-    console.log(`\n| target | endpoint | req/s at ${CONNECTIONS} conn. | p50 / p99 under load (ms) | p50 / p99 one at a time (ms) |`);
-    console.log('| --- | --- | ---: | ---: | ---: |');
+    console.log(
+      `\n| target | endpoint | req/s at ${CONNECTIONS} conn. | server CPU per request (µs) | p50 / p99 under load (ms) | p50 / p99 one at a time (ms) |`,
+    );
+    console.log('| --- | --- | ---: | ---: | ---: | ---: |');
     for (const row of rows) {
       const notes = [
         row.load.errors
@@ -95,6 +97,7 @@ export function report(results: Results): Summary {
       ].filter(Boolean);
       console.log(
         `| ${row.target} | \`${row.endpoint}\` | ${Math.round(row.load.requestsPerSecond)}${notes.length ? ` (${notes.join(', ')})` : ''} | ` +
+          `${row.load.serverCpuUsPerRequest === null ? 'n/a' : Math.round(row.load.serverCpuUsPerRequest)} | ` +
           `${row.load.p50Ms} / ${row.load.p99Ms} | ${fixed(row.alone.p50Ms)} / ${fixed(row.alone.p99Ms)} |`,
       );
     }
@@ -127,6 +130,17 @@ export function report(results: Results): Summary {
   const splitOrders = ratio('split / monolith, POST /api/orders', over(rps('split', POST), rps('monolith', POST)));
   ratio('edge → core / core, no edge, GET /api/products/:id', over(rps('edge → core', GET), rps('core, no edge', GET)));
   for (const queue of results.queue ?? []) ratio(`queue wrapper / raw BullMQ, add→done, ${queue.backend}`, queue.ratio);
+  // The same comparisons by the server's CPU time per request (the other's over this one's, so a
+  // share as above): steadier than requests per second on a machine shared with the load generator.
+  const cpu = (target: string, key: EndpointKey) => find(target, key)?.load.serverCpuUsPerRequest ?? undefined;
+  const byCpu = (name: string, target: string, other: string, key: EndpointKey) =>
+    ratio(`${name}, by server CPU per request`, over(cpu(other, key), cpu(target, key)));
+  byCpu('monolith / baseline (bare), GET /api/products/:id', 'monolith', 'baseline (bare)', GET);
+  byCpu('monolith / floor, GET /api/products/:id', 'monolith', 'floor', GET);
+  byCpu('monolith / floor, trivial route', 'monolith', 'floor', LIVE);
+  byCpu('monolith / baseline (bare), POST /api/orders', 'monolith', 'baseline (bare)', POST);
+  byCpu('split / monolith, GET /api/products/:id', 'split', 'monolith', GET);
+  byCpu('split / monolith, POST /api/orders', 'split', 'monolith', POST);
 
   if (ratios.length > 0) {
     console.log('\nRequests per second (jobs per second for the queue), as a share of the other:');
