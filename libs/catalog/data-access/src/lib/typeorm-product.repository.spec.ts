@@ -162,14 +162,18 @@ describe('TypeOrmProductRepository (PostgreSQL)', () => {
 
     // It starts while the restock is uncommitted, so it must wait for the product's lock to see it.
     const reservation = products.reserve({ reservationId: randomUUID(), lines: [{ productId: product.id, quantity: 2 }] });
-    await eventually(async () => {
-      const [{ waiting }] = await restock.query(
-        `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-      );
-      expect(waiting).toBe(1);
-    });
-    await restock.commitTransaction();
-    await restock.release();
+    try {
+      await eventually(async () => {
+        const [{ waiting }] = await restock.query(
+          `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        expect(waiting).toBe(1);
+      });
+    } finally {
+      // Committed whatever happened: a lock left held would hang the reservation and the suite.
+      await restock.commitTransaction();
+      await restock.release();
+    }
 
     await expect(reservation).resolves.toMatchObject({ lines: [{ productId: product.id, quantity: 2 }] });
     expect((await products.findById(product.id))?.stock).toBe(3);
