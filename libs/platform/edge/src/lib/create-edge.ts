@@ -82,13 +82,13 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   const pageHeaders = helmetHeaders(SECURITY_HEADERS);
   server.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
-    if ((request.routeOptions.config as { unit?: string }).unit === undefined) {
+    if (upstreamUnitOf(request) === undefined) {
       reply.headers(isDocsPath(request.url) ? pageHeaders : API_SECURITY_HEADERS);
     }
   });
   server.addHook('onResponse', async (request, reply) => {
     if (isHealthPath(request.url)) return;
-    const unit = (request.routeOptions.config as { unit?: string }).unit;
+    const unit = upstreamUnitOf(request);
     request.log.info(
       {
         req: { method: request.method, url: request.url },
@@ -277,3 +277,8 @@ const SWAGGER_UI_INIT = `window.onload = function () {
   });
 };
 `;
+
+/** The unit a proxied route's answers come from (the route's `config.unit`); undefined on the edge's own routes. */
+function upstreamUnitOf(request: FastifyRequest): string | undefined {
+  return (request.routeOptions.config as { unit?: string }).unit;
+}
