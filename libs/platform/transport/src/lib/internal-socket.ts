@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { JsonSocket } from '@nestjs/microservices';
+import type { JsonSocket } from '@nestjs/microservices';
 import type { Socket } from 'node:net';
+import { CoalescingJsonSocket, INTERNAL_STALL_TIMEOUT_MS } from './coalescing-socket';
 import { ServiceCredentials } from './service-credentials';
 
 /** The pattern of the message a peer client sends first on every connection: its credential, nothing else. */
@@ -24,7 +25,8 @@ export interface InternalSocketLimits {
 type Framing = { buffer: string; contentLength: number | null };
 
 /**
- * The socket class of a unit's internal listener: NestJS's JSON framing, with what it does not
+ * The socket class of a unit's internal listener: NestJS's JSON framing (with writes coalesced,
+ * {@link CoalescingJsonSocket}), with what it does not
  * bound before a connection is authenticated. A connection must send a small first message (at
  * most {@link PRE_AUTH_MAX_BYTES}) carrying a valid credential within {@link AUTH_TIMEOUT_MS}, or
  * it is closed; until then it can make the unit hold one read's worth of bytes, not a message's.
@@ -36,7 +38,7 @@ export function internalSocketClass(limits: InternalSocketLimits): new (socket: 
   const authTimeoutMs = limits.authTimeoutMs ?? AUTH_TIMEOUT_MS;
   let open = 0;
 
-  return class InternalSocket extends JsonSocket {
+  return class InternalSocket extends CoalescingJsonSocket {
     private authenticated = false;
     private readonly authTimer?: NodeJS.Timeout;
 
@@ -44,7 +46,7 @@ export function internalSocketClass(limits: InternalSocketLimits): new (socket: 
       super(socket, {
         maxBufferSize: limits.maxMessageBytes,
         maxSendBufferSize: limits.maxMessageBytes * 16,
-        incompleteMessageTimeout: 10_000,
+        incompleteMessageTimeout: INTERNAL_STALL_TIMEOUT_MS,
       });
       if (open >= limits.maxConnections) {
         logger.warn({ msg: 'refused an internal connection: too many open', maxConnections: limits.maxConnections });

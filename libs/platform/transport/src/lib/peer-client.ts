@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
 import type { PeerAddress } from '@strata/platform/config';
 import type { InternalTls } from './transport.options';
+import { coalescingSocketClass, INTERNAL_STALL_TIMEOUT_MS } from './coalescing-socket';
 import { HELLO_PATTERN } from './internal-socket';
 import { CALL_PATTERN, type CallMessage, type CallReply } from './wire';
 
@@ -45,8 +46,11 @@ export class PeerClient {
     this.client = new AuthenticatingClientTCP(options.credential, {
       host: options.address.host,
       port: options.address.port,
-      maxBufferSize: options.maxMessageBytes,
-      maxSendBufferSize: options.maxMessageBytes * 16,
+      socketClass: coalescingSocketClass({
+        maxBufferSize: options.maxMessageBytes,
+        maxSendBufferSize: options.maxMessageBytes * 16,
+        incompleteMessageTimeout: INTERNAL_STALL_TIMEOUT_MS,
+      }),
       // The peer's certificate is checked against the CA and the peer's host name (or IP address).
       ...(options.tls ? { tlsOptions: { ...options.tls, servername: isIP(options.address.host) ? undefined : options.address.host } } : {}),
     });
