@@ -132,6 +132,7 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
  */
 async function validArguments(spec: PortSpec, method: string, args: unknown[], call: string): Promise<unknown[]> {
   const classes = spec.argumentClasses.get(method) ?? [];
+  if (classes.length === 0) return args;
   const problems: string[] = [];
   const valid = await Promise.all(
     args.map(async (arg, index) => {
