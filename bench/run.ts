@@ -11,6 +11,7 @@ import {
   HOP_CALLS,
   QUEUE_BACKENDS,
   QUEUE_JOBS,
+  QUEUE_ROUNDS,
   REDIS_URL,
   ROUNDS,
   runs,
@@ -55,9 +56,10 @@ import { benchStart } from './start/bench-start';
  *   BENCH_CONNECTIONS         concurrent connections under load (default 32)
  *   BENCH_SEQUENTIAL          requests timed one at a time, at most (default 3000)
  *   BENCH_SEQUENTIAL_SECONDS  ... for at most this long (default 5, or BENCH_SECONDS if less)
- *   BENCH_ROUNDS              rounds of load; runs of the hop; rounds of the queue (default 3)
+ *   BENCH_ROUNDS              rounds of load; runs of the hop (default 3)
  *   BENCH_HOP_CALLS           calls per run of the hop (default 20000)
  *   BENCH_HOP_LOG_LEVEL       the echo unit's log level (default info)
+ *   BENCH_QUEUE_ROUNDS        rounds of the queue (default BENCH_ROUNDS + 2)
  *   BENCH_QUEUE_JOBS          jobs per side and round of the queue (default 6000 on Redis, 2000 on PostgreSQL)
  *   BENCH_QUEUE_BACKENDS      redis,postgres (default) or either
  *   BENCH_STARTS              starts of the monolith timed (default 3)
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
     if (runs('start'))
       results.start = await phase('start', () => benchStart({ main, postgresUrl: postgres.url, redisUrl: REDIS_URL, starts: STARTS }));
     if (runs('queue')) {
-      const options = { postgresUrl: postgres.url, redisUrl: REDIS_URL, jobs: QUEUE_JOBS, rounds: ROUNDS, benchDir };
+      const options = { postgresUrl: postgres.url, redisUrl: REDIS_URL, jobs: QUEUE_JOBS, rounds: QUEUE_ROUNDS, benchDir };
       results.queue = await phase('queue', () => benchQueue(QUEUE_BACKENDS, options));
     }
 
