@@ -99,6 +99,33 @@ describe.each([
     expect(await rowsLeft()).toBe(0);
   });
 
+  it('backs off while it cannot relay (here its table is missing), then relays as soon as it can again', async () => {
+    const missing = 'outbox_test.outbox_later';
+    const failing = new OutboxRelay(dataSource, module.get(ModuleRef), { table: missing, intervalMs: 20 });
+    const attempts: number[] = [];
+    const relayOnce = failing.relayOnce.bind(failing);
+    failing.relayOnce = () => {
+      attempts.push(performance.now());
+      return relayOnce();
+    };
+    failing.onApplicationBootstrap();
+    try {
+      await eventually(() => expect(attempts.length).toBeGreaterThanOrEqual(5));
+      // Each wait doubles: 40, 80, 160, 320 ms (every 20 ms, with a warning each time, without).
+      // A slow machine only lengthens the gaps.
+      const gaps = attempts.slice(1, 5).map((at, i) => at - attempts[i]);
+      gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(20 * 2 ** (i + 1) - 2));
+
+      await dataSource.query(`CREATE TABLE ${missing} (LIKE ${TABLE} INCLUDING ALL)`);
+      const note = randomUUID();
+      await dataSource.transaction((manager) => new OutboxWriter(missing).write(manager, NoteJob, { note }, { jobId: `note-${note}` }));
+      await eventually(async () => expect(await jobsNamed(note)).toHaveLength(1));
+    } finally {
+      await failing.onModuleDestroy();
+      await dataSource.query(`DROP TABLE IF EXISTS ${missing}`);
+    }
+  });
+
   it('relays by itself once started, until the module stops', async () => {
     const running = await Test.createTestingModule({
       imports: [

@@ -46,10 +46,12 @@ export class OutboxWriter {
 export interface OutboxRelayOptions {
   /** The outbox table, schema-qualified. */
   table: string;
-  /** Pause between polls that found nothing (or failed); default 200 ms. */
+  /** Pause between polls that found nothing; default 200 ms. */
   intervalMs?: number;
   /** Jobs moved per transaction; default 100. */
   batchSize?: number;
+  /** After failures, the wait doubles from `intervalMs` up to this; default 5 s. */
+  maxBackoffMs?: number;
 }
 
 interface OutboxRow {
@@ -117,15 +119,23 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async loop(): Promise<void> {
-    const { table, intervalMs = 200, batchSize = 100 } = this.options;
+    const { table, intervalMs = 200, batchSize = 100, maxBackoffMs = 5_000 } = this.options;
+    let failures = 0;
     while (!this.stopping) {
       let moved = 0;
+      let waitMs = intervalMs;
       try {
         moved = await this.relayOnce();
+        if (failures > 0) this.logger.log({ msg: 'relaying the outbox again', table, failedAttempts: failures });
+        failures = 0;
       } catch (error) {
-        this.logger.warn({ msg: 'could not relay the outbox; retrying', table, err: (error as Error).message });
+        // The database (or the queue) is down: try again later and later, not five times a second
+        // with a warning each time, until it is back.
+        failures++;
+        waitMs = Math.min(intervalMs * 2 ** failures, maxBackoffMs);
+        this.logger.warn({ msg: 'could not relay the outbox; retrying', table, err: (error as Error).message, retryInMs: waitMs });
       }
-      if (moved < batchSize) await sleep(intervalMs, undefined, { signal: this.wake.signal }).catch(() => undefined);
+      if (failures > 0 || moved < batchSize) await sleep(waitMs, undefined, { signal: this.wake.signal }).catch(() => undefined);
     }
   }
 }
