@@ -25,12 +25,12 @@ export interface InternalSocketLimits {
 type Framing = { buffer: string; contentLength: number | null };
 
 /**
- * The socket class of a unit's internal listener: NestJS's JSON framing (with writes coalesced,
- * {@link CoalescingJsonSocket}), with what it does not
- * bound before a connection is authenticated. A connection must send a small first message (at
- * most {@link PRE_AUTH_MAX_BYTES}) carrying a valid credential within {@link AUTH_TIMEOUT_MS}, or
- * it is closed; until then it can make the unit hold one read's worth of bytes, not a message's.
- * Beyond `maxConnections` open connections, a new one is closed at once.
+ * The socket class of a unit's internal listener: NestJS's JSON framing, its writes coalesced
+ * ({@link CoalescingJsonSocket}), with what it does not bound before a connection is
+ * authenticated. A connection must send a small first message (at most {@link PRE_AUTH_MAX_BYTES})
+ * carrying a valid credential within {@link AUTH_TIMEOUT_MS}, or it is closed; until then it can
+ * make the unit hold one read's worth of bytes, not a message's. Beyond `maxConnections` open
+ * connections, a new one is closed at once.
  */
 export function internalSocketClass(limits: InternalSocketLimits): new (socket: Socket) => JsonSocket {
   const logger = new Logger('InternalListener');
