@@ -1,15 +1,7 @@
 import replyFrom from '@fastify/reply-from';
 import fastifyStatic from '@fastify/static';
 import type { ErrorResponseBody } from '@strata/platform/http';
-import {
-  API_SECURITY_HEADERS,
-  helmetHeaders,
-  isDocsPath,
-  isHealthPath,
-  REQUEST_ID_HEADER,
-  requestIdOf,
-  SECURITY_HEADERS,
-} from '@strata/platform/http';
+import { isHealthPath, REQUEST_ID_HEADER, requestIdOf, securityHeadersFor } from '@strata/platform/http';
 import type { PublicRoute } from '@strata/platform/runtime';
 import Fastify, {
   LogController,
@@ -77,14 +69,11 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   server.removeAllContentTypeParsers();
   server.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  // The edge's own answers get a unit's security headers: a JSON answer an API's, the API
-  // document's pages helmet's. A proxied answer keeps the unit's own, untouched.
-  const pageHeaders = helmetHeaders(SECURITY_HEADERS);
+  // The edge's own answers get the security headers a unit's get; a proxied answer keeps the
+  // unit's own, untouched.
   server.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
-    if (upstreamUnitOf(request) === undefined) {
-      reply.headers(isDocsPath(request.url) ? pageHeaders : API_SECURITY_HEADERS);
-    }
+    if (upstreamUnitOf(request) === undefined) reply.headers(securityHeadersFor(request.url));
   });
   server.addHook('onResponse', async (request, reply) => {
     if (isHealthPath(request.url)) return;

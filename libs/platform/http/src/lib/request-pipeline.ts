@@ -60,11 +60,10 @@ const DEADLINE = Symbol('strata.requestDeadline');
 type RequestWithDeadline = FastifyRequest & { [DEADLINE]: NodeJS.Timeout | null };
 
 export function installRequestPipeline(fastify: FastifyInstance, { logger, timeoutMs }: RequestPipelineOptions): void {
-  const pageHeaders = helmetHeaders(SECURITY_HEADERS);
   fastify.decorateRequest(DEADLINE, null);
 
   fastify.addHook('onRequest', (request, reply, done) => {
-    reply.headers(isDocsPath(request.url) ? pageHeaders : API_SECURITY_HEADERS);
+    reply.headers(securityHeadersFor(request.url));
     // `request.id` is the client's `x-request-id` when sensible, a new UUID otherwise (genReqId).
     reply.header(REQUEST_ID_HEADER, request.id);
     (request as RequestWithDeadline)[DEADLINE] = setTimeout(answerLate, timeoutMs, reply, timeoutMs);
@@ -101,6 +100,16 @@ export function installRequestPipeline(fastify: FastifyInstance, { logger, timeo
     }
     done();
   });
+}
+
+let pageHeaders: Record<string, string> | undefined;
+
+/**
+ * The security headers of the answer to `url`, on a unit or the edge: helmet's for the API
+ * document's pages, an API response's ({@link API_SECURITY_HEADERS}) for every other, JSON, answer.
+ */
+export function securityHeadersFor(url: string): Readonly<Record<string, string>> {
+  return isDocsPath(url) ? (pageHeaders ??= helmetHeaders(SECURITY_HEADERS)) : API_SECURITY_HEADERS;
 }
 
 /** Swagger UI's page and assets, under `/docs` (the document itself, `/docs-json`, is a JSON answer). */
