@@ -1,21 +1,21 @@
 import { QueryFailedError } from 'typeorm';
 
-/** PostgreSQL's error code (SQLSTATE), from a `pg` error or one TypeORM wrapped. */
-function sqlStateOf(error: unknown): string | undefined {
-  const driverError = error instanceof QueryFailedError ? error.driverError : error;
-  return (driverError as { code?: unknown } | undefined)?.code as string | undefined;
+/** What `pg` says of a failed statement, from its error or one TypeORM wrapped. */
+function driverErrorOf(error: unknown): { code?: string; constraint?: string } | undefined {
+  const driverError: unknown = error instanceof QueryFailedError ? error.driverError : error;
+  return typeof driverError === 'object' && driverError !== null ? driverError : undefined;
 }
 
 /** True when `error` is PostgreSQL's unique_violation, on the named constraint or index if one is given. */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   if (!(error instanceof QueryFailedError)) return false;
-  const driverError = error.driverError as { code?: string; constraint?: string };
-  return driverError.code === '23505' && (constraint === undefined || driverError.constraint === constraint);
+  const driverError = driverErrorOf(error);
+  return driverError?.code === '23505' && (constraint === undefined || driverError.constraint === constraint);
 }
 
 /** True when PostgreSQL aborted the transaction to break a deadlock (deadlock_detected). */
 export function isDeadlock(error: unknown): boolean {
-  return sqlStateOf(error) === '40P01';
+  return driverErrorOf(error)?.code === '40P01';
 }
 
 /**
