@@ -36,7 +36,8 @@ import { benchStart } from './start/bench-start';
  *   routes and `POST /api/orders` (one transaction, then the confirmation job queued).
  * - monolith: the built server, at the units' default log level (info: a line per request), on
  *   the three routes; and `monolith (warn)`, the read without its request log line.
- * - split: the split topology (four processes), reads and orders, at the default log level.
+ * - split: the split topology (four processes), reads and orders, at the default log level; and
+ *   `split (warn)`, the read without its three log lines.
  * - edge: orders-service, the same read through its edge and straight to the unit (units at warn).
  * - hop: one call between units alone, against the same call in-process, BENCH_ROUNDS runs.
  * - queue: Strata's queue wrapper against raw BullMQ, add→done, on Redis and on PostgreSQL.
@@ -122,6 +123,9 @@ async function main(): Promise<void> {
       if (runs('split')) {
         const split = { name: 'split', topology: 'split', apiUnit: 'gateway', logLevel: 'info', measure: ['get', 'post'] } as const;
         targets.push(await startTopology(split, postgres.url, REDIS_URL));
+        // Its read logs three lines (the gateway's request, a call on each of the other two units):
+        // the same without them, to tell their cost from the hops'.
+        targets.push(await startTopology({ ...split, name: 'split (warn)', logLevel: 'warn', measure: ['get'] }, postgres.url, REDIS_URL));
       }
       if (runs('edge')) targets.push(...(await startBehindEdge(postgres.url, REDIS_URL)));
     });

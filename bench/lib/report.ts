@@ -128,6 +128,8 @@ export function report(results: Results): Summary {
   ratio('baseline (bare) / floor, trivial route', over(rps('baseline (bare)', LIVE), rps('floor', LIVE)));
   const splitReads = ratio('split / monolith, GET /api/products/:id', over(rps('split', GET), rps('monolith', GET)));
   const splitOrders = ratio('split / monolith, POST /api/orders', over(rps('split', POST), rps('monolith', POST)));
+  ratio('split (warn) / monolith (warn), GET /api/products/:id', over(rps('split (warn)', GET), rps('monolith (warn)', GET)));
+  ratio('split (warn) / split, GET /api/products/:id', over(rps('split (warn)', GET), rps('split', GET)));
   ratio('edge → core / core, no edge, GET /api/products/:id', over(rps('edge → core', GET), rps('core, no edge', GET)));
   for (const queue of results.queue ?? []) ratio(`queue wrapper / raw BullMQ, add→done, ${queue.backend}`, queue.ratio);
   // The same comparisons by the server's CPU time per request (the other's over this one's, so a
@@ -141,6 +143,7 @@ export function report(results: Results): Summary {
   byCpu('monolith / baseline (bare), POST /api/orders', 'monolith', 'baseline (bare)', POST);
   byCpu('split / monolith, GET /api/products/:id', 'split', 'monolith', GET);
   byCpu('split / monolith, POST /api/orders', 'split', 'monolith', POST);
+  byCpu('split (warn) / monolith (warn), GET /api/products/:id', 'split (warn)', 'monolith (warn)', GET);
 
   if (ratios.length > 0) {
     console.log('\nRequests per second (jobs per second for the queue), as a share of the other:');
