@@ -69,7 +69,7 @@ describe('launch.js and the public port', () => {
     try {
       await eventually(() => expect(launcher.state.output).toMatch(/\[launch\] all 2 units ready/), 30_000);
       expect(launcher.state.output).toContain(`API at http://localhost:${port} (the edge, routing to core, orders)`);
-      expect(launcher.state.output).toMatch(/^\[edge *\] \{/m);
+      expect(launcher.state.output).toMatch(/^\{.*"unit":"edge"/m);
 
       // README's "Try it", unchanged, against the one public address.
       const api = () => request(`http://127.0.0.1:${port}`);
@@ -100,7 +100,11 @@ describe('launch.js and the public port', () => {
       await expect(launcher.stop()).resolves.toBe(0);
     }
     for (const process of ['edge', 'core', 'orders'])
-      expect(launcher.state.output).toMatch(new RegExp(`\\[${process} *\\] .*"msg":"Stopped"`));
+      expect(launcher.state.output).toMatch(new RegExp(`^\\{.*"unit":"${process}".*"msg":"Stopped"`, 'm'));
+    // Not a terminal: the processes' lines reach the output as they wrote them, JSON a log
+    // collector can read, not relabelled; only the launcher's own lines are text.
+    for (const line of launcher.state.output.split('\n').filter((line) => line && !line.startsWith('[launch] ')))
+      expect(() => JSON.parse(line)).not.toThrow();
   }, 60_000);
 
   it('one API unit (split): PORT goes to the gateway only, not to every unit, and no edge runs', async () => {
@@ -110,7 +114,7 @@ describe('launch.js and the public port', () => {
     try {
       await eventually(() => expect(launcher.state.output).toMatch(/\[launch\] all 4 units ready/), 30_000);
       expect(launcher.state.output).toContain(`API at http://localhost:${port}, docs at /docs`);
-      expect(launcher.state.output).not.toMatch(/^\[edge/m);
+      expect(launcher.state.output).not.toMatch(/"unit":"edge"/);
 
       await request(`http://127.0.0.1:${port}`).get('/api/products?limit=1').expect(200);
       for (const unit of ['business', 'data', 'worker'])
