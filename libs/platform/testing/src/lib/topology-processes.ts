@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -161,10 +161,11 @@ export class TopologyProcesses {
   /** Starts (or restarts) a unit, or the edge, and resolves once its liveness check answers 200. */
   async startUnit(name: string): Promise<void> {
     const unit = this.unit(name);
-    const log = createWriteStream(unit.logFile, { flags: 'a' });
-    const child = spawn(process.execPath, [unit.script], { env: this.environments.get(name), stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
+    // The unit writes to its log file itself: piped through this process, every line would cost
+    // the test (or the benchmark, whose load generator runs here) CPU time on the same cores.
+    const log = openSync(unit.logFile, 'a');
+    const child = spawn(process.execPath, [unit.script], { env: this.environments.get(name), stdio: ['ignore', log, log] });
+    closeSync(log);
     unit.process = child;
     const exited = new Promise<never>((_, reject) =>
       child.once('exit', (code) =>
