@@ -32,11 +32,17 @@ async function onFreePorts(name: string): Promise<{ file: string; units: Record<
   return { file, units: topology.units };
 }
 
-/** Runs `launch.js` on a database of its own; `stop` sends Ctrl-C and resolves with the exit code. */
-function launch(topologyFile: string, env: Record<string, string>) {
+/** How the launcher's command is run: as it is, or wrapped (in a terminal, say). */
+type Wrap = (command: string, args: string[]) => [string, string[]];
+
+/**
+ * Runs `launch.js` on a database of its own; `stop` sends Ctrl-C (or `signal`) and resolves with
+ * the exit code.
+ */
+function launch(topologyFile: string, env: Record<string, string>, wrap: Wrap = (command, args) => [command, args]) {
   const database = new URL(process.env['STRATA_TEST_POSTGRES_URL'] as string);
   database.pathname = `/strata_launch_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const child = spawn(process.execPath, [launchJs, topologyFile], {
+  const child = spawn(...wrap(process.execPath, [launchJs, topologyFile]), {
     env: {
       ...process.env,
       DATABASE_URL: database.toString(),
@@ -52,8 +58,8 @@ function launch(topologyFile: string, env: Record<string, string>) {
   return {
     state,
     exited,
-    stop: async () => {
-      child.kill('SIGINT');
+    stop: async (signal: NodeJS.Signals = 'SIGINT') => {
+      child.kill(signal);
       const code = await exited;
       await dropDatabase(database.toString()).catch(() => undefined);
       return code;
@@ -121,6 +127,24 @@ describe('launch.js and the public port', () => {
         await request(`http://127.0.0.1:${units[unit].httpPort}`).get('/health').expect(200);
     } finally {
       await expect(launcher.stop()).resolves.toBe(0);
+    }
+  }, 60_000);
+
+  it('in a terminal, labels each line with its process', async () => {
+    const { file } = await onFreePorts('split');
+    // `script` runs the launcher on a pseudo-terminal, as a person's shell would.
+    // (`script` ends the launcher with SIGTERM when it gets one; `-e` answers the launcher's exit code.)
+    const launcher = launch(file, { PORT: String(await freePort()) }, (node, args) => [
+      'script',
+      ['-qfec', [node, ...args].map((word) => JSON.stringify(word)).join(' '), '/dev/null'],
+    ]);
+    try {
+      await eventually(() => expect(launcher.state.output).toMatch(/\[launch\] all 4 units ready/), 30_000);
+      for (const unit of ['gateway', 'business', 'data', 'worker'])
+        expect(launcher.state.output).toMatch(new RegExp(`^\\[${unit} *\\] \\S`, 'm'));
+      expect(launcher.state.output).not.toMatch(/^\{/m);
+    } finally {
+      await expect(launcher.stop('SIGTERM')).resolves.toBe(0);
     }
   }, 60_000);
 

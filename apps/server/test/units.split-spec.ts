@@ -178,7 +178,7 @@ describe('a unit that cannot run stops at once and says why', () => {
 });
 
 describe('npm run start:split (the launcher)', () => {
-  it('starts every unit of a topology with labelled logs, serves the API, and stops them all on Ctrl-C', async () => {
+  it('starts every unit of a topology, passes their JSON log lines on as written, serves the API, and stops them all on Ctrl-C', async () => {
     // The shipped split topology on free ports, so the test can run beside anything else.
     const topology = JSON.parse(readFileSync(join(workspaceRoot, 'topologies/split.json'), 'utf8'));
     for (const unit of Object.values(topology.units) as { httpPort: number; internalPort?: number }[]) {
@@ -200,7 +200,8 @@ describe('npm run start:split (the launcher)', () => {
     const exited = new Promise<number | null>((resolve) => launcher.on('exit', resolve));
     try {
       await eventually(() => expect(output).toMatch(/\[launch\] all 4 units ready/), 30_000);
-      for (const unit of ['gateway', 'business', 'data', 'worker']) expect(output).toMatch(new RegExp(`^\\[${unit} *\\] \\{`, 'm'));
+      // Not a terminal: each unit's lines as it wrote them, naming the unit (labels are for terminals).
+      for (const unit of ['gateway', 'business', 'data', 'worker']) expect(output).toMatch(new RegExp(`^\\{.*"unit":"${unit}"`, 'm'));
 
       const gateway = `http://127.0.0.1:${topology.units.gateway.httpPort}`;
       await request(gateway)
@@ -212,7 +213,8 @@ describe('npm run start:split (the launcher)', () => {
     }
 
     await expect(exited).resolves.toBe(0);
-    for (const unit of ['gateway', 'business', 'data', 'worker']) expect(output).toMatch(new RegExp(`\\[${unit} *\\] .*"msg":"Stopped"`));
+    for (const unit of ['gateway', 'business', 'data', 'worker'])
+      expect(output).toMatch(new RegExp(`^\\{.*"unit":"${unit}".*"msg":"Stopped"`, 'm'));
     await dropDatabase(database.toString());
   }, 60_000);
 });
