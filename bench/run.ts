@@ -28,7 +28,7 @@ import { benchQueue } from './queue/bench-queue';
 import { benchStart } from './start/bench-start';
 
 /*
- * `npm run bench`: Strata measured against honest floors, in one run on this machine (about 12
+ * `npm run bench`: Strata measured against honest floors, in one run on this machine (about 14
  * minutes with the defaults).
  *
  * - floor (bench/floor): Fastify and `pg`, no framework: `GET /api/products/:id`, `GET /health/live`.
