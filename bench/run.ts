@@ -190,7 +190,8 @@ async function measure(target: Target, endpoint: Endpoint, round: number, waited
   const load = await throughput(target.baseUrl, endpoint, CONNECTIONS, SECONDS, warmUp, target.pids());
   const alone = await sequentialLatency(target.baseUrl, endpoint, SEQUENTIAL, SEQUENTIAL_SECONDS);
   console.log(
-    `${Math.round(load.requestsPerSecond)} req/s${load.serverCpuUsPerRequest === null ? '' : ` (${Math.round(load.serverCpuUsPerRequest)} µs CPU each)`}${load.errors ? ` (${load.errors} errors!: ${describeFailures(load.failures)})` : ''}` +
+    `${Math.round(load.requestsPerSecond)} req/s${load.serverCpuUsPerRequest === null ? '' : ` (${Math.round(load.serverCpuUsPerRequest)} µs CPU each)`}` +
+      `${endpoint.settled ? ` (all confirmed ${(load.settleMs / 1000).toFixed(1)} s after the load)` : ''}${load.errors ? ` (${load.errors} errors!: ${describeFailures(load.failures)})` : ''}` +
       `${load.answered === 0 ? ' (nothing answered!)' : ''}${load.refused ? ` (${load.refused} refused)` : ''}, ` +
       `p50 alone ${alone.p50Ms.toFixed(2)} ms${alone.errors ? ` (${alone.errors} errors!: ${describeFailures(alone.failures)})` : ''}`,
   );
@@ -206,6 +207,7 @@ function medianRow(target: Target, key: EndpointKey, rounds: Row['rounds']): Row
     key,
     load: {
       requestsPerSecond: of((round) => round.load.requestsPerSecond),
+      settleMs: of((round) => round.load.settleMs),
       p50Ms: of((round) => round.load.p50Ms),
       p99Ms: of((round) => round.load.p99Ms),
       errors: rounds.reduce((sum, round) => sum + round.load.errors, 0),

@@ -1,5 +1,6 @@
 import autocannon, { type Options, type Request } from 'autocannon';
 import { Agent, request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuMicroseconds } from './quiet';
 
 /** One endpoint to load: a method and path, and a body made fresh for each request. */
@@ -13,10 +14,19 @@ export interface Endpoint {
    * want of stock: 409). Counted as `refused`, not as errors. Any other non-2xx is an error.
    */
   expected?: number[];
+  /**
+   * Whether the work the answers left behind is done: every order placed is confirmed by its job.
+   * A target that answers quickly and leaves a growing backlog to its worker runs at a rate it
+   * cannot keep up; with this, a measurement lasts, and counts the CPU time, until it is done.
+   */
+  settled?: () => Promise<boolean>;
 }
 
 export interface Throughput {
+  /** Answered per second; for an endpoint with `settled`, over the load and the time it took to settle after it. */
   requestsPerSecond: number;
+  /** How long after the load the endpoint's work was settled, in ms (0 without `settled`). */
+  settleMs: number;
   p50Ms: number;
   p99Ms: number;
   /** Failed requests: non-2xx answers not in `expected`, connection errors and timeouts (warm-up included). */
@@ -85,12 +95,18 @@ export async function throughput(
     return { refused, errors: result.non2xx - refused + result.errors + result.timeouts };
   };
   const warmUp = tally(await autocannon(options(warmUpSeconds))); // JIT, connection pools
+  await untilSettled(endpoint);
   const cpuBefore = pids.length > 0 ? cpuMicroseconds(pids) : undefined;
+  const startedAt = Date.now();
   const result = await autocannon(options(seconds));
+  const loadEndedAt = Date.now();
+  await untilSettled(endpoint);
+  const settledAt = Date.now();
   const cpuAfter = cpuBefore === undefined ? undefined : cpuMicroseconds(pids);
   const measured = tally(result);
   return {
-    requestsPerSecond: result.requests.average,
+    requestsPerSecond: endpoint.settled ? (result.requests.total * 1000) / (settledAt - startedAt) : result.requests.average,
+    settleMs: settledAt - loadEndedAt,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: warmUp.errors + measured.errors,
@@ -102,6 +118,18 @@ export async function throughput(
         ? (cpuAfter - cpuBefore) / result.requests.total
         : null,
   };
+}
+
+const SETTLE_TIMEOUT_MS = 120_000;
+
+/** Waits for the endpoint's work to be settled (see {@link Endpoint.settled}); fails after two minutes. */
+async function untilSettled({ name, settled }: Endpoint): Promise<void> {
+  if (!settled) return;
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  while (!(await settled())) {
+    if (Date.now() > deadline) throw new Error(`${name}: its work was not settled ${SETTLE_TIMEOUT_MS / 1000} s after the load`);
+    await sleep(20);
+  }
 }
 
 /** Latency one request at a time, and the answers that were neither 2xx nor expected. */

@@ -94,11 +94,17 @@ export function report(results: Results): Summary {
         row.load.answered === 0 ? 'nothing answered in a round' : '',
         row.alone.errors ? `${row.alone.errors} errors one at a time: ${describeFailures(row.alone.failures)}` : '',
         row.load.refused ? `${row.load.refused} refused` : '',
+        row.load.settleMs > 0 ? `confirmed ${(row.load.settleMs / 1000).toFixed(1)} s after the load` : '',
       ].filter(Boolean);
       console.log(
         `| ${row.target} | \`${row.endpoint}\` | ${Math.round(row.load.requestsPerSecond)}${notes.length ? ` (${notes.join(', ')})` : ''} | ` +
           `${row.load.serverCpuUsPerRequest === null ? 'n/a' : Math.round(row.load.serverCpuUsPerRequest)} | ` +
           `${row.load.p50Ms} / ${row.load.p99Ms} | ${fixed(row.alone.p50Ms)} / ${fixed(row.alone.p99Ms)} |`,
+      );
+    }
+    if (rows.some((row) => row.key === POST)) {
+      console.log(
+        `\n\`POST /api/orders\`: orders per second from the load's start until its last order is confirmed, and the CPU time until then.`,
       );
     }
   }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import type { Endpoint } from './measure';
 import { benchDir, workspaceRoot } from './settings';
 
@@ -56,7 +56,11 @@ export async function seed(databaseUrl: string): Promise<Seeded> {
   }
 }
 
-export function endpoints({ productIds, customerId }: Seeded): Record<EndpointKey, Endpoint> {
+/**
+ * The endpoints on the seeded data. `ordersSettled` tells when every order placed in the database
+ * is confirmed: an order placement is measured until then ({@link Endpoint.settled}).
+ */
+export function endpoints({ productIds, customerId }: Seeded, ordersSettled?: () => Promise<boolean>): Record<EndpointKey, Endpoint> {
   const anyProduct = () => productIds[Math.floor(Math.random() * productIds.length)];
   return {
     get: { name: 'GET /api/products/:id', method: 'GET', path: () => `/api/products/${anyProduct()}` },
@@ -68,7 +72,25 @@ export function endpoints({ productIds, customerId }: Seeded): Record<EndpointKe
       body: () => ({ customerId, lines: [{ productId: anyProduct(), quantity: 1 }] }),
       // Out of stock: a refusal, not a failure (the seeded stock makes it unlikely).
       expected: [409],
+      settled: ordersSettled,
     },
+  };
+}
+
+/**
+ * Whether no order in the database is left pending: each target confirms its orders with a job,
+ * in the background. One connection, polled while a measurement waits, closed with the target.
+ */
+function ordersSettledIn(databaseUrl: string): { settled: () => Promise<boolean>; close: () => Promise<void> } {
+  const pool = new Pool({ connectionString: databaseUrl, max: 1 });
+  return {
+    settled: async () => {
+      const { rows } = await pool.query<{ settled: boolean }>(
+        `SELECT NOT EXISTS (SELECT 1 FROM orders.orders WHERE status = 'pending') AS settled`,
+      );
+      return rows[0].settled;
+    },
+    close: () => pool.end(),
   };
 }
 
@@ -103,9 +125,11 @@ async function startProgram(options: {
   cleanUp?: () => Promise<void>;
 }): Promise<Target> {
   const databaseUrl = await migratedDatabase(options.postgresUrl, options.script.replace(/\.js$/, ''));
+  const orders = options.measure.includes('post') ? ordersSettledIn(databaseUrl) : undefined;
   let child: ChildProcess | undefined;
   const stop = async () => {
     if (child) await stopChild(child);
+    await orders?.close();
     await dropDatabase(databaseUrl);
     await options.cleanUp?.();
   };
@@ -119,7 +143,13 @@ async function startProgram(options: {
     const baseUrl = `http://127.0.0.1:${port}`;
     await untilAnswers(`${baseUrl}/api/products/${data.productIds[0]}`, child);
     const started = child;
-    return { name: options.name, baseUrl, endpoints: pick(endpoints(data), options.measure), pids: () => pidsOf([started]), stop };
+    return {
+      name: options.name,
+      baseUrl,
+      endpoints: pick(endpoints(data, orders?.settled), options.measure),
+      pids: () => pidsOf([started]),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -152,7 +182,11 @@ export async function startTopology(
     redisUrl,
     env: { LOG_LEVEL: logLevel, QUEUE_PREFIX: prefix },
   });
-  const stop = () => stopDeployment(deployment, redisUrl, prefix);
+  const orders = measure.includes('post') ? ordersSettledIn(deployment.databaseUrl) : undefined;
+  const stop = async () => {
+    await orders?.close();
+    await stopDeployment(deployment, redisUrl, prefix);
+  };
   const data = await seed(deployment.databaseUrl).catch(async (error: unknown) => {
     await stop();
     throw error;
@@ -160,7 +194,7 @@ export async function startTopology(
   return {
     name,
     baseUrl: deployment.unit(apiUnit).httpUrl,
-    endpoints: pick(endpoints(data), measure),
+    endpoints: pick(endpoints(data, orders?.settled), measure),
     pids: () => pidsOf([...deployment.units.values()].map((unit) => unit.process)),
     stop,
   };
