@@ -2,7 +2,16 @@ import 'reflect-metadata';
 import { providePostgres, requireRedis } from '@strata/platform/testing';
 import { join } from 'node:path';
 import { benchHop } from './hop/bench-hop';
-import { addFailures, describeFailures, median, sequentialLatency, throughput, type Endpoint } from './lib/measure';
+import {
+  addFailures,
+  combineSlices,
+  describeFailures,
+  median,
+  sequentialLatency,
+  throughput,
+  type Endpoint,
+  type Throughput,
+} from './lib/measure';
 import { untilQuiet } from './lib/quiet';
 import { machine, report, writeResults, type Results, type Row } from './lib/report';
 import {
@@ -18,6 +27,7 @@ import {
   SECONDS,
   SEQUENTIAL,
   SEQUENTIAL_SECONDS,
+  SLICES,
   STARTS,
   WARM_UP_AGAIN_SECONDS,
   WARM_UP_SECONDS,
@@ -43,9 +53,10 @@ import { benchStart } from './start/bench-start';
  * - queue: Strata's queue wrapper against raw BullMQ, add→done, on Redis and on PostgreSQL.
  * - start: the built monolith's time from spawn to ready (`/health` 200) and its idle memory.
  *
- * Load: autocannon at BENCH_CONNECTIONS for BENCH_SECONDS after a warm-up, then one request at a
- * time; the targets take turns over BENCH_ROUNDS rounds, each measurement once every target's
- * processes are idle; medians reported. Then each goal, met or MISSED, and every figure in
+ * Load: autocannon at BENCH_CONNECTIONS for BENCH_SECONDS after a warm-up, in BENCH_SLICES slices
+ * (the targets taking turns slice by slice, each slice once every target's processes are idle),
+ * then one request at a time; BENCH_ROUNDS rounds; medians reported. An order placement is timed
+ * until every order placed is confirmed. Then each goal, met or MISSED, and every figure in
  * dist/bench/results.json. A missed goal is reported, not failed: the exit code is 0. An error
  * exits 1 (after the report): an answer other than 2xx (or 409, an order refused for want of
  * stock), under load or one at a time, or a round under load with no answer at all; a part that
@@ -58,6 +69,7 @@ import { benchStart } from './start/bench-start';
  *   BENCH_SEQUENTIAL          requests timed one at a time, at most (default 3000)
  *   BENCH_SEQUENTIAL_SECONDS  ... for at most this long (default 5, or BENCH_SECONDS if less)
  *   BENCH_ROUNDS              rounds of load; runs of the hop (default 3)
+ *   BENCH_SLICES              slices of each round's load, the targets taking turns (default 5)
  *   BENCH_HOP_CALLS           calls per run of the hop (default 20000)
  *   BENCH_HOP_LOG_LEVEL       the echo unit's log level (default info)
  *   BENCH_QUEUE_ROUNDS        rounds of the queue (default BENCH_ROUNDS + 2)
@@ -79,9 +91,9 @@ async function main(): Promise<void> {
     `Machine: ${host.cpus} × ${host.cpuModel}, ${host.memoryGiB} GiB, Node ${host.node}, load average ${host.loadAverage[0].toFixed(2)}`,
   );
   console.log(
-    `Each load measurement: ${SECONDS} s at ${CONNECTIONS} connections (autocannon) after a warm-up (${WARM_UP_SECONDS} s, ` +
-      `${WARM_UP_AGAIN_SECONDS} s after round 1), then up to ` +
-      `${SEQUENTIAL} requests (or ${SEQUENTIAL_SECONDS} s) one at a time; ${ROUNDS} rounds, the targets taking turns; medians reported.\n`,
+    `Each load measurement: ${SECONDS} s at ${CONNECTIONS} connections (autocannon) in ${SLICES} slices, the targets taking turns ` +
+      `slice by slice, after a warm-up (${WARM_UP_SECONDS} s, ${WARM_UP_AGAIN_SECONDS} s after round 1), then up to ` +
+      `${SEQUENTIAL} requests (or ${SEQUENTIAL_SECONDS} s) one at a time; ${ROUNDS} rounds; medians reported.\n`,
   );
   const postgres = await providePostgres('bench');
   const usesRedis =
@@ -164,17 +176,35 @@ function timer(results: Results) {
   };
 }
 
-/** Each endpoint on every target that has it, the targets taking turns over the rounds. */
+/**
+ * Each endpoint on every target that has it. In each round every target is warmed up, then loaded
+ * for SECONDS in SLICES slices, the targets taking turns slice by slice, each slice once every
+ * target's processes are idle; then each is timed one request at a time.
+ */
 async function measureTargets(targets: Target[]): Promise<Row[]> {
   const rows: Row[] = [];
   const everyProcess = () => targets.flatMap((target) => target.pids());
   for (const key of ENDPOINTS) {
     const measured = targets.filter((target) => target.endpoints[key]);
+    const endpointOf = (target: Target) => target.endpoints[key] as Endpoint;
     const rounds: Row['rounds'][] = measured.map(() => []);
     for (let round = 1; round <= ROUNDS; round++) {
+      // The first round warms the code up; later ones only need the connection pools open again.
+      const warmUp = round === 1 ? WARM_UP_SECONDS : WARM_UP_AGAIN_SECONDS;
+      for (const target of measured) {
+        await untilQuiet(everyProcess());
+        await throughput(target.baseUrl, endpointOf(target), CONNECTIONS, warmUp, 0);
+      }
+      const slices: Throughput[][] = measured.map(() => []);
+      let waitedMs = 0;
+      for (let slice = 1; slice <= SLICES; slice++) {
+        for (const [index, target] of measured.entries()) {
+          waitedMs += await untilQuiet(everyProcess());
+          slices[index].push(await throughput(target.baseUrl, endpointOf(target), CONNECTIONS, SECONDS / SLICES, 0, target.pids()));
+        }
+      }
       for (const [index, target] of measured.entries()) {
-        const waitedMs = await untilQuiet(everyProcess());
-        rounds[index].push(await measure(target, target.endpoints[key] as Endpoint, round, waitedMs));
+        rounds[index].push(await measure(target, endpointOf(target), round, combineSlices(slices[index]), waitedMs));
       }
     }
     rows.push(...measured.map((target, index) => medianRow(target, key, rounds[index])));
@@ -182,12 +212,16 @@ async function measureTargets(targets: Target[]): Promise<Row[]> {
   return rows;
 }
 
-async function measure(target: Target, endpoint: Endpoint, round: number, waitedMs: number): Promise<Row['rounds'][number]> {
-  const waited = waitedMs >= 1000 ? ` (after ${(waitedMs / 1000).toFixed(1)} s for the targets to be idle)` : '';
+/** Times `endpoint` one request at a time, and prints the round's figures for the target. */
+async function measure(
+  target: Target,
+  endpoint: Endpoint,
+  round: number,
+  load: Throughput,
+  waitedMs: number,
+): Promise<Row['rounds'][number]> {
+  const waited = waitedMs >= 1000 ? ` (after ${(waitedMs / 1000).toFixed(1)} s in all for the targets to be idle)` : '';
   process.stdout.write(`  round ${round}, ${target.name}: ${endpoint.name}${waited} ... `);
-  // The first round warms the code up; later ones only need the connection pools open again.
-  const warmUp = round === 1 ? WARM_UP_SECONDS : WARM_UP_AGAIN_SECONDS;
-  const load = await throughput(target.baseUrl, endpoint, CONNECTIONS, SECONDS, warmUp, target.pids());
   const alone = await sequentialLatency(target.baseUrl, endpoint, SEQUENTIAL, SEQUENTIAL_SECONDS);
   console.log(
     `${Math.round(load.requestsPerSecond)} req/s${load.serverCpuUsPerRequest === null ? '' : ` (${Math.round(load.serverCpuUsPerRequest)} µs CPU each)`}` +
@@ -207,6 +241,7 @@ function medianRow(target: Target, key: EndpointKey, rounds: Row['rounds']): Row
     key,
     load: {
       requestsPerSecond: of((round) => round.load.requestsPerSecond),
+      seconds: of((round) => round.load.seconds),
       settleMs: of((round) => round.load.settleMs),
       p50Ms: of((round) => round.load.p50Ms),
       p99Ms: of((round) => round.load.p99Ms),

@@ -25,6 +25,8 @@ export interface Endpoint {
 export interface Throughput {
   /** Answered per second; for an endpoint with `settled`, over the load and the time it took to settle after it. */
   requestsPerSecond: number;
+  /** How long it was measured, in s: the load and, for an endpoint with `settled`, the time to settle after it. */
+  seconds: number;
   /** How long after the load the endpoint's work was settled, in ms (0 without `settled`). */
   settleMs: number;
   p50Ms: number;
@@ -52,9 +54,9 @@ export interface Latency {
 
 /**
  * Requests per second, and latency percentiles, under `connections` concurrent clients for
- * `seconds` (autocannon), after a warm-up of `warmUpSeconds`. autocannon's histogram has 1 ms
- * resolution: fine under load, where answers take milliseconds; see {@link sequentialLatency}
- * for the unloaded case.
+ * `seconds` (autocannon), after a warm-up of `warmUpSeconds` (none if 0). autocannon's histogram
+ * has 1 ms resolution: fine under load, where answers take milliseconds; see
+ * {@link sequentialLatency} for the unloaded case.
  */
 export async function throughput(
   baseUrl: string,
@@ -94,7 +96,7 @@ export async function throughput(
     count('timeouts', result.timeouts);
     return { refused, errors: result.non2xx - refused + result.errors + result.timeouts };
   };
-  const warmUp = tally(await autocannon(options(warmUpSeconds))); // JIT, connection pools
+  const warmUp = warmUpSeconds > 0 ? tally(await autocannon(options(warmUpSeconds))) : { refused: 0, errors: 0 }; // JIT, connection pools
   await untilSettled(endpoint);
   const cpuBefore = pids.length > 0 ? cpuMicroseconds(pids) : undefined;
   const startedAt = Date.now();
@@ -106,6 +108,7 @@ export async function throughput(
   const measured = tally(result);
   return {
     requestsPerSecond: endpoint.settled ? (result.requests.total * 1000) / (settledAt - startedAt) : result.requests.average,
+    seconds: endpoint.settled ? (settledAt - startedAt) / 1000 : result.requests.total / Math.max(result.requests.average, 1e-9),
     settleMs: settledAt - loadEndedAt,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
@@ -130,6 +133,31 @@ async function untilSettled({ name, settled }: Endpoint): Promise<void> {
     if (Date.now() > deadline) throw new Error(`${name}: its work was not settled ${SETTLE_TIMEOUT_MS / 1000} s after the load`);
     await sleep(20);
   }
+}
+
+/**
+ * The slices of one round's load on a target as one measurement: requests per second and CPU time
+ * per request over all of them; the latency percentiles, and the time to settle, their medians.
+ */
+export function combineSlices(slices: Throughput[]): Throughput {
+  const answered = slices.reduce((sum, slice) => sum + slice.answered, 0);
+  const seconds = slices.reduce((sum, slice) => sum + slice.seconds, 0);
+  const cpu = slices.every((slice) => slice.serverCpuUsPerRequest !== null)
+    ? slices.reduce((sum, slice) => sum + (slice.serverCpuUsPerRequest as number) * slice.answered, 0)
+    : null;
+  return {
+    requestsPerSecond: seconds > 0 ? answered / seconds : 0,
+    seconds,
+    settleMs: median(slices.map((slice) => slice.settleMs)),
+    p50Ms: median(slices.map((slice) => slice.p50Ms)),
+    p99Ms: median(slices.map((slice) => slice.p99Ms)),
+    errors: slices.reduce((sum, slice) => sum + slice.errors, 0),
+    refused: slices.reduce((sum, slice) => sum + slice.refused, 0),
+    // The fewest of any slice: 0 if one measured nothing.
+    answered: Math.min(...slices.map((slice) => slice.answered)),
+    failures: addFailures(slices.map((slice) => slice.failures)),
+    serverCpuUsPerRequest: cpu === null || answered === 0 ? null : cpu / answered,
+  };
 }
 
 /** Latency one request at a time, and the answers that were neither 2xx nor expected. */

@@ -19,6 +19,12 @@ export const SEQUENTIAL = number('BENCH_SEQUENTIAL', 3000);
 /** One request at a time for at most this long (or SEQUENTIAL requests): enough samples for a p99. */
 export const SEQUENTIAL_SECONDS = number('BENCH_SEQUENTIAL_SECONDS', Math.min(5, SECONDS));
 export const ROUNDS = number('BENCH_ROUNDS', 3);
+/**
+ * Each target's load in a round is cut into this many slices, and the targets take turns slice by
+ * slice: this machine's speed changes from one ten seconds to the next (two identical processes
+ * measured in turn differed by up to a third), and slices spread each change over every target.
+ */
+export const SLICES = Math.round(number('BENCH_SLICES', 5));
 /** Before a target's first load measurement of an endpoint: JIT, connection pools. */
 export const WARM_UP_SECONDS = Math.max(2, Math.round(SECONDS / 4));
 /** Before its later ones: its code is compiled, only the pools closed their idle connections since. */
@@ -60,6 +66,7 @@ export const settings = {
   sequential: SEQUENTIAL,
   sequentialSeconds: SEQUENTIAL_SECONDS,
   rounds: ROUNDS,
+  slices: SLICES,
   warmUpSeconds: WARM_UP_SECONDS,
   warmUpAgainSeconds: WARM_UP_AGAIN_SECONDS,
   hopCalls: HOP_CALLS,
