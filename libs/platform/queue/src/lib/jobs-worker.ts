@@ -47,6 +47,9 @@ export abstract class JobsWorker extends WorkerHost implements OnApplicationBoot
   @Inject(StrataConfig) private readonly config!: StrataConfig;
   protected readonly logger = new Logger(this.constructor.name);
   private closing = false;
+  /** Read once, on the first job: `process` runs for every job. */
+  private handlers?: HandlerMap;
+  private logsJobStarts?: boolean;
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.queue.workerConcurrency;
@@ -76,7 +79,10 @@ export abstract class JobsWorker extends WorkerHost implements OnApplicationBoot
   }
 
   async process(job: Job<JobData<unknown>>): Promise<void> {
-    const method = (Reflect.getMetadata(HANDLERS, this) as HandlerMap | undefined)?.get(job.name);
+    this.handlers ??= (Reflect.getMetadata(HANDLERS, this) as HandlerMap | undefined) ?? new Map();
+    // At debug only: the arguments of a line logged for every job cost even when the level drops it.
+    this.logsJobStarts ??= this.config.log.level === 'debug' || this.config.log.level === 'trace';
+    const method = this.handlers.get(job.name);
     if (!method) {
       // Retrying cannot help a job nobody handles: fail it at once, and keep it for inspection.
       throw new UnrecoverableError(`${this.constructor.name} has no handler for job "${job.name}"`);
@@ -84,7 +90,7 @@ export abstract class JobsWorker extends WorkerHost implements OnApplicationBoot
     const handler = (this as unknown as Record<string | symbol, (payload: unknown) => Promise<void>>)[method];
     await this.cls.run(async () => {
       this.cls.set(CLS_ID, job.data.context?.requestId ?? `job-${job.id}`);
-      this.logger.debug({ msg: 'job started', job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 });
+      if (this.logsJobStarts) this.logger.debug({ msg: 'job started', job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 });
       await handler.call(this, job.data.payload);
     });
   }
