@@ -173,7 +173,7 @@ describe('/api/orders', () => {
     expect(cancelled.body).toMatchObject({ id: placed.id, status: 'cancelled' });
     expect(again.body.code).toBe('orders.already_cancelled');
     expect(await given.stockOf(product.id)).toBe(4);
-    // The settle job, confirming it late, must not resurrect a cancelled order.
+    // The confirmation job, arriving late, must not resurrect a cancelled order.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await api().get(`/api/orders/${placed.id}`).expect(200)).body.status).toBe('cancelled');
   });

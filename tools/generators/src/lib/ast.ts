@@ -311,7 +311,7 @@ export function routeOf(controller: ClassFacts, method: MethodFacts): { verb: st
   return { verb: route.name.toUpperCase(), path: `/${path}` };
 }
 
-/** The job constant a worker method handles: `@OnJob(SettleOrderJob)`. */
+/** The job constant a worker method handles: `@OnJob(ConfirmOrderJob)`. */
 export function handledJobOf(method: MethodFacts): string | undefined {
   return nameOf(method.decorators.find((decorator) => decorator.name === 'OnJob')?.args[0]);
 }

@@ -150,7 +150,7 @@ describe('extract', () => {
       'CatalogPort.reserveStock idempotent',
       'CustomersPort.getCustomer idempotent',
     ]);
-    expect(report.jobs.map((job) => job.job).sort()).toEqual(['orders.release-stock', 'orders.settle']);
+    expect(report.jobs.map((job) => job.job).sort()).toEqual(['orders.confirm', 'orders.release-stock', 'orders.settle']);
     expect(changed(tree)).toEqual(['topologies/monolith.json']);
   });
 

@@ -1,5 +1,7 @@
 import type { CatalogPort } from '@strata/catalog/contracts';
 import type { OrderRecord, OrderRecordStatus, OrderRepository } from '@strata/orders/data-access';
+import { SettleOrderJob } from '@strata/orders/contracts';
+import type { JobProducer } from '@strata/platform/queue';
 import { OrderJobsWorker } from './order-jobs.worker';
 
 const ORDER = '00000000-0000-4000-8000-0000000000d1';
@@ -13,8 +15,13 @@ function setUp(status?: OrderRecordStatus) {
     confirm: jest.fn(async () => status === 'pending'),
   };
   const catalog = { releaseStock: jest.fn(async () => undefined) };
-  const worker = new OrderJobsWorker(orders as unknown as OrderRepository, catalog as unknown as CatalogPort);
-  return { worker, orders, catalog };
+  const jobs = { withdraw: jest.fn(async () => undefined) };
+  const worker = new OrderJobsWorker(
+    orders as unknown as OrderRepository,
+    catalog as unknown as CatalogPort,
+    jobs as unknown as JobProducer,
+  );
+  return { worker, orders, catalog, jobs };
 }
 
 describe('OrderJobsWorker.settle, the safety net of placing an order', () => {
@@ -25,30 +32,26 @@ describe('OrderJobsWorker.settle, the safety net of placing an order', () => {
 
     expect(orders.abandon).toHaveBeenCalledWith(ORDER);
     expect(catalog.releaseStock).toHaveBeenCalledWith({ reservationId: ORDER });
-  });
-
-  it('confirms a pending order in one statement: nothing abandoned, nothing released', async () => {
-    const { worker, catalog, orders } = setUp('pending');
-
-    await worker.settle({ orderId: ORDER });
-
-    expect(orders.confirm).toHaveBeenCalledTimes(1);
-    expect(orders.confirm).toHaveBeenCalledWith(ORDER);
-    expect(orders.abandon).not.toHaveBeenCalled();
-    expect(catalog.releaseStock).not.toHaveBeenCalled();
+    expect(orders.confirm).not.toHaveBeenCalled();
   });
 
   it('releases nothing when a slow placement records the order first, and confirms it', async () => {
     const { worker, catalog, orders } = setUp('pending');
-    // Not recorded yet when settle first tries to confirm it; recorded by the time settle claims
-    // the id, so the claim is refused (the placement's claim won).
-    orders.confirm.mockResolvedValueOnce(false);
+    orders.findById.mockResolvedValue(null); // not there yet when settle looks: the insert is in progress
 
     await worker.settle({ orderId: ORDER });
 
-    expect(orders.abandon).toHaveBeenCalledWith(ORDER);
     expect(catalog.releaseStock).not.toHaveBeenCalled();
-    expect(orders.confirm).toHaveBeenCalledTimes(2);
+    expect(orders.confirm).toHaveBeenCalledWith(ORDER);
+  });
+
+  it('confirms an order left pending, and releases nothing', async () => {
+    const { worker, catalog, orders } = setUp('pending');
+
+    await worker.settle({ orderId: ORDER });
+
+    expect(orders.confirm).toHaveBeenCalledWith(ORDER);
+    expect(catalog.releaseStock).not.toHaveBeenCalled();
   });
 
   it.each<OrderRecordStatus>(['confirmed', 'cancelled'])('leaves a %s order as it is', async (status) => {
@@ -82,5 +85,23 @@ describe('OrderJobsWorker.releaseStock, the release a cancel writes to the outbo
     catalog.releaseStock.mockRejectedValue(new Error('catalog unavailable'));
 
     await expect(worker.releaseStock({ orderId: ORDER })).rejects.toThrow('catalog unavailable');
+  });
+});
+
+describe('OrderJobsWorker.confirm, the confirmation written with the order', () => {
+  it('confirms the order and withdraws its settle job, which has nothing left to do', async () => {
+    const { worker, orders, jobs } = setUp('pending');
+
+    await worker.confirm({ orderId: ORDER });
+
+    expect(orders.confirm).toHaveBeenCalledWith(ORDER);
+    expect(jobs.withdraw).toHaveBeenCalledWith(SettleOrderJob, `settle-${ORDER}`);
+  });
+
+  it('succeeds when the settle job cannot be withdrawn: it runs later and changes nothing', async () => {
+    const { worker, jobs } = setUp('pending');
+    jobs.withdraw.mockRejectedValue(new Error('queue unavailable'));
+
+    await expect(worker.confirm({ orderId: ORDER })).resolves.toBeUndefined();
   });
 });

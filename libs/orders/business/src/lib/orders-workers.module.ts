@@ -5,7 +5,7 @@ import { OrderJobsWorker } from './order-jobs.worker';
 
 /** The orders job handlers; a unit that runs workers imports this module. */
 @Module({
-  // The orders queue, whose jobs the worker takes.
+  // The confirmation withdraws the order's settle job once it is redundant.
   imports: [QueueModule.forJobs(SettleOrderJob)],
   providers: [OrderJobsWorker],
 })

@@ -1,6 +1,12 @@
 import { CatalogPort, InsufficientStockError, ReservationReleasedError, type ReserveStockRequest } from '@strata/catalog/contracts';
 import { CustomerNotFoundError, CustomersPort } from '@strata/customers/contracts';
-import { OrderAlreadyCancelledError, OrderNotFoundError, OrderPlacementExpiredError, SettleOrderJob } from '@strata/orders/contracts';
+import {
+  ConfirmOrderJob,
+  OrderAlreadyCancelledError,
+  OrderNotFoundError,
+  OrderPlacementExpiredError,
+  SettleOrderJob,
+} from '@strata/orders/contracts';
 import type { NewOrderRecord, OrderRecord, OrderRepository, OrdersIdempotency } from '@strata/orders/data-access';
 import { loadSettings } from '@strata/platform/config';
 import { DeadlineExceededError, IDEMPOTENCY_KEY, PeerUnavailableError, UnavailableError } from '@strata/platform/ports';
@@ -38,11 +44,7 @@ function setUp(idempotency = {} as OrdersIdempotency) {
     }),
     findById: jest.fn(async (orderId: string) => stored.get(orderId) ?? null),
   };
-  const jobs = {
-    enqueue: jest.fn(async () => undefined),
-    withdraw: jest.fn(async () => undefined),
-    promote: jest.fn(async () => undefined),
-  };
+  const jobs = { enqueue: jest.fn(async () => undefined), withdraw: jest.fn(async () => undefined) };
   const service = new OrdersService(
     orders as unknown as OrderRepository,
     catalog as unknown as CatalogPort,
@@ -67,7 +69,7 @@ function asRequestWithKey<T>(key: string, fn: () => Promise<T>): Promise<T> {
 const order = { customerId: CUSTOMER, lines: [{ productId: PRODUCT, quantity: 3 }] };
 
 describe('OrdersService.placeOrder', () => {
-  it('reserves stock under the order id and records the priced order', async () => {
+  it('reserves stock under the order id and records the priced order (the repository writes its confirmation job)', async () => {
     const { service, catalog, orders } = setUp();
 
     const placed = await service.placeOrder(order);
@@ -90,24 +92,6 @@ describe('OrdersService.placeOrder', () => {
       { jobId: `settle-${placed.id}`, delayMs: 45000 },
     );
     expect(jobs.enqueue.mock.invocationCallOrder[0]).toBeLessThan(catalog.reserveStock.mock.invocationCallOrder[0]);
-  });
-
-  it('runs the settle job now once the order is recorded: it confirms the order', async () => {
-    const { service, orders, jobs } = setUp();
-
-    const placed = await service.placeOrder(order);
-
-    expect(jobs.promote).toHaveBeenCalledWith(SettleOrderJob, `settle-${placed.id}`);
-    expect(jobs.promote.mock.invocationCallOrder[0]).toBeGreaterThan(orders.insert.mock.invocationCallOrder[0]);
-  });
-
-  it('answers without waiting for the queue, and answers the order even when the settle job cannot run now', async () => {
-    const { service, jobs } = setUp();
-    jobs.promote.mockReturnValueOnce(new Promise(() => undefined)); // never answers
-    await expect(service.placeOrder(order)).resolves.toMatchObject({ status: 'pending' });
-
-    jobs.promote.mockRejectedValueOnce(new Error('queue down'));
-    await expect(service.placeOrder(order)).resolves.toMatchObject({ status: 'pending' });
   });
 
   it('takes nothing and answers 503 when the settle job cannot be queued', async () => {
@@ -159,7 +143,7 @@ describe('OrdersService.placeOrder', () => {
 
     await expect(service.placeOrder(order)).rejects.toBeInstanceOf(InsufficientStockError);
     expect(orders.insert).not.toHaveBeenCalled();
-    expect(jobs.promote).not.toHaveBeenCalled();
+    expect(jobs.enqueue).not.toHaveBeenCalledWith(ConfirmOrderJob, expect.anything(), expect.anything());
   });
 
   it('gives the stock back when recording the order definitely failed (an application error)', async () => {
@@ -185,14 +169,12 @@ describe('OrdersService.placeOrder', () => {
     ['the deadline passed', new DeadlineExceededError('data did not answer in time')],
     ['the connection dropped', new PeerUnavailableError('data is unavailable (connection closed)')],
     ['an unexpected error', new Error('connection terminated during COMMIT')],
-  ])('keeps the stock when the insert may have committed (%s): the settle job decides, at its time', async (_, failure) => {
-    const { service, catalog, orders, jobs } = setUp();
+  ])('keeps the stock when the insert may have committed (%s): the settle job decides', async (_, failure) => {
+    const { service, catalog, orders } = setUp();
     orders.insert.mockRejectedValue(failure);
 
     await expect(service.placeOrder(order)).rejects.toBe(failure);
     expect(catalog.releaseStock).not.toHaveBeenCalled();
-    // Not now: at its time, once the placement is far beyond its deadline.
-    expect(jobs.promote).not.toHaveBeenCalled();
   });
 
   it('answers 503 placement_expired, recording nothing, when the reservation under its id was given up (a late retry)', async () => {

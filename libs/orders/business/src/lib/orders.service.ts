@@ -13,7 +13,7 @@ import {
   SettleOrderJob,
   settleJobId,
 } from '@strata/orders/contracts';
-import { OrderRepository, OrdersIdempotency, type OrderRecord } from '@strata/orders/data-access';
+import { OrderRepository, OrdersIdempotency } from '@strata/orders/data-access';
 import { runIdempotently, UnavailableError, type Attempt } from '@strata/platform/ports';
 import { JobProducer } from '@strata/platform/queue';
 import { toOrderDto } from './order.mapper';
@@ -24,11 +24,10 @@ import { failedForSure } from './failed-for-sure';
 /**
  * Placing an order spans three modules with no shared transaction: each step is atomic on its own
  * side, a certain failure undoes the steps before it (brief, section 5), and a delayed settle job,
- * queued before anything is taken, finishes the work: at once when the order is recorded (it
- * confirms it), and at its time if the process running the placement dies half-way or a call's
- * outcome is unknown (see `failedForSure`). The job a cancel implies (releasing the order's stock)
- * is written with the cancel itself, through the orders outbox (ADR 0014), so it is never lost
- * between the two. Placing and cancelling honour
+ * queued before anything is taken, finishes the work if the process running it dies half-way or a
+ * call's outcome is unknown (see `failedForSure`). The jobs a recorded change implies (confirming
+ * an order, releasing a cancelled order's stock) are written with the change itself, through the
+ * orders outbox (ADR 0014), so they are never lost between the two. Placing and cancelling honour
  * the client's `Idempotency-Key` (ADR 0015): a retry gets the first answer, never a second order.
  * So it behaves the same whether catalog and customers run in this process or across the network.
  */
@@ -85,9 +84,9 @@ export class OrdersService extends OrdersPort {
     }
 
     const orderLines = reservation.lines.map(({ productId, quantity, unitPriceCents }) => ({ productId, quantity, unitPriceCents }));
-    let placed: OrderRecord;
     try {
-      placed = await this.orders.insert({ id: orderId, customerId, totalCents: totalCentsOf(orderLines), lines: orderLines });
+      // Records the order and, in the same transaction, its confirmation job (the orders outbox).
+      return toOrderDto(await this.orders.insert({ id: orderId, customerId, totalCents: totalCentsOf(orderLines), lines: orderLines }));
     } catch (error) {
       // Only a certain failure gives the stock back: an insert that may have committed leaves
       // both to the settle job, which confirms the order if it exists and releases it if not.
@@ -96,12 +95,6 @@ export class OrdersService extends OrdersPort {
       else this.logger.warn({ msg: 'order may or may not be recorded; the settle job will decide', orderId, err: error });
       throw error;
     }
-    // Recorded: the settle job confirms it now rather than in SETTLE_AFTER_MS. The answer does not
-    // wait for the queue; if the promotion fails, the settle job confirms the order at its time.
-    void this.jobs.promote(SettleOrderJob, settleJobId(orderId)).catch((error: unknown) => {
-      this.logger.warn({ msg: 'could not run the settle job now; it confirms the order at its time', orderId, err: error });
-    });
-    return toOrderDto(placed);
   }
 
   /** The settle job, queued before anything is taken: it finishes the placement if this attempt dies. */

@@ -2,16 +2,30 @@ import { defineJob } from '@strata/platform/queue';
 
 export const ORDERS_QUEUE = 'orders';
 
+export interface ConfirmOrderPayload {
+  orderId: string;
+}
+
+/**
+ * Written to the orders outbox with the order itself (so it exists exactly when the order does);
+ * its handler moves the order from pending to confirmed.
+ */
+export const ConfirmOrderJob = defineJob<ConfirmOrderPayload>(ORDERS_QUEUE, 'orders.confirm', {
+  // Like the settle job, it must outlast an outage of the unit it calls (the data unit restarting
+  // takes longer than the default attempts' few seconds of backoff).
+  attempts: 16,
+});
+
 export interface SettleOrderPayload {
   orderId: string;
 }
 
 /**
- * Finishes placing an order: enqueued (delayed) before any stock is taken, and run at once when
- * the order is recorded, to confirm it. Placing an order spans units with no shared transaction;
- * if a unit dies between reserving the stock and recording the order, or between recording it and
- * running this job, it runs at its time and finishes the work: it gives back stock reserved for an
- * order that was never recorded, and confirms an order left pending.
+ * The safety net of placing an order, enqueued (delayed) before any stock is taken. Placing an
+ * order spans units with no shared transaction; if a unit dies between reserving the stock and
+ * recording the order, or between recording it and queueing its confirmation, this job finishes
+ * the work: it gives back stock reserved for an order that was never recorded, and confirms an
+ * order left pending.
  */
 export const SettleOrderJob = defineJob<SettleOrderPayload>(ORDERS_QUEUE, 'orders.settle', {
   // A safety net must outlast the outage it covers (the unit it calls may be down too): with the

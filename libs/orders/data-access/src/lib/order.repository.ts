@@ -18,8 +18,9 @@ export interface CancelOutcome {
 })
 export abstract class OrderRepository {
   /**
-   * Records a pending order with its lines, in one transaction that first claims the order id.
-   * Idempotent by id: inserting an order already recorded answers it as recorded, and writes nothing.
+   * Records a pending order with its lines, in one transaction that first claims the order id and
+   * also writes the order's confirmation job (`ConfirmOrderJob`) to the orders outbox. Idempotent
+   * by id: inserting an order already recorded answers it as recorded, and writes nothing.
    * @throws OrderPlacementExpiredError when {@link abandon} claimed the id first (nothing recorded)
    */
   abstract insert(order: NewOrderRecord): Promise<OrderRecord>;

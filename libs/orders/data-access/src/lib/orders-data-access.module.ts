@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { provideIdempotencyStore } from '@strata/platform/database';
-import { ReleaseOrderStockJob } from '@strata/orders/contracts';
+import { ConfirmOrderJob, ReleaseOrderStockJob } from '@strata/orders/contracts';
 import { provideOutboxRelay, QueueModule } from '@strata/platform/queue';
 import { OrderLineEntity } from './order-line.entity';
 import { OrderEntity } from './order.entity';
@@ -15,7 +15,7 @@ import { TypeOrmOrderRepository } from './typeorm-order.repository';
  */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([OrderEntity, OrderLineEntity]), QueueModule.forJobs(ReleaseOrderStockJob)],
+  imports: [TypeOrmModule.forFeature([OrderEntity, OrderLineEntity]), QueueModule.forJobs(ConfirmOrderJob, ReleaseOrderStockJob)],
   providers: [
     { provide: OrderRepository, useClass: TypeOrmOrderRepository },
     provideIdempotencyStore(OrdersIdempotency, 'orders'),

@@ -1,6 +1,7 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import { getQueueToken } from '@nestjs/bullmq';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import { ClsModule } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
@@ -62,7 +63,7 @@ describe('TypeOrmOrderRepository (PostgreSQL)', () => {
     await expect(orders.findById(order.id)).resolves.toEqual(created);
   });
 
-  it('answers a second insert of the same order, even one racing it, with the order recorded (once)', async () => {
+  it('answers a second insert of the same order, even one racing it, with the order recorded (once, its confirmation queued)', async () => {
     const order = newOrder();
 
     const [first, second] = await Promise.all([orders.insert(order), orders.insert(order)]);
@@ -72,6 +73,7 @@ describe('TypeOrmOrderRepository (PostgreSQL)', () => {
     expect(third).toEqual(first);
     const [{ count }] = await dataSource.query(`SELECT count(*)::int AS count FROM orders.orders WHERE id = $1`, [order.id]);
     expect(count).toBe(1);
+    await eventually(async () => expect(await queued(`confirm-${order.id}`)).toBeDefined());
   });
 
   it('records nothing of an order one of whose lines the database refuses, and records it when sent again', async () => {
@@ -226,6 +228,21 @@ describe('TypeOrmOrderRepository (PostgreSQL)', () => {
   });
 
   describe('the jobs a change implies, written to the orders outbox with it', () => {
+    it("queues an order's confirmation once the order is recorded", async () => {
+      const order = await orders.insert(newOrder());
+
+      await eventually(async () => expect((await queued(`confirm-${order.id}`))?.data.payload).toEqual({ orderId: order.id }));
+    });
+
+    it('queues no confirmation for an order refused because its id was abandoned', async () => {
+      const order = newOrder();
+      await orders.abandon(order.id);
+      await expect(orders.insert(order)).rejects.toBeInstanceOf(OrderPlacementExpiredError);
+
+      await sleep(600);
+      expect(await queued(`confirm-${order.id}`)).toBeUndefined();
+    });
+
     it("queues the release of a cancelled order's stock, once, even when cancellations race", async () => {
       const order = await orders.insert(newOrder());
 

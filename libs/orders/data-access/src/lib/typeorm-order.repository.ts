@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Not, Repository } from 'typeorm';
-import { OrderPlacementExpiredError, ReleaseOrderStockJob } from '@strata/orders/contracts';
+import { ConfirmOrderJob, OrderPlacementExpiredError, ReleaseOrderStockJob } from '@strata/orders/contracts';
 import { OutboxWriter } from '@strata/platform/queue';
 import { PreparedStatement } from '@strata/platform/database';
 import type { Page } from '@strata/platform/ports';
@@ -10,15 +10,15 @@ import { OrderEntity } from './order.entity';
 import type { NewOrderRecord, OrderRecord } from './order.record';
 import { CancelOutcome, OrderRepository } from './order.repository';
 
-/** Jobs an order's changes imply (a cancel's), written in the same transaction; the module's relay queues them. */
+/** Jobs an order's changes imply, written in the same transaction; the module's relay queues them. */
 const ORDERS_OUTBOX = new OutboxWriter('orders.outbox');
 
 /**
- * Records a new order in one statement, so in one round trip: its claim (see `claim`), the order
- * and its lines. Every insert after the claim selects from the one before, so nothing is written
- * unless the claim was taken, and the statement commits all of it or nothing: settle sees the
- * claim and the order together or neither (see `abandon`). Answers the order's creation date, or
- * no row if the id was claimed before. (Its confirmation is the settle job's, ADR 0010.)
+ * Records a new order in one statement, so in one round trip: its claim (see `claim`), the order,
+ * its lines, and its confirmation job in the outbox. Every insert after the claim selects from the
+ * one before, so nothing is written unless the claim was taken, and the statement commits all of
+ * it or nothing: settle sees the claim and the order together or neither (see `abandon`). Answers
+ * the order's creation date, or no row if the id was claimed before.
  */
 const RECORD_ORDER = new PreparedStatement<{ created_at: Date }>(
   'orders.record-order',
@@ -35,6 +35,8 @@ const RECORD_ORDER = new PreparedStatement<{ created_at: Date }>(
     INSERT INTO orders.order_lines (order_id, position, product_id, quantity, unit_price_cents)
     SELECT placed.id, line.position - 1, line.product_id, line.quantity, line.unit_price_cents
     FROM placed, unnest($4::uuid[], $5::integer[], $6::integer[]) WITH ORDINALITY AS line (product_id, quantity, unit_price_cents, position)
+  ), confirmation AS (
+    INSERT INTO ${ORDERS_OUTBOX.table} ${OutboxWriter.COLUMNS} SELECT $7::text, $8::text, $9::text, $10::jsonb, $11::integer FROM placed
   )
   SELECT created_at FROM placed`,
 );
@@ -49,6 +51,7 @@ export class TypeOrmOrderRepository extends OrderRepository {
   }
 
   async insert({ id, customerId, totalCents, lines }: NewOrderRecord): Promise<OrderRecord> {
+    const confirmation = ORDERS_OUTBOX.values(ConfirmOrderJob, { orderId: id }, { jobId: `confirm-${id}` });
     const [placed] = await RECORD_ORDER.run(this.dataSource, [
       id,
       customerId,
@@ -56,6 +59,7 @@ export class TypeOrmOrderRepository extends OrderRepository {
       lines.map((line) => line.productId),
       lines.map((line) => line.quantity),
       lines.map((line) => line.unitPriceCents),
+      ...confirmation,
     ]);
     if (placed)
       return { id, customerId, status: 'pending', totalCents, lines: lines.map(toLineRecord), createdAt: placed.created_at.toISOString() };

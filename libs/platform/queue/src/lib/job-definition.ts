@@ -3,7 +3,7 @@
  * parameter) its payload. Producers and handlers both refer to the same declaration.
  *
  * @example
- * export const SettleOrderJob = defineJob<{ orderId: string }>('orders', 'orders.settle');
+ * export const ConfirmOrderJob = defineJob<{ orderId: string }>('orders', 'orders.confirm');
  */
 export interface JobDefinition<Payload> {
   readonly queue: string;

@@ -34,14 +34,6 @@ export class JobProducer {
     await this.queueOf(job).remove(jobId);
   }
 
-  /**
-   * Runs a delayed job now rather than at its time, e.g. a safety net whose work can be done at
-   * once. Fails if the job is not delayed (it ran already, or was withdrawn).
-   */
-  async promote<Payload>(job: JobDefinition<Payload>, jobId: string): Promise<void> {
-    await this.queueOf(job).backend.promote(jobId);
-  }
-
   private queueOf(job: JobDefinition<unknown>): Queue {
     return this.moduleRef.get<Queue>(getQueueToken(job.queue), { strict: false });
   }

@@ -38,8 +38,8 @@ export function OnJob<Payload>(job: JobDefinition<Payload>) {
  * @example
  * @Processor('orders')
  * export class OrderJobsWorker extends JobsWorker {
- *   @OnJob(SettleOrderJob)
- *   async settle({ orderId }: SettleOrderPayload) { ... }
+ *   @OnJob(ConfirmOrderJob)
+ *   async confirm({ orderId }: ConfirmOrderPayload) { ... }
  * }
  */
 export abstract class JobsWorker extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {

@@ -14,7 +14,7 @@ export interface SqlRunner {
 }
 
 /** The columns of an outbox row, in the order {@link OutboxWriter.COLUMNS} names them. */
-type OutboxValues = [queue: string, name: string, jobId: string, data: string, attempts: number | null];
+export type OutboxValues = [queue: string, name: string, jobId: string, data: string, attempts: number | null];
 
 /**
  * Writes jobs to a module's outbox table (e.g. `orders.outbox`, created by the module's migration)
@@ -22,7 +22,7 @@ type OutboxValues = [queue: string, name: string, jobId: string, data: string, a
  * committed. An {@link OutboxRelay} moves them to the queue. See ADR 0014.
  */
 export class OutboxWriter {
-  private static readonly COLUMNS = '(queue, name, job_id, data, attempts)';
+  static readonly COLUMNS = '(queue, name, job_id, data, attempts)';
 
   constructor(readonly table: string) {}
 
@@ -31,8 +31,12 @@ export class OutboxWriter {
     await runner.query(`INSERT INTO ${this.table} ${OutboxWriter.COLUMNS} VALUES ($1, $2, $3, $4, $5)`, this.values(job, payload, options));
   }
 
-  /** The row `write` inserts. The job carries the request id, so its logs join the request's. */
-  private values<Payload>(job: JobDefinition<Payload>, payload: Payload, { jobId }: { jobId: string }): OutboxValues {
+  /**
+   * The row `write` inserts, for a statement that inserts it along with the change itself (one
+   * round trip instead of two; see `TypeOrmOrderRepository.insert`). The job carries the request
+   * id, so its logs join the request's.
+   */
+  values<Payload>(job: JobDefinition<Payload>, payload: Payload, { jobId }: { jobId: string }): OutboxValues {
     const cls = ClsServiceManager.getClsService();
     const data: JobData<Payload> = { payload, context: { requestId: cls.isActive() ? (cls.getId() as string | undefined) : undefined } };
     return [job.queue, job.name, jobId, JSON.stringify(data), job.attempts ?? null];

@@ -193,20 +193,6 @@ describe.each([
     expect(await queue.getJob(jobId)).toBeUndefined();
   });
 
-  it('runs a delayed job now when promoted, once; promoting it after it ran, or an unknown one, fails', async () => {
-    const producer = module.get(JobProducer);
-    const name = randomUUID();
-    const jobId = `promoted-${name}`;
-    await producer.enqueue(GreetJob, { name }, { jobId, delayMs: 60_000 });
-
-    await producer.promote(GreetJob, jobId);
-
-    await eventually(() => expect(module.get(Handled).greetings.filter((g) => g.name === name)).toHaveLength(1));
-    await expect(producer.promote(GreetJob, jobId)).rejects.toThrow();
-    await expect(producer.promote(GreetJob, `unknown-${name}`)).rejects.toThrow();
-    expect(module.get(Handled).greetings.filter((g) => g.name === name)).toHaveLength(1);
-  });
-
   it('reports the backend as up', async () => {
     await expect(module.get(QueueHealthIndicator).isHealthy()).resolves.toEqual({ queue: { status: 'up' } });
   });
