@@ -67,6 +67,12 @@ function launch(topologyFile: string, env: Record<string, string>, wrap: Wrap = 
   };
 }
 
+/** Stops the launcher with Ctrl-C and expects exit code 0; if not, the failure shows the output's end, which names the process. */
+async function expectCleanStop(launcher: ReturnType<typeof launch>): Promise<void> {
+  const code = await launcher.stop();
+  expect({ code, output: code === 0 ? '' : launcher.state.output.slice(-6000) }).toEqual({ code: 0, output: '' });
+}
+
 describe('launch.js and the public port', () => {
   it('several API units (orders-service): the edge on PORT serves the whole API; each unit on its own port; Ctrl-C stops all', async () => {
     const { file, units } = await onFreePorts('orders-service');
@@ -103,7 +109,7 @@ describe('launch.js and the public port', () => {
       await request(`http://127.0.0.1:${units['orders'].httpPort}`).get(`/api/orders/${order.id}`).expect(200);
       await request(`http://127.0.0.1:${units['core'].httpPort}`).get(`/api/orders/${order.id}`).expect(404);
     } finally {
-      await expect(launcher.stop()).resolves.toBe(0);
+      await expectCleanStop(launcher);
     }
     for (const process of ['edge', 'core', 'orders'])
       expect(launcher.state.output).toMatch(new RegExp(`^\\{.*"unit":"${process}".*"msg":"Stopped"`, 'm'));
@@ -126,7 +132,7 @@ describe('launch.js and the public port', () => {
       for (const unit of ['business', 'data', 'worker'])
         await request(`http://127.0.0.1:${units[unit].httpPort}`).get('/health').expect(200);
     } finally {
-      await expect(launcher.stop()).resolves.toBe(0);
+      await expectCleanStop(launcher);
     }
   }, 60_000);
 
