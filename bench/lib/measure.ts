@@ -106,9 +106,10 @@ export async function throughput(
   const settledAt = Date.now();
   const cpuAfter = cpuBefore === undefined ? undefined : cpuMicroseconds(pids);
   const measured = tally(result);
+  const measuredSeconds = endpoint.settled ? (settledAt - startedAt) / 1000 : result.duration;
   return {
-    requestsPerSecond: endpoint.settled ? (result.requests.total * 1000) / (settledAt - startedAt) : result.requests.average,
-    seconds: endpoint.settled ? (settledAt - startedAt) / 1000 : result.requests.total / Math.max(result.requests.average, 1e-9),
+    requestsPerSecond: measuredSeconds > 0 ? result.requests.total / measuredSeconds : 0,
+    seconds: measuredSeconds,
     settleMs: settledAt - loadEndedAt,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
