@@ -250,12 +250,14 @@ describe('TypeOrmProductRepository (PostgreSQL)', () => {
   });
 
   it('a reservation repeated while it is being released answers its replay or that it was released, never a deadlock', async () => {
-    // The release locks the reservation's row, then its product; the repeat, the product, then the
-    // row. Rounds of five such races at once (two connections each: the pool has ten), on one product.
-    const product = await newProduct(50);
-    for (let round = 0; round < 4; round++) {
-      const races = Array.from({ length: 5 }, async () => {
-        const request = { reservationId: randomUUID(), lines: [{ productId: product.id, quantity: 1 }] };
+    // Both lock the products, in id order, before the reservation's row: taken in opposite orders,
+    // PostgreSQL would abort one of them as a deadlock, with a raw error. Rounds of five such races
+    // at once (two connections each: the pool has ten), on two products listed in either order.
+    const [first, second] = [await newProduct(50), await newProduct(50)];
+    for (let round = 0; round < 8; round++) {
+      const races = Array.from({ length: 5 }, async (_, race) => {
+        const pair = race % 2 === 0 ? [first, second] : [second, first];
+        const request = { reservationId: randomUUID(), lines: pair.map((product) => ({ productId: product.id, quantity: 1 })) };
         await products.reserve(request);
         const [repeated, release] = await Promise.allSettled([products.reserve(request), products.release(request.reservationId)]);
 
@@ -265,6 +267,7 @@ describe('TypeOrmProductRepository (PostgreSQL)', () => {
       await Promise.all(races);
     }
 
-    expect((await products.findById(product.id))?.stock).toBe(50);
-  }, 30_000); // PostgreSQL looks for deadlocks after a second of waiting: each one found costs that.
+    expect((await products.findById(first.id))?.stock).toBe(50);
+    expect((await products.findById(second.id))?.stock).toBe(50);
+  }, 30_000); // A deadlock would only be found after a second of waiting.
 });

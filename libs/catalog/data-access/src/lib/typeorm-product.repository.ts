@@ -2,13 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { DuplicateSkuError, InsufficientStockError, ProductNotFoundError, ReservationReleasedError } from '@strata/catalog/contracts';
-import { isUniqueViolation, PreparedStatement, retryOnDeadlock } from '@strata/platform/database';
+import { isUniqueViolation, PreparedStatement } from '@strata/platform/database';
 import type { Page } from '@strata/platform/ports';
 import { ProductEntity } from './product.entity';
 import type { NewProductRecord, ProductRecord } from './product.record';
 import { ProductRepository } from './product.repository';
 import { StockReservationEntity } from './stock-reservation.entity';
-import type { NewStockReservationRecord, StockLineRecord, StockReservationRecord } from './stock-reservation.record';
+import type { NewStockReservationRecord, StockReservationRecord } from './stock-reservation.record';
 
 /**
  * Takes the stock of every line and records the reservation in one statement, so in one round trip
@@ -99,11 +99,11 @@ export class TypeOrmProductRepository extends ProductRepository {
   }
 
   async reserve({ reservationId, lines }: NewStockReservationRecord): Promise<StockReservationRecord> {
-    // A release locks the reservation's row and then its products, a repeated reservation the
-    // products and then the row: when they meet, PostgreSQL aborts one of them, which runs again.
-    const outcome = await retryOnDeadlock(() =>
-      RESERVE_STOCK.run(this.dataSource, [reservationId, lines.map((line) => line.productId), lines.map((line) => line.quantity)]),
-    );
+    const outcome = await RESERVE_STOCK.run(this.dataSource, [
+      reservationId,
+      lines.map((line) => line.productId),
+      lines.map((line) => line.quantity),
+    ]);
     if (outcome[0].reserved) {
       // Reserved: every line's product was there, with its price.
       const reserved = outcome.map((row) => ({
@@ -129,11 +129,6 @@ export class TypeOrmProductRepository extends ProductRepository {
   }
 
   async release(reservationId: string): Promise<void> {
-    // Runs again if PostgreSQL aborts it to break a deadlock with a repeated reservation (see `reserve`).
-    await retryOnDeadlock(() => this.releaseOnce(reservationId));
-  }
-
-  private async releaseOnce(reservationId: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       // Unknown: record it as released, so a reserve still on its way for it takes nothing. (A
       // reserve in progress holds the id's row; this insert waits for it and then releases it.)
@@ -146,16 +141,30 @@ export class TypeOrmProductRepository extends ProductRepository {
         .returning(['id'])
         .execute();
       if (tombstone.raw.length === 1) return;
+      // Locks in the order `reserve` takes them, its products in id order and then its row, so a
+      // release and the same reservation repeated wait for each other and never deadlock. A
+      // reservation's lines never change once recorded: they can be read before the locks.
+      const reservation = await manager.findOneByOrFail(StockReservationEntity, { id: reservationId });
+      if (reservation.releasedAt) return;
+      const productIds = [...new Set(reservation.lines.map((line) => line.productId))].sort();
+      if (productIds.length > 0) {
+        await manager
+          .createQueryBuilder(ProductEntity, 'product')
+          .select('product.id')
+          .where('product.id IN (:...productIds)', { productIds })
+          .orderBy('product.id')
+          .setLock('pessimistic_write')
+          .getMany();
+      }
+      // Only the release that sets `released_at` gives the stock back: of two racing, one does.
       const released = await manager
         .createQueryBuilder()
         .update(StockReservationEntity)
         .set({ releasedAt: () => 'now()' })
         .where('id = :reservationId AND released_at IS NULL', { reservationId })
-        .returning(['lines'])
         .execute();
-      const lines: StockLineRecord[] = released.raw[0]?.lines ?? [];
-      const ordered = [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
-      for (const { productId, quantity } of ordered) {
+      if (released.affected !== 1) return;
+      for (const { productId, quantity } of reservation.lines) {
         await manager
           .createQueryBuilder()
           .update(ProductEntity)
