@@ -35,4 +35,26 @@ describe('ensureDatabaseExists', () => {
     await dropDatabase(url);
     expect(await databaseExists(name)).toBe(false);
   });
+
+  it('connects to an existing database alone, never to the maintenance database', async () => {
+    const name = `strata_ensure_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const url = withDatabase(serverUrl(), name);
+    await ensureDatabaseExists(url);
+    const connect = jest.spyOn(Client.prototype, 'connect');
+    try {
+      await ensureDatabaseExists(url);
+
+      const databases = connect.mock.contexts.map((client) => (client as unknown as { database: string }).database);
+      expect(databases).toEqual([name]);
+    } finally {
+      connect.mockRestore();
+      await dropDatabase(url);
+    }
+  });
+
+  it('answers a server it cannot reach with its connection error, creating nothing', async () => {
+    const unreachable = 'postgres://postgres@127.0.0.1:1/strata_unreachable';
+
+    await expect(ensureDatabaseExists(unreachable)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
 });

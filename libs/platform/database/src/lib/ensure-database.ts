@@ -12,25 +12,39 @@ export function databaseNameOf(url: string): string {
 }
 
 /**
- * Creates the database named in `url` if it does not exist yet, connecting to the server's
- * `postgres` maintenance database to do it.
+ * Creates the database named in `url` if it does not exist yet. Connects to it first: a database
+ * that exists (every start but the first) costs one connection, and a role allowed into its own
+ * database only, as managed servers often set up, gets no further. Only when it is missing does
+ * it connect to the server's `postgres` maintenance database to create it.
  */
 export async function ensureDatabaseExists(url: string): Promise<void> {
-  const name = databaseNameOf(url);
+  if (await databaseExists(url)) return;
   const admin = new Client({ connectionString: withDatabase(url, 'postgres') });
   await admin.connect();
   try {
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (rowCount === 0) {
-      await admin.query(`CREATE DATABASE ${quoteIdentifier(name)}`).catch((error: { code?: string }) => {
-        // Another process created it between our check and our CREATE: that is what we wanted.
-        // PostgreSQL says so with duplicate_database, or, when the two CREATEs overlap, with a
-        // unique violation on its own catalog.
-        if (error.code !== '42P04' && error.code !== '23505') throw error;
-      });
-    }
+    await admin.query(`CREATE DATABASE ${quoteIdentifier(databaseNameOf(url))}`).catch((error: { code?: string }) => {
+      // Another process created it between our check and our CREATE: that is what we wanted.
+      // PostgreSQL says so with duplicate_database, or, when the two CREATEs overlap, with a
+      // unique violation on its own catalog.
+      if (error.code !== '42P04' && error.code !== '23505') throw error;
+    });
   } finally {
     await admin.end();
+  }
+}
+
+/** Whether the database named in `url` can be connected to; false only if it does not exist. */
+async function databaseExists(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url });
+  try {
+    await client.connect();
+    return true;
+  } catch (error) {
+    // invalid_catalog_name: no such database. Anything else (refused, bad password) is the answer.
+    if ((error as { code?: string }).code === '3D000') return false;
+    throw error;
+  } finally {
+    await client.end();
   }
 }
 
