@@ -69,7 +69,7 @@ import { benchStart } from './start/bench-start';
  *   BENCH_SEQUENTIAL          requests timed one at a time, at most (default 3000)
  *   BENCH_SEQUENTIAL_SECONDS  ... for at most this long (default 5, or BENCH_SECONDS if less)
  *   BENCH_ROUNDS              rounds of load; runs of the hop (default 3)
- *   BENCH_SLICES              slices of each round's load, the targets taking turns (default 5)
+ *   BENCH_SLICES              slices of each round's load and of each queue round, the targets or sides taking turns (default 5)
  *   BENCH_HOP_CALLS           calls per run of the hop (default 20000)
  *   BENCH_HOP_LOG_LEVEL       the echo unit's log level (default info)
  *   BENCH_QUEUE_ROUNDS        rounds of the queue (default BENCH_ROUNDS + 2)
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     if (runs('start'))
       results.start = await phase('start', () => benchStart({ main, postgresUrl: postgres.url, redisUrl: REDIS_URL, starts: STARTS }));
     if (runs('queue')) {
-      const options = { postgresUrl: postgres.url, redisUrl: REDIS_URL, jobs: QUEUE_JOBS, rounds: QUEUE_ROUNDS, benchDir };
+      const options = { postgresUrl: postgres.url, redisUrl: REDIS_URL, jobs: QUEUE_JOBS, rounds: QUEUE_ROUNDS, slices: SLICES, benchDir };
       results.queue = await phase('queue', () => benchQueue(QUEUE_BACKENDS, options));
     }
 

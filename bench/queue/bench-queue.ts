@@ -21,7 +21,14 @@ export interface QueueResult extends QueueRun {
  */
 export async function benchQueue(
   backends: ('redis' | 'postgres')[],
-  options: { postgresUrl: string; redisUrl: string; jobs: Record<'redis' | 'postgres', number>; rounds: number; benchDir: string },
+  options: {
+    postgresUrl: string;
+    redisUrl: string;
+    jobs: Record<'redis' | 'postgres', number>;
+    rounds: number;
+    slices: number;
+    benchDir: string;
+  },
 ): Promise<QueueResult[]> {
   const results: QueueResult[] = [];
   for (const backend of backends) {
@@ -36,6 +43,7 @@ export async function benchQueue(
         QUEUE_PREFIX: prefix,
         BENCH_QUEUE_JOBS: String(options.jobs[backend]),
         BENCH_ROUNDS: String(options.rounds),
+        BENCH_SLICES: String(options.slices),
       });
       const medianOf = (side: 'raw' | 'wrapper') => ({
         jobsPerSecond: median(run.rounds.map((round) => round[side].jobsPerSecond)),

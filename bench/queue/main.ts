@@ -21,10 +21,11 @@ import type { QueueRound, QueueRun, QueueSide } from './queue-result';
 
 /*
  * The queue wrapper against raw BullMQ, add→done, on ONE backend (BullMQ picks its backend
- * process-wide, so the runner starts this program once per backend). Each round, on a fresh queue
- * each: N jobs added one at a time (each add awaited) while a worker of the same concurrency runs
- * them, timed from the first add until the worker reports the last one completed. The job does
- * nothing, so what is timed is the queue and what is wrapped around it.
+ * process-wide, so the runner starts this program once per backend). Each round opens both sides,
+ * each on a fresh queue, and adds N jobs to each one at a time (each add awaited) while a worker of
+ * the same concurrency runs them, in slices, the sides taking turns: a slice is timed from its
+ * first add until the worker reports its last job completed. The job does nothing, so what is
+ * timed is the queue and what is wrapped around it.
  *
  * - wrapper: Strata's `QueueModule.forRoot` / `forJobs`, `JobProducer.enqueue` and a `JobsWorker`
  *   with an `@OnJob` handler, in a Nest application context, as a unit has them.
@@ -33,8 +34,8 @@ import type { QueueRound, QueueRun, QueueSide } from './queue-result';
  *   the wrapper's queue: attempts, backoff, removeOnComplete, removeOnFail), the same concurrency
  *   and stall limit. It adds the bare payload; the wrapper adds it with the request context.
  *
- * The two take turns, the first alternating between rounds. The runner passes QUEUE_BACKEND
- * (redis, postgres), QUEUE_URL, QUEUE_PREFIX, BENCH_QUEUE_JOBS, BENCH_ROUNDS and optionally
+ * The side that goes first alternates between slices and rounds. The runner passes QUEUE_BACKEND
+ * (redis, postgres), QUEUE_URL, QUEUE_PREFIX, BENCH_QUEUE_JOBS, BENCH_ROUNDS, BENCH_SLICES and optionally
  * WORKER_CONCURRENCY (the units' default otherwise), and gets the result over IPC.
  */
 
@@ -42,13 +43,10 @@ const backend = { kind: process.env['QUEUE_BACKEND'], url: process.env['QUEUE_UR
 const prefix = process.env['QUEUE_PREFIX'];
 const JOBS = Number(process.env['BENCH_QUEUE_JOBS'] ?? 2000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const SLICES = Number(process.env['BENCH_SLICES'] ?? 5);
 const config = loadConfig({ WORKER_CONCURRENCY: process.env['WORKER_CONCURRENCY'] });
 const CONCURRENCY = config.queue.workerConcurrency;
-/**
- * Run through each side once before the rounds, untimed: loading and compiling the code. Even so,
- * on Redis the first timed run (the wrapper's) is often slower than its later ones, by 20 to 50 %
- * (a 1,000-job warm-up did not change that; not understood): the median over rounds leaves it out.
- */
+/** Run through both sides once before the rounds, untimed: loading and compiling the code. */
 const WARM_UP_JOBS = Math.min(500, JOBS);
 /** Run through each fresh queue first, untimed: its connections, the backend's first statements. */
 const FIRST_JOBS = Math.min(20, JOBS);
@@ -57,8 +55,16 @@ interface Payload {
   n: number;
 }
 
-/** Adds `jobs` jobs one at a time and resolves when `worker` has completed them all. */
-async function addToDone(add: (n: number) => Promise<unknown>, worker: Worker, jobs: number): Promise<QueueSide> {
+/** One side, open on a fresh queue: how to add a job, and the worker that runs them. */
+interface OpenSide {
+  add(n: number): Promise<unknown>;
+  worker: Worker;
+  /** Empties the queue (each round starts from the same state) and closes the side. */
+  close(): Promise<void>;
+}
+
+/** Adds `jobs` jobs one at a time and resolves when the side's worker has completed them all. */
+async function addToDone({ add, worker }: OpenSide, jobs: number): Promise<QueueSide> {
   let completed = 0;
   let settle: (error?: Error) => void = () => undefined;
   const allDone = new Promise<void>((resolve, reject) => (settle = (error) => (error ? reject(error) : resolve())));
@@ -86,7 +92,7 @@ async function addToDone(add: (n: number) => Promise<unknown>, worker: Worker, j
 }
 
 /** Strata's side. Also answers the default job options its queue got, for the raw side to use. */
-async function wrapper(queueName: string, jobs = JOBS): Promise<{ side: QueueSide; jobOptions: JobsOptions }> {
+async function openWrapper(queueName: string): Promise<OpenSide & { jobOptions: JobsOptions }> {
   const BenchJob = defineJob<Payload>(queueName, 'bench.job');
 
   @Processor(queueName)
@@ -106,22 +112,23 @@ async function wrapper(queueName: string, jobs = JOBS): Promise<{ side: QueueSid
   class BenchQueueApp {}
 
   const context = await NestFactory.createApplicationContext(BenchQueueApp, { logger: ['error', 'warn'] });
-  try {
-    const producer = context.get(JobProducer);
-    const worker = context.get(BenchJobsWorker).worker;
-    const add = (n: number) => producer.enqueue(BenchJob, { n });
-    await addToDone(add, worker, FIRST_JOBS);
-    const side = await addToDone(add, worker, jobs);
-    const queue = context.get<Queue>(getQueueToken(queueName), { strict: false });
-    // Each run starts from the same state: no jobs of earlier runs in the backend's tables or keys.
-    await queue.obliterate({ force: true });
-    return { side, jobOptions: queue.defaultJobOptions };
-  } finally {
-    await context.close();
-  }
+  const producer = context.get(JobProducer);
+  const queue = context.get<Queue>(getQueueToken(queueName), { strict: false });
+  return {
+    add: (n) => producer.enqueue(BenchJob, { n }),
+    worker: context.get(BenchJobsWorker).worker,
+    jobOptions: queue.defaultJobOptions,
+    close: async () => {
+      try {
+        await queue.obliterate({ force: true });
+      } finally {
+        await context.close();
+      }
+    },
+  };
 }
 
-async function raw(queueName: string, jobOptions: JobsOptions, jobs = JOBS): Promise<QueueSide> {
+async function openRaw(queueName: string, jobOptions: JobsOptions): Promise<OpenSide> {
   const connection = useQueueBackend(backend);
   const queue = new Queue<Payload>(queueName, { connection, prefix, defaultJobOptions: jobOptions });
   const worker = new Worker<Payload>(
@@ -134,40 +141,68 @@ async function raw(queueName: string, jobOptions: JobsOptions, jobs = JOBS): Pro
   const report = (error: Error) => console.warn(`raw BullMQ: ${error.message}`);
   queue.on('error', report);
   worker.on('error', report);
+  return {
+    add: (n) => queue.add('bench.job', { n }),
+    worker,
+    close: async () => {
+      try {
+        await queue.obliterate({ force: true });
+      } finally {
+        await worker.close();
+        await queue.close();
+      }
+    },
+  };
+}
+
+/** The slices' runs of one side, as one: their jobs over their summed time. */
+function combine(slices: QueueSide[]): QueueSide {
+  const jobs = slices.reduce((sum, slice) => sum + slice.jobsPerSecond * slice.seconds, 0);
+  const seconds = slices.reduce((sum, slice) => sum + slice.seconds, 0);
+  const addSeconds = slices.reduce((sum, slice) => sum + (slice.jobsPerSecond * slice.seconds) / slice.addsPerSecond, 0);
+  return { jobsPerSecond: jobs / seconds, addsPerSecond: jobs / addSeconds, seconds };
+}
+
+/**
+ * One round: both sides open at once, each on a fresh queue, run through FIRST_JOBS untimed, then
+ * taking turns slice by slice (the first alternating), so that the machine changing speed for a
+ * few seconds falls on both. Each side's figure is its slices' jobs over their summed time.
+ */
+async function round(jobOptions: JobsOptions, jobs: number, slices: number, wrapperFirst: boolean): Promise<QueueRound> {
+  const fresh = () => `bench-queue-${randomUUID().slice(0, 8)}`;
+  const sides = { wrapper: await openWrapper(fresh()), raw: await openRaw(fresh(), jobOptions) };
   try {
-    const add = (n: number) => queue.add('bench.job', { n });
-    await addToDone(add, worker, FIRST_JOBS);
-    const side = await addToDone(add, worker, jobs);
-    await queue.obliterate({ force: true });
-    return side;
+    for (const side of Object.values(sides)) await addToDone(side, FIRST_JOBS);
+    const runs: Record<'wrapper' | 'raw', QueueSide[]> = { wrapper: [], raw: [] };
+    for (let slice = 0; slice < slices; slice++) {
+      const order = (slice % 2 === 0) === wrapperFirst ? (['wrapper', 'raw'] as const) : (['raw', 'wrapper'] as const);
+      for (const side of order) runs[side].push(await addToDone(sides[side], Math.round(jobs / slices)));
+    }
+    return { wrapper: combine(runs.wrapper), raw: combine(runs.raw) };
   } finally {
-    await worker.close();
-    await queue.close();
+    await sides.wrapper.close();
+    await sides.raw.close();
   }
 }
 
 async function main(): Promise<void> {
+  // The default job options a unit's queue gets, for the raw side to use too.
+  const probe = await openWrapper(`bench-queue-${randomUUID().slice(0, 8)}`);
+  const { jobOptions } = probe;
+  await probe.close();
+  // Untimed: the first run in a process pays for loading and compiling the code the later ones
+  // reuse, which would count against whichever side went first.
+  await round(jobOptions, WARM_UP_JOBS, 2, true);
   const rounds: QueueRound[] = [];
-  const fresh = () => `bench-queue-${randomUUID().slice(0, 8)}`;
-  // Untimed, once each: the first run in a process pays for loading and compiling the code the
-  // later ones reuse, which would count against whichever side went first.
-  const { jobOptions } = await wrapper(fresh(), WARM_UP_JOBS);
-  await raw(fresh(), jobOptions, WARM_UP_JOBS);
-  for (let round = 1; round <= ROUNDS; round++) {
-    let wrapped: QueueSide | undefined;
-    let bare: QueueSide | undefined;
-    for (const side of round % 2 === 1 ? ['wrapper', 'raw'] : ['raw', 'wrapper']) {
-      if (side === 'wrapper') wrapped = (await wrapper(fresh())).side;
-      else bare = await raw(fresh(), jobOptions);
-    }
-    const result = { raw: bare as QueueSide, wrapper: wrapped as QueueSide };
+  for (let n = 1; n <= ROUNDS; n++) {
+    const result = await round(jobOptions, JOBS, SLICES, n % 2 === 1);
     console.log(
-      `  round ${round}, queue on ${backend.kind}, ${JOBS} jobs add→done: raw BullMQ ${Math.round(result.raw.jobsPerSecond)} jobs/s, ` +
+      `  round ${n}, queue on ${backend.kind}, ${JOBS} jobs add→done in ${SLICES} slices: raw BullMQ ${Math.round(result.raw.jobsPerSecond)} jobs/s, ` +
         `Strata's wrapper ${Math.round(result.wrapper.jobsPerSecond)} jobs/s`,
     );
     rounds.push(result);
   }
-  const run: QueueRun = { backend: backend.kind, jobs: JOBS, concurrency: CONCURRENCY, jobOptions, rounds };
+  const run: QueueRun = { backend: backend.kind, jobs: JOBS, slices: SLICES, concurrency: CONCURRENCY, jobOptions, rounds };
   if (!process.send) return console.log(JSON.stringify(run, null, 2));
   await new Promise<void>((resolve, reject) => process.send?.(run, undefined, undefined, (error) => (error ? reject(error) : resolve())));
 }

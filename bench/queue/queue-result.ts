@@ -18,6 +18,8 @@ export interface QueueRound {
 export interface QueueRun {
   backend: 'redis' | 'postgres';
   jobs: number;
+  /** Each round's jobs came in this many slices per side, the sides taking turns. */
+  slices: number;
   concurrency: number;
   jobOptions: JobsOptions;
   rounds: QueueRound[];
