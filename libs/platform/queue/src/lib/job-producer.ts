@@ -15,6 +15,9 @@ export interface EnqueueOptions {
 /** Adds declared jobs to their queues, with the current request's context attached. */
 @Injectable()
 export class JobProducer {
+  /** Each queue looked up once: `enqueue` runs for every job. */
+  private readonly queues = new Map<string, Queue>();
+
   constructor(
     private readonly moduleRef: ModuleRef,
     private readonly cls: ClsService,
@@ -35,6 +38,11 @@ export class JobProducer {
   }
 
   private queueOf(job: JobDefinition<unknown>): Queue {
-    return this.moduleRef.get<Queue>(getQueueToken(job.queue), { strict: false });
+    let queue = this.queues.get(job.queue);
+    if (!queue) {
+      queue = this.moduleRef.get<Queue>(getQueueToken(job.queue), { strict: false });
+      this.queues.set(job.queue, queue);
+    }
+    return queue;
   }
 }
