@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { HopResult } from '../hop/bench-hop';
 import type { QueueResult } from '../queue/bench-queue';
 import type { StartResult } from '../start/bench-start';
-import { describeFailures, type Sequential, type Throughput } from './measure';
+import { describeFailures, median, type Sequential, type Throughput } from './measure';
 import { CONNECTIONS, settings } from './settings';
 import type { EndpointKey } from './targets';
 
@@ -76,8 +76,18 @@ export function report(results: Results): Summary {
   const { rows } = results;
   const fixed = (value: number, digits = 2) => value.toFixed(digits);
   const find = (target: string, key: EndpointKey) => rows.find((row) => row.target === target && row.key === key);
-  const rps = (target: string, key: EndpointKey) => find(target, key)?.load.requestsPerSecond;
-  const over = (a?: number, b?: number) => (a !== undefined && b !== undefined ? a / b : undefined);
+  /**
+   * `target`'s figure over `other`'s: the median of the rounds' ratios. In each round the targets
+   * took turns, slice by slice, so a round's ratio compares them on the same stretch of the
+   * machine's time, where the ratio of the medians could pair a fast round with a slow one.
+   */
+  const over = (target: string, other: string, key: EndpointKey, pick: (round: Row['rounds'][number]) => number | null) => {
+    const [a, b] = [find(target, key), find(other, key)];
+    if (!a || !b || a.rounds.length !== b.rounds.length) return undefined;
+    const ratios = a.rounds.map((round, index) => [pick(round), pick(b.rounds[index])]);
+    return ratios.every(([x, y]) => x !== null && y !== null) ? median(ratios.map(([x, y]) => (x as number) / (y as number))) : undefined;
+  };
+  const rateOver = (target: string, other: string, key: EndpointKey) => over(target, other, key, (round) => round.load.requestsPerSecond);
 
   if (rows.length > 0) {
     console.log(
@@ -115,34 +125,30 @@ export function report(results: Results): Summary {
     ratios.push({ name, value });
     return value;
   };
-  const monolithVsBaselineGet = ratio(
-    'monolith / baseline (bare), GET /api/products/:id',
-    over(rps('monolith', GET), rps('baseline (bare)', GET)),
-  );
-  const monolithVsFloorGet = ratio('monolith / floor, GET /api/products/:id', over(rps('monolith', GET), rps('floor', GET)));
-  const monolithVsFloorLive = ratio('monolith / floor, trivial route', over(rps('monolith', LIVE), rps('floor', LIVE)));
-  const monolithVsBaselinePost = ratio(
-    'monolith / baseline (bare), POST /api/orders',
-    over(rps('monolith', POST), rps('baseline (bare)', POST)),
-  );
-  ratio('monolith (warn) / monolith, GET /api/products/:id', over(rps('monolith (warn)', GET), rps('monolith', GET)));
-  ratio('monolith (warn) / monolith, trivial route', over(rps('monolith (warn)', LIVE), rps('monolith', LIVE)));
-  ratio('monolith (warn) / baseline (bare), GET /api/products/:id', over(rps('monolith (warn)', GET), rps('baseline (bare)', GET)));
-  ratio('monolith (warn) / floor, GET /api/products/:id', over(rps('monolith (warn)', GET), rps('floor', GET)));
-  ratio('monolith (warn) / floor, trivial route', over(rps('monolith (warn)', LIVE), rps('floor', LIVE)));
-  ratio('baseline (bare) / floor, GET /api/products/:id', over(rps('baseline (bare)', GET), rps('floor', GET)));
-  ratio('baseline (bare) / floor, trivial route', over(rps('baseline (bare)', LIVE), rps('floor', LIVE)));
-  const splitReads = ratio('split / monolith, GET /api/products/:id', over(rps('split', GET), rps('monolith', GET)));
-  const splitOrders = ratio('split / monolith, POST /api/orders', over(rps('split', POST), rps('monolith', POST)));
-  ratio('split (warn) / monolith (warn), GET /api/products/:id', over(rps('split (warn)', GET), rps('monolith (warn)', GET)));
-  ratio('split (warn) / split, GET /api/products/:id', over(rps('split (warn)', GET), rps('split', GET)));
-  ratio('edge → core / core, no edge, GET /api/products/:id', over(rps('edge → core', GET), rps('core, no edge', GET)));
+  const monolithVsBaselineGet = ratio('monolith / baseline (bare), GET /api/products/:id', rateOver('monolith', 'baseline (bare)', GET));
+  const monolithVsFloorGet = ratio('monolith / floor, GET /api/products/:id', rateOver('monolith', 'floor', GET));
+  const monolithVsFloorLive = ratio('monolith / floor, trivial route', rateOver('monolith', 'floor', LIVE));
+  const monolithVsBaselinePost = ratio('monolith / baseline (bare), POST /api/orders', rateOver('monolith', 'baseline (bare)', POST));
+  ratio('monolith (warn) / monolith, GET /api/products/:id', rateOver('monolith (warn)', 'monolith', GET));
+  ratio('monolith (warn) / monolith, trivial route', rateOver('monolith (warn)', 'monolith', LIVE));
+  ratio('monolith (warn) / baseline (bare), GET /api/products/:id', rateOver('monolith (warn)', 'baseline (bare)', GET));
+  ratio('monolith (warn) / floor, GET /api/products/:id', rateOver('monolith (warn)', 'floor', GET));
+  ratio('monolith (warn) / floor, trivial route', rateOver('monolith (warn)', 'floor', LIVE));
+  ratio('baseline (bare) / floor, GET /api/products/:id', rateOver('baseline (bare)', 'floor', GET));
+  ratio('baseline (bare) / floor, trivial route', rateOver('baseline (bare)', 'floor', LIVE));
+  const splitReads = ratio('split / monolith, GET /api/products/:id', rateOver('split', 'monolith', GET));
+  const splitOrders = ratio('split / monolith, POST /api/orders', rateOver('split', 'monolith', POST));
+  ratio('split (warn) / monolith (warn), GET /api/products/:id', rateOver('split (warn)', 'monolith (warn)', GET));
+  ratio('split (warn) / split, GET /api/products/:id', rateOver('split (warn)', 'split', GET));
+  ratio('edge → core / core, no edge, GET /api/products/:id', rateOver('edge → core', 'core, no edge', GET));
   for (const queue of results.queue ?? []) ratio(`queue wrapper / raw BullMQ, add→done, ${queue.backend}`, queue.ratio);
   // The same comparisons by the server's CPU time per request (the other's over this one's, so a
   // share as above): steadier than requests per second on a machine shared with the load generator.
-  const cpu = (target: string, key: EndpointKey) => find(target, key)?.load.serverCpuUsPerRequest ?? undefined;
   const byCpu = (name: string, target: string, other: string, key: EndpointKey) =>
-    ratio(`${name}, by server CPU per request`, over(cpu(other, key), cpu(target, key)));
+    ratio(
+      `${name}, by server CPU per request`,
+      over(other, target, key, (round) => round.load.serverCpuUsPerRequest),
+    );
   byCpu('monolith / baseline (bare), GET /api/products/:id', 'monolith', 'baseline (bare)', GET);
   byCpu('monolith / floor, GET /api/products/:id', 'monolith', 'floor', GET);
   byCpu('monolith / floor, trivial route', 'monolith', 'floor', LIVE);
