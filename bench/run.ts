@@ -178,8 +178,9 @@ function timer(results: Results) {
 
 /**
  * Each endpoint on every target that has it. In each round every target is warmed up, then loaded
- * for SECONDS in SLICES slices, the targets taking turns slice by slice, each slice once every
- * target's processes are idle; then each is timed one request at a time.
+ * for SECONDS in SLICES slices, the targets taking turns slice by slice (each slice started by the
+ * next target), each slice once every target's processes are idle; then each is timed one request
+ * at a time.
  */
 async function measureTargets(targets: Target[]): Promise<Row[]> {
   const rows: Row[] = [];
@@ -198,7 +199,10 @@ async function measureTargets(targets: Target[]): Promise<Row[]> {
       const slices: Throughput[][] = measured.map(() => []);
       let waitedMs = 0;
       for (let slice = 1; slice <= SLICES; slice++) {
-        for (const [index, target] of measured.entries()) {
+        // Each slice starts with the next target: in a fixed order, a second monolith identical to
+        // the first (both at `info`) measured 9 % faster and 23 µs a read cheaper, from its place alone.
+        for (const index of rotated(measured.length, round * SLICES + slice)) {
+          const target = measured[index];
           waitedMs += await untilQuiet(everyProcess());
           slices[index].push(await throughput(target.baseUrl, endpointOf(target), CONNECTIONS, SECONDS / SLICES, 0, target.pids()));
         }
@@ -210,6 +214,11 @@ async function measureTargets(targets: Target[]): Promise<Row[]> {
     rows.push(...measured.map((target, index) => medianRow(target, key, rounds[index])));
   }
   return rows;
+}
+
+/** The indexes 0 … length − 1, starting at `start` (modulo length) and wrapping around. */
+function rotated(length: number, start: number): number[] {
+  return Array.from({ length }, (_, offset) => (start + offset) % length);
 }
 
 /** Times `endpoint` one request at a time, and prints the round's figures for the target. */
