@@ -52,7 +52,7 @@ describe('ensureDatabaseExists', () => {
     }
   });
 
-  it('answers a server it cannot reach with its connection error, creating nothing', async () => {
+  it('answers a server it cannot reach with its connection error', async () => {
     const unreachable = 'postgres://postgres@127.0.0.1:1/strata_unreachable';
 
     await expect(ensureDatabaseExists(unreachable)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
