@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 import { ClsServiceManager } from 'nestjs-cls';
 import { redactCredentials, type StrataConfig } from '@strata/platform/config';
+import { bufferedDestination } from './log-destination';
 
 const loggers = new WeakMap<StrataConfig, Logger>();
 
@@ -31,7 +32,7 @@ export function createLogger(config: StrataConfig): Logger {
     logger =
       config.log.format === 'pretty'
         ? pino({ ...options, transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' } } })
-        : pino(options, bufferedStdout());
+        : pino(options, bufferedDestination(1));
     loggers.set(config, logger);
   }
   return logger;
@@ -57,16 +58,4 @@ export function redactArgument(argument: unknown): unknown {
     return redacted ?? argument;
   }
   return argument;
-}
-
-/**
- * Standard output written in chunks of up to 4 KiB, and at least every 100 ms, rather than one
- * write per line: a unit logs every request and every internal call, and a write per line was a
- * third of what a hop between units costs (`npm run bench`). pino flushes the buffer when the
- * process exits; a SIGKILL loses at most the last 100 ms.
- */
-function bufferedStdout() {
-  const destination = pino.destination({ dest: 1, minLength: 4096, sync: false });
-  setInterval(() => destination.flush(), 100).unref();
-  return destination;
 }
