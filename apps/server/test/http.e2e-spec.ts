@@ -1,3 +1,5 @@
+import { BODY_NOT_AN_OBJECT } from '@strata/platform/http';
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { startApi, type ApiTarget } from './support/api-target';
 
@@ -79,6 +81,21 @@ describe('the HTTP surface', () => {
 
     expect(response.body.message.join('\n')).toMatch(/email/);
     expect(response.body.message.join('\n')).toMatch(/name/);
+  });
+
+  it.each([
+    ['an array', (email: string) => [{ email, name: 'Ada' }]],
+    ['a string', (email: string) => email],
+    ['a number', () => 42],
+    ['null', () => null],
+  ])('answers %s as a JSON body with 400 saying the body must be an object, and stores nothing', async (_what, bodyFor) => {
+    const email = `not-an-object-${randomUUID()}@example.com`;
+    const response = await api().post('/api/customers').set('content-type', 'application/json').send(JSON.stringify(bodyFor(email)));
+
+    expect(response.status).toBe(400);
+    expect(response.body.message).toEqual([BODY_NOT_AN_OBJECT]);
+    // Nothing was created: the same customer as an object is new.
+    await api().post('/api/customers').send({ email, name: 'Ada' }).expect(201);
   });
 
   it('answers an oversized body with 413 and stores nothing', async () => {

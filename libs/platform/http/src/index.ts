@@ -9,3 +9,4 @@ export * from './lib/rate-limit';
 export * from './lib/request-deadline';
 export * from './lib/request-pipeline';
 export * from './lib/idempotent-route';
+export * from './lib/api-validation.pipe';

@@ -1,9 +1,9 @@
-import { ValidationPipe } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { StrataConfig } from '@strata/platform/config';
+import { ApiValidationPipe } from './api-validation.pipe';
 import { ApplicationErrorFilter } from './application-error.filter';
 import { DependencyErrorFilter } from './dependency-error.filter';
 import { createLogger } from './logger';
@@ -55,14 +55,7 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
   installRequestPipeline(fastify, { logger, timeoutMs: config.http.requestTimeoutMs });
 
   app.setGlobalPrefix('api', { exclude: ['health', 'health/live'] });
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      forbidUnknownValues: true,
-    }),
-  );
+  app.useGlobalPipes(new ApiValidationPipe());
   // The later filter is asked first: application errors, then a database or Redis that does not answer (503).
   app.useGlobalFilters(new DependencyErrorFilter(app.getHttpAdapter()), new ApplicationErrorFilter());
   // DOCS_ENABLED=false: no Swagger UI and no document (404), e.g. in production.
