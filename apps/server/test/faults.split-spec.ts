@@ -1,4 +1,4 @@
-import { eventually } from '@strata/platform/testing';
+import { eventually, FaultProxy } from '@strata/platform/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSplit, type ApiTarget } from './support/api-target';
 import type { TopologyProcesses } from '@strata/platform/testing';
@@ -139,4 +139,66 @@ describe('the split topology under faults', () => {
     await eventually(async () => expect((await post('/api/orders', { customerId, lines: [{ productId: productIds[1], quantity: 1 }] })).status).toBe(201), 5000);
     await eventually(expectNothingHalfWritten, 30_000);
   }, 60_000);
+});
+
+describe('the split topology with PostgreSQL going away', () => {
+  /** How long the data unit waits for a database connection: well within the calls' deadline (5 s). */
+  const DATABASE_CONNECT_TIMEOUT_MS = 1000;
+  let proxy: FaultProxy;
+  let split: ApiTarget & { deployment: TopologyProcesses };
+  const post = (path: string, body: unknown) =>
+    fetch(`${split.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+  const get = (path: string) => fetch(`${split.baseUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
+
+  // The data unit, the only one with a database connection, reaches PostgreSQL through a proxy this
+  // file can cut, as a PostgreSQL crash or a network partition would.
+  beforeAll(async () => {
+    const server = new URL(process.env['STRATA_TEST_POSTGRES_URL'] as string);
+    proxy = await FaultProxy.start({ host: server.hostname, port: Number(server.port || 5432) });
+    server.port = String(proxy.port);
+    split = await startSplit({ DATABASE_CONNECT_TIMEOUT_MS: String(DATABASE_CONNECT_TIMEOUT_MS) }, server.toString());
+  }, 60_000);
+  afterAll(async () => {
+    proxy?.heal();
+    await split?.stop();
+    await proxy?.close();
+  });
+
+  it('answers 503 service_unavailable within the deadline, never a 500, /health of the data unit names the database, and recovers', async () => {
+    const customer = (await (await post('/api/customers', { email: `pg-down-${Date.now()}@example.com`, name: 'Ada' })).json()) as { id: string };
+    const product = (await (await post('/api/products', { sku: `PG-DOWN-${Date.now()}`, name: 'Lamp', priceCents: 100, stock: 10 })).json()) as { id: string };
+    const order = () => post('/api/orders', { customerId: customer.id, lines: [{ productId: product.id, quantity: 1 }] });
+    const acknowledged = (await order()).status;
+    expect(acknowledged).toBe(201);
+
+    // Every open connection reset, and new ones hang: the server is gone, or cut off.
+    proxy.blackHole();
+    proxy.reset();
+
+    for (const attempt of [() => get(`/api/products/${product.id}`), order]) {
+      const startedAt = Date.now();
+      const refused = await attempt();
+      expect({ status: refused.status, code: ((await refused.json()) as { code?: string }).code }).toEqual({
+        status: 503,
+        code: 'service_unavailable',
+      });
+      // A connection that was reset fails at once; a new one, to the black hole, after the timeout.
+      expect(Date.now() - startedAt).toBeLessThanOrEqual(DATABASE_CONNECT_TIMEOUT_MS + 1500);
+    }
+    const health = await fetch(`${split.deployment.unit('data').httpUrl}/health`, { signal: AbortSignal.timeout(5000) });
+    expect(health.status).toBe(503);
+    expect(((await health.json()) as { details: unknown }).details).toMatchObject({ database: { status: 'down' } });
+
+    proxy.heal();
+
+    await eventually(async () => expect((await order()).status).toBe(201), 30_000);
+    await eventually(async () => expect((await get(`/api/products/${product.id}`)).status).toBe(200), 10_000);
+    // The first order and the one after: the refused ones kept nothing.
+    await eventually(async () => expect(((await (await get(`/api/products/${product.id}`)).json()) as { stock: number }).stock).toBe(8), 10_000);
+  }, 90_000);
 });

@@ -91,13 +91,19 @@ async function startMonolith(env: Record<string, string>): Promise<ApiTarget> {
   };
 }
 
-/** The split topology as real processes of the built server, with `env` for every unit. */
-export async function startSplit(env: Record<string, string> = {}): Promise<ApiTarget & { deployment: TopologyProcesses }> {
+/**
+ * The split topology as real processes of the built server, with `env` for every unit, on a new
+ * database of the test PostgreSQL server (or of the server at `postgresUrl`, e.g. through a proxy).
+ */
+export async function startSplit(
+  env: Record<string, string> = {},
+  postgresUrl = process.env['STRATA_TEST_POSTGRES_URL'] as string,
+): Promise<ApiTarget & { deployment: TopologyProcesses }> {
   const deployment = await TopologyProcesses.start({
     main: join(workspaceRoot, 'dist/apps/server/main.js'),
     migrate: join(workspaceRoot, 'dist/apps/server/migrate.js'),
     topologyFile: join(workspaceRoot, 'topologies/split.json'),
-    postgresUrl: process.env['STRATA_TEST_POSTGRES_URL'] as string,
+    postgresUrl,
     redisUrl: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
     env,
   });

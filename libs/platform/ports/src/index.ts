@@ -4,3 +4,4 @@ export * from './lib/idempotency';
 export * from './lib/page';
 export * from './lib/port';
 export * from './lib/text';
+export * from './lib/dependency-unavailable';

@@ -5,8 +5,10 @@ import {
   ApplicationError,
   CALLER_KEY,
   DEADLINE_KEY,
+  DependencyUnavailableError,
   IDEMPOTENCY_KEY,
   InvalidInputError,
+  isDependencyUnavailable,
   requirePortSpec,
   type ArgumentClass,
   type PortSpec,
@@ -108,6 +110,11 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
           if (error instanceof ApplicationError) {
             this.logger.log({ msg: 'call completed', call, caller, outcome: error.code, responseTime: took() });
             return { error: error.toEnvelope() };
+          }
+          // The database or Redis did not answer: the 503 the monolith's HTTP tier answers, not a 500.
+          if (isDependencyUnavailable(error)) {
+            this.logger.warn({ msg: `${call}: a backing service is unavailable`, caller, err: error, responseTime: took() });
+            return { error: new DependencyUnavailableError().toEnvelope() };
           }
           this.logger.error({ msg: `${call} failed`, caller, err: error, responseTime: took() });
           return { fault: 'internal', message: 'Internal server error' };

@@ -7,6 +7,7 @@ import {
   CALLER_KEY,
   DEADLINE_KEY,
   DeadlineExceededError,
+  DependencyUnavailableError,
   IDEMPOTENCY_KEY,
   InvalidInputError,
   NotFoundError,
@@ -68,6 +69,7 @@ interface SeenContext {
   count: 'at-most-once',
   find: 'idempotent',
   explode: 'idempotent',
+  lostDatabase: 'idempotent',
   wait: 'idempotent',
   nothing: 'idempotent',
   context: 'idempotent',
@@ -80,6 +82,8 @@ abstract class WidgetsPort {
   abstract count(): Promise<number>;
   abstract find(id: string): Promise<never>;
   abstract explode(): Promise<never>;
+  /** Fails as a query does when the database cannot be reached. */
+  abstract lostDatabase(): Promise<never>;
   abstract wait(ms: number): Promise<string>;
   abstract nothing(): Promise<void>;
   abstract context(): Promise<SeenContext>;
@@ -108,6 +112,10 @@ class LocalWidgets extends WidgetsPort {
   }
   async explode(): Promise<never> {
     throw new Error('a bug in the callee');
+  }
+  async lostDatabase(): Promise<never> {
+    this.calls++;
+    throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
   }
   async wait(ms: number) {
     await sleep(ms);
@@ -294,6 +302,17 @@ describe('the remote binding over TCP', () => {
       expect((error as Error).name).toBe('WidgetNotFoundError');
       expect(error).not.toBeInstanceOf(TransportError);
       expect((error as ApplicationError).toEnvelope()).toEqual(new WidgetNotFoundError('w-2').toEnvelope());
+    });
+
+    it("answers a database or Redis the callee cannot reach as the monolith's HTTP tier does: a 503 DependencyUnavailableError, not retried", async () => {
+      const callsBefore = local().calls;
+      const error = reasonOf((await timed(widgets.lostDatabase())).outcome);
+
+      expect(error).toBeInstanceOf(DependencyUnavailableError);
+      expect((error as ApplicationError).toEnvelope()).toEqual(new DependencyUnavailableError().toEnvelope());
+      expect((error as ApplicationError).status).toBe(503);
+      // An application error: the call ran, and may have done part of its work; not run again.
+      expect(local().calls - callsBefore).toBe(1);
     });
 
     it('turns an unexpected error in the callee into a plain error, not an application error', async () => {
