@@ -16,6 +16,14 @@ const CALL_TIMEOUT_MS = 1000;
 const ANSWER_WITHIN_MS = CALL_TIMEOUT_MS + 750;
 const INITIAL_STOCK = 10_000;
 
+const postJson = (url: string, body: unknown) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+
 interface Outcome {
   status: number;
   ms: number;
@@ -26,13 +34,7 @@ describe('the split topology under faults', () => {
   let split: ApiTarget & { deployment: TopologyProcesses };
   let customerId: string;
   let productIds: string[];
-  const post = (path: string, body: unknown) =>
-    fetch(`${split.baseUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
+  const post = (path: string, body: unknown) => postJson(`${split.baseUrl}${path}`, body);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const getJson = async (path: string): Promise<any> => (await fetch(`${split.baseUrl}${path}`, { signal: AbortSignal.timeout(10_000) })).json();
 
@@ -146,13 +148,7 @@ describe('the split topology with PostgreSQL going away', () => {
   const DATABASE_CONNECT_TIMEOUT_MS = 1000;
   let proxy: FaultProxy;
   let split: ApiTarget & { deployment: TopologyProcesses };
-  const post = (path: string, body: unknown) =>
-    fetch(`${split.baseUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
+  const post = (path: string, body: unknown) => postJson(`${split.baseUrl}${path}`, body);
   const get = (path: string) => fetch(`${split.baseUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
 
   // The data unit, the only one with a database connection, reaches PostgreSQL through a proxy this
