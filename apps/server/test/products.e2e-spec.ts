@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { BODY_NOT_AN_OBJECT } from '@strata/platform/http';
 import request from 'supertest';
 import { startApi, type ApiTarget } from './support/api-target';
 
@@ -102,12 +103,12 @@ describe('/api/products', () => {
   });
 
   it.each([
-    ['a missing field', { sku: 'X-1', name: 'x', priceCents: 1 }, 'stock'],
-    ['a null body', null, 'sku'],
-    ['an array body', [], 'sku'],
-  ])('answers 400 for %s', async (_, body, field) => {
+    ['a missing field, naming it', { sku: 'X-1', name: 'x', priceCents: 1 }, 'stock'],
+    ['a null body, saying the body must be an object', null, BODY_NOT_AN_OBJECT],
+    ['an array body, saying the body must be an object', [], BODY_NOT_AN_OBJECT],
+  ])('answers 400 for %s', async (_, body, expected) => {
     const response = await api().post('/api/products').set('content-type', 'application/json').send(JSON.stringify(body)).expect(400);
 
-    expect(JSON.stringify(response.body.message)).toContain(field);
+    expect(JSON.stringify(response.body.message)).toContain(expected);
   });
 });
