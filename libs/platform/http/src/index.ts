@@ -4,7 +4,7 @@ export * from './lib/http-platform.module';
 export * from './lib/logger';
 export * from './lib/parse-id.pipe';
 export * from './lib/request-id';
-export * from './lib/dependency-error.filter';
+export * from './lib/fallback-error.filter';
 export * from './lib/rate-limit';
 export * from './lib/request-deadline';
 export * from './lib/request-pipeline';

@@ -5,7 +5,7 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { StrataConfig } from '@strata/platform/config';
 import { ApiValidationPipe } from './api-validation.pipe';
 import { ApplicationErrorFilter } from './application-error.filter';
-import { DependencyErrorFilter } from './dependency-error.filter';
+import { FallbackErrorFilter } from './fallback-error.filter';
 import { createLogger } from './logger';
 import { requestIdOf } from './request-id';
 import { installRequestPipeline } from './request-pipeline';
@@ -56,8 +56,8 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
 
   app.setGlobalPrefix('api', { exclude: ['health', 'health/live'] });
   app.useGlobalPipes(new ApiValidationPipe());
-  // The later filter is asked first: application errors, then a database or Redis that does not answer (503).
-  app.useGlobalFilters(new DependencyErrorFilter(app.getHttpAdapter()), new ApplicationErrorFilter());
+  // The later filter is asked first: application errors, then every other error (FallbackErrorFilter).
+  app.useGlobalFilters(new FallbackErrorFilter(app.getHttpAdapter()), new ApplicationErrorFilter());
   // DOCS_ENABLED=false: no Swagger UI and no document (404), e.g. in production.
   if (!options.api || !config.http.docsEnabled) return;
 

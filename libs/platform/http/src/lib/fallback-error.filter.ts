@@ -1,0 +1,43 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import type { FastifyReply } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import { redactCredentials } from '@strata/platform/config';
+import { DependencyUnavailableError, isDependencyUnavailable } from '@strata/platform/ports';
+import type { ErrorResponseBody } from './application-error.filter';
+
+/**
+ * Every error that is not an application error (those are {@link ApplicationErrorFilter}'s):
+ * - a database or Redis that does not answer is a 503 (`service_unavailable`) the client may
+ *   retry, not a 500;
+ * - an HTTP exception made from a bare message gets the API's error body, with its `error`: Nest
+ *   sends `{statusCode, message}` alone for them, and that is how it answers what Fastify refuses
+ *   before any handler runs (malformed JSON 400, 413, 415);
+ * - anything else keeps Nest's answer (an HTTP exception's own body; 500, logged).
+ */
+@Catch()
+export class FallbackErrorFilter extends BaseExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrors');
+
+  override catch(error: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') return super.catch(error, host);
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (error instanceof HttpException) {
+      const response = error.getResponse();
+      if (typeof response !== 'string') return super.catch(error, host);
+      void reply.status(error.getStatus()).send(errorBody(error.getStatus(), response));
+      return;
+    }
+    if (isDependencyUnavailable(error)) {
+      this.logger.warn({ msg: 'a backing service is unavailable', err: redactCredentials(String((error as Error).message ?? error)) });
+      const unavailable = new DependencyUnavailableError();
+      void reply.status(unavailable.status).send(errorBody(unavailable.status, unavailable.message, unavailable.code));
+      return;
+    }
+    super.catch(error, host);
+  }
+}
+
+function errorBody(statusCode: number, message: string, code?: string): ErrorResponseBody {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, ...(code ? { code } : {}) };
+}
