@@ -1,4 +1,4 @@
-import { StrataConfig } from '@strata/platform/config';
+import { ConfigurationError, redactCredentials, StrataConfig } from '@strata/platform/config';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { ensureDatabaseExists, withDatabase } from './ensure-database';
 
@@ -14,8 +14,17 @@ export interface ProvidedDatabase {
  */
 export async function provideDatabase(config: StrataConfig, log: (message: string) => void = () => undefined): Promise<ProvidedDatabase> {
   if (config.database.url) {
-    await ensureDatabaseExists(config.database.url);
-    return { url: config.database.url, stop: async () => undefined };
+    const url = config.database.url;
+    await ensureDatabaseExists(url).catch((error: unknown) => {
+      // The first thing a start does with DATABASE_URL: say which variable to check, not a bare
+      // "connect ECONNREFUSED" and its stack.
+      const message = (error as { message?: unknown } | null)?.message;
+      const reason = typeof message === 'string' ? message : String(error);
+      throw new ConfigurationError([
+        `DATABASE_URL: cannot use ${redactCredentials(url)} (${reason}). Is PostgreSQL running there, and are its host, port, user and password right?`,
+      ]);
+    });
+    return { url, stop: async () => undefined };
   }
   const { dataDir, port } = config.database.embedded;
   const startedAt = Date.now();
