@@ -1,7 +1,6 @@
 import replyFrom from '@fastify/reply-from';
 import fastifyStatic from '@fastify/static';
-import type { ErrorResponseBody } from '@strata/platform/http';
-import { isHealthPath, REQUEST_ID_HEADER, requestIdOf, securityHeadersFor } from '@strata/platform/http';
+import { errorResponseBody, isHealthPath, REQUEST_ID_HEADER, requestIdOf, securityHeadersFor } from '@strata/platform/http';
 import type { PublicRoute } from '@strata/platform/runtime';
 import Fastify, {
   LogController,
@@ -11,7 +10,7 @@ import Fastify, {
   type FastifyRequest,
   type HTTPMethods,
 } from 'fastify';
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { mergeOpenApiDocuments, type OpenApiDocument } from './openapi';
 
 export interface EdgeOptions {
@@ -219,10 +218,12 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   return { server, withdraw: () => (ready = false) };
 }
 
-/** The kit's error body (`ApplicationErrorFilter`'s shape). */
+/** The kit's error body, as the units send it. */
 function sendError(reply: FastifyReply, status: number, message: string, code?: string): FastifyReply {
-  const body: ErrorResponseBody = { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message, ...(code ? { code } : {}) };
-  return reply.code(status).type('application/json; charset=utf-8').send(body);
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send(errorResponseBody(status, message, code));
 }
 
 /** A failed call to a unit: 504 if it did not answer in time, 503 if it could not be reached or dropped the connection. */

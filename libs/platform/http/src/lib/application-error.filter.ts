@@ -12,6 +12,16 @@ export interface ErrorResponseBody {
   details?: Record<string, unknown>;
 }
 
+/** An error response's body: `error` is the status's standard name. */
+export function errorResponseBody(
+  statusCode: number,
+  message: string,
+  code?: string,
+  details?: Record<string, unknown>,
+): ErrorResponseBody {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, ...(code ? { code } : {}), ...(details ? { details } : {}) };
+}
+
 /**
  * Turns the typed errors that ports throw into HTTP responses. This is the only place that knows
  * their HTTP form; business code never throws HTTP exceptions.
@@ -27,24 +37,13 @@ export class ApplicationErrorFilter implements ExceptionFilter<ApplicationError>
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (error instanceof TransportError) {
       this.logger.warn({ msg: error.message, code: error.code, ...error.details });
-      void reply.status(error.status).send({
-        statusCode: error.status,
-        error: STATUS_CODES[error.status] ?? 'Error',
-        message:
-          error.status === 504
-            ? 'A service needed for this request did not answer in time; try again later'
-            : 'A service needed for this request is unavailable; try again later',
-        code: error.code,
-      } satisfies ErrorResponseBody);
+      const message =
+        error.status === 504
+          ? 'A service needed for this request did not answer in time; try again later'
+          : 'A service needed for this request is unavailable; try again later';
+      void reply.status(error.status).send(errorResponseBody(error.status, message, error.code));
       return;
     }
-    const body: ErrorResponseBody = {
-      statusCode: error.status,
-      error: STATUS_CODES[error.status] ?? 'Error',
-      message: error.message,
-      code: error.code,
-      ...(error.details ? { details: error.details } : {}),
-    };
-    void reply.status(error.status).send(body);
+    void reply.status(error.status).send(errorResponseBody(error.status, error.message, error.code, error.details));
   }
 }

@@ -1,10 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
-import { STATUS_CODES } from 'node:http';
 import { redactCredentials } from '@strata/platform/config';
 import { DependencyUnavailableError, isDependencyUnavailable } from '@strata/platform/ports';
-import type { ErrorResponseBody } from './application-error.filter';
+import { errorResponseBody } from './application-error.filter';
 
 /**
  * Every error that is not an application error (those are {@link ApplicationErrorFilter}'s):
@@ -25,19 +24,15 @@ export class FallbackErrorFilter extends BaseExceptionFilter implements Exceptio
     if (error instanceof HttpException) {
       const response = error.getResponse();
       if (typeof response !== 'string') return super.catch(error, host);
-      void reply.status(error.getStatus()).send(errorBody(error.getStatus(), response));
+      void reply.status(error.getStatus()).send(errorResponseBody(error.getStatus(), response));
       return;
     }
     if (isDependencyUnavailable(error)) {
       this.logger.warn({ msg: 'a backing service is unavailable', err: redactCredentials(String((error as Error).message ?? error)) });
       const unavailable = new DependencyUnavailableError();
-      void reply.status(unavailable.status).send(errorBody(unavailable.status, unavailable.message, unavailable.code));
+      void reply.status(unavailable.status).send(errorResponseBody(unavailable.status, unavailable.message, unavailable.code));
       return;
     }
     super.catch(error, host);
   }
-}
-
-function errorBody(statusCode: number, message: string, code?: string): ErrorResponseBody {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, ...(code ? { code } : {}) };
 }

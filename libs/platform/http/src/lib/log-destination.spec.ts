@@ -66,7 +66,11 @@ describe('bufferedDestination when the process exits', () => {
     ['process.exit', 'process.exit(3)'],
     ['the end of its work', ''],
     ['an uncaught exception', "setImmediate(() => { throw new Error('crash'); })"],
-  ])('writes what is still buffered, on %s', async (_ending, ending) => {
-    expect(await outputOf(ending)).toBe('the last line\n');
-  }, 20_000);
+  ])(
+    'writes what is still buffered, on %s',
+    async (_ending, ending) => {
+      expect(await outputOf(ending)).toBe('the last line\n');
+    },
+    20_000,
+  );
 });

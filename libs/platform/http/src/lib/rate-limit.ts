@@ -1,7 +1,7 @@
 import { ExecutionContext, HttpException, HttpStatus, Injectable, type Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import type { ErrorResponseBody } from './application-error.filter';
+import { errorResponseBody } from './application-error.filter';
 
 /**
  * Requests per minute per client address on the public API (`RATE_LIMIT_PER_MINUTE`, 0 = off),
@@ -18,12 +18,7 @@ export class ApiRateLimitGuard extends ThrottlerGuard {
 
   protected override async throwThrottlingException(): Promise<void> {
     throw new HttpException(
-      {
-        statusCode: HttpStatus.TOO_MANY_REQUESTS,
-        error: 'Too Many Requests',
-        message: 'Too many requests from this client; try again later',
-        code: 'http.rate_limited',
-      } satisfies ErrorResponseBody,
+      errorResponseBody(HttpStatus.TOO_MANY_REQUESTS, 'Too many requests from this client; try again later', 'http.rate_limited'),
       HttpStatus.TOO_MANY_REQUESTS,
     );
   }
