@@ -198,3 +198,40 @@ describe('the split topology with PostgreSQL going away', () => {
     await eventually(async () => expect(((await (await get(`/api/products/${product.id}`)).json()) as { stock: number }).stock).toBe(8), 10_000);
   }, 90_000);
 });
+
+describe('the split topology with Redis stopped', () => {
+  let redis: FaultProxy;
+  let split: ApiTarget & { deployment: TopologyProcesses };
+  const post = (path: string, body: unknown) => postJson(`${split.baseUrl}${path}`, body);
+
+  // Every unit reaches Redis through a proxy this file closes, as stopping Redis would: open
+  // connections closed, new ones refused.
+  beforeAll(async () => {
+    const server = new URL(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
+    redis = await FaultProxy.start({ host: server.hostname, port: Number(server.port || 6379) });
+    server.port = String(redis.port);
+    split = await startSplit({}, undefined, server.toString());
+  }, 60_000);
+  afterAll(() => split?.stop());
+
+  // BullMQ's close of a worker waited for Redis forever (the unit sat out its 10 s shutdown
+  // timeout, then logged an error), and its close of a queue failed (the unit crashed on the way out).
+  it('Ctrl-C still stops the units that use the queue at once, each with "Stopped" and exit code 0', async () => {
+    const customer = (await (await post('/api/customers', { email: `redis-down-${Date.now()}@example.com`, name: 'Ada' })).json()) as { id: string };
+    const product = (await (await post('/api/products', { sku: `REDIS-DOWN-${Date.now()}`, name: 'Lamp', priceCents: 100, stock: 10 })).json()) as { id: string };
+    const order = await post('/api/orders', { customerId: customer.id, lines: [{ productId: product.id, quantity: 1 }] });
+    expect(order.status).toBe(201); // every unit has used its queue connections
+
+    await redis.close();
+    await sleep(500);
+
+    for (const unit of ['worker', 'business']) {
+      const startedAt = Date.now();
+      const exitCode = await split.deployment.stopUnit(unit, 'SIGINT');
+      const messages = split.deployment.logs(unit).map((line) => line['msg']);
+      expect({ unit, exitCode, stopped: messages.includes('Stopped') }).toEqual({ unit, exitCode: 0, stopped: true });
+      expect(messages.filter((message) => String(message).startsWith('Shutdown took longer'))).toEqual([]);
+      expect(Date.now() - startedAt).toBeLessThan(4000);
+    }
+  }, 60_000);
+});

@@ -98,13 +98,14 @@ async function startMonolith(env: Record<string, string>): Promise<ApiTarget> {
 export async function startSplit(
   env: Record<string, string> = {},
   postgresUrl = process.env['STRATA_TEST_POSTGRES_URL'] as string,
+  redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
 ): Promise<ApiTarget & { deployment: TopologyProcesses }> {
   const deployment = await TopologyProcesses.start({
     main: join(workspaceRoot, 'dist/apps/server/main.js'),
     migrate: join(workspaceRoot, 'dist/apps/server/migrate.js'),
     topologyFile: join(workspaceRoot, 'topologies/split.json'),
     postgresUrl,
-    redisUrl: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+    redisUrl,
     env,
   });
   return { baseUrl: deployment.unit('gateway').httpUrl, healthChecks: GATEWAY_HEALTH_CHECKS, deployment, stop: () => deployment.stop() };

@@ -4,6 +4,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { CLS_ID, ClsService } from 'nestjs-cls';
 import { StrataConfig } from '@strata/platform/config';
 import type { JobData, JobDefinition } from './job-definition';
+import { QueueHealthIndicator } from './queue.health';
 
 const HANDLERS = Symbol('strata:job-handlers');
 
@@ -14,6 +15,9 @@ const HANDLERS = Symbol('strata:job-handlers');
  * again is safe; a job that stalls this often is likely the one bringing its workers down.
  */
 export const MAX_STALLED_COUNT = 5;
+
+/** How long a closing worker waits for its backend to answer before it counts it unreachable. */
+export const CLOSE_PROBE_TIMEOUT_MS = 1000;
 type HandlerMap = Map<string, string | symbol>;
 
 /**
@@ -45,8 +49,11 @@ export function OnJob<Payload>(job: JobDefinition<Payload>) {
 export abstract class JobsWorker extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   @Inject(ClsService) private readonly cls!: ClsService;
   @Inject(StrataConfig) private readonly config!: StrataConfig;
+  @Inject(QueueHealthIndicator) private readonly queueHealth!: QueueHealthIndicator;
   protected readonly logger = new Logger(this.constructor.name);
   private closing = false;
+  /** The handlers running now, for a close that cannot leave the waiting to BullMQ. */
+  private readonly running = new Set<Promise<void>>();
   /** Read once, on the first job: `process` runs for every job. */
   private handlers?: HandlerMap;
   private logsJobStarts?: boolean;
@@ -64,7 +71,18 @@ export abstract class JobsWorker extends WorkerHost implements OnApplicationBoot
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
-    await this.worker.close();
+    if (await this.queueHealth.answers(CLOSE_PROBE_TIMEOUT_MS)) {
+      await this.worker.close();
+      return;
+    }
+    // BullMQ's graceful close waits for its blocking connection to end, which never happens while
+    // the backend is unreachable (taskforcesh/bullmq#4656, open in 6.7): a Ctrl-C or SIGTERM with
+    // Redis down sat out the whole shutdown timeout and ended in an error. So it closes without
+    // waiting, and this waits for the running handlers itself. Their jobs cannot be marked done
+    // without the backend anyway: their locks lapse and they run again (handlers are idempotent).
+    this.logger.warn({ msg: 'closing the worker with its queue backend unreachable', running: this.running.size });
+    await this.worker.close(true);
+    await Promise.allSettled(this.running);
   }
 
   @OnWorkerEvent('error')
@@ -88,10 +106,16 @@ export abstract class JobsWorker extends WorkerHost implements OnApplicationBoot
       throw new UnrecoverableError(`${this.constructor.name} has no handler for job "${job.name}"`);
     }
     const handler = (this as unknown as Record<string | symbol, (payload: unknown) => Promise<void>>)[method];
-    await this.cls.run(async () => {
+    const run = this.cls.run(async () => {
       this.cls.set(CLS_ID, job.data.context?.requestId ?? `job-${job.id}`);
       if (this.logsJobStarts) this.logger.debug({ msg: 'job started', job: job.name, jobId: job.id, attempt: job.attemptsMade + 1 });
       await handler.call(this, job.data.payload);
     });
+    this.running.add(run);
+    try {
+      await run;
+    } finally {
+      this.running.delete(run);
+    }
   }
 }

@@ -15,6 +15,23 @@ export class QueueHealthIndicator {
 
   async isHealthy(key = 'queue', timeoutMs = 2000) {
     const indicator = this.health.check(key);
+    try {
+      await this.roundTrip(timeoutMs);
+      return indicator.up();
+    } catch (error) {
+      return indicator.down({ message: (error as Error).message });
+    }
+  }
+
+  /** Whether the backend answers a round trip within the timeout. */
+  answers(timeoutMs: number): Promise<boolean> {
+    return this.roundTrip(timeoutMs).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  private async roundTrip(timeoutMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -23,9 +40,6 @@ export class QueueHealthIndicator {
           timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
         }),
       ]);
-      return indicator.up();
-    } catch (error) {
-      return indicator.down({ message: (error as Error).message });
     } finally {
       clearTimeout(timer);
     }

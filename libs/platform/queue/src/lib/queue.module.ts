@@ -5,7 +5,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import type { JobDefinition } from './job-definition';
 import { JobProducer } from './job-producer';
 import { QueueHealthIndicator, HEALTH_QUEUE } from './queue.health';
-import { useQueueBackend, type QueueBackend } from './queue-connection';
+import { isRedisConnectionDown, useQueueBackend, type QueueBackend } from './queue-connection';
 
 export interface QueueRootOptions {
   prefix?: string;
@@ -41,7 +41,7 @@ export class QueueModule {
         }),
         BullModule.registerQueue({ name: HEALTH_QUEUE }),
       ],
-      providers: [QueueHealthIndicator, QueueShutdown, reportErrorsOf([HEALTH_QUEUE])],
+      providers: [QueueHealthIndicator, QueueShutdown, superviseQueues([HEALTH_QUEUE])],
       exports: [QueueHealthIndicator, QueueShutdown],
     };
   }
@@ -53,7 +53,7 @@ export class QueueModule {
     return {
       module: QueueModule,
       imports: [registered],
-      providers: [JobProducer, reportErrorsOf(queues)],
+      providers: [JobProducer, superviseQueues(queues)],
       exports: [JobProducer, registered],
     };
   }
@@ -70,19 +70,32 @@ export class QueueShutdown implements BeforeApplicationShutdown {
 }
 
 /**
- * Logs the connection errors queues report while their backend is unreachable. Without a
- * listener, BullMQ prints them to stderr, unstructured.
+ * Logs the connection errors queues report while their backend is unreachable (without a
+ * listener, BullMQ prints them to stderr, unstructured), and lets a queue close with its Redis
+ * gone: BullMQ closes a connection with QUIT, which ioredis refuses at once when the connection is
+ * down and its offline queue disabled; BullMQ passed that on, and the unit's shutdown failed.
+ * There is nothing left to close gracefully: the client is disconnected, which ends its attempts
+ * to reconnect.
  */
-function reportErrorsOf(queues: string[]): Provider {
+function superviseQueues(queues: string[]): Provider {
   const logger = new Logger('Queue');
   return {
-    provide: Symbol(`report errors of ${queues.join(', ')}`),
+    provide: Symbol(`supervise ${queues.join(', ')}`),
     inject: [QueueShutdown, ...queues.map((name) => getQueueToken(name))],
     useFactory: (shutdown: QueueShutdown, ...instances: Queue[]) =>
-      instances.forEach((queue) =>
+      instances.forEach((queue) => {
         queue.on('error', (error) =>
           logger[shutdown.closing ? 'debug' : 'warn']({ msg: 'queue backend error', queue: queue.name, err: error.message }),
-        ),
-      ),
+        );
+        const close = queue.close.bind(queue);
+        queue.close = async () => {
+          try {
+            await close();
+          } catch (error) {
+            if (!isRedisConnectionDown(error)) throw error;
+            (await queue.getBackend().client).disconnect();
+          }
+        };
+      }),
   };
 }

@@ -20,11 +20,15 @@ const GreetJob = defineJob<{ name: string }>(QUEUE, 'test.greet');
 const FlakyJob = defineJob<{ key: string }>(QUEUE, 'test.flaky');
 const OrphanJob = defineJob<{ nobody: true }>(QUEUE, 'test.orphan');
 const DoomedJob = defineJob<{ key: string }>(QUEUE, 'test.doomed', { attempts: 2 });
+const HeldJob = defineJob<{ key: string }>(QUEUE, 'test.held');
 
 @Injectable()
 class Handled {
   readonly greetings: { name: string; requestId: string | undefined }[] = [];
   readonly attempts = new Map<string, number>();
+  /** Held jobs: started, and the release each waits for. */
+  readonly held = new Map<string, () => void>();
+  readonly finished = new Set<string>();
 }
 
 @Processor(QUEUE)
@@ -49,6 +53,13 @@ class TestJobsWorker extends JobsWorker {
     if (attempt === 1) throw new Error('first attempt fails');
   }
 
+  /** Runs until the test releases it. */
+  @OnJob(HeldJob)
+  async hold({ key }: { key: string }): Promise<void> {
+    await new Promise<void>((release) => this.handled.held.set(key, release));
+    this.handled.finished.add(key);
+  }
+
   @OnJob(DoomedJob)
   async doomed({ key }: { key: string }): Promise<void> {
     this.handled.attempts.set(key, (this.handled.attempts.get(key) ?? 0) + 1);
@@ -57,7 +68,7 @@ class TestJobsWorker extends JobsWorker {
 }
 
 @Module({
-  imports: [QueueModule.forJobs(GreetJob, FlakyJob, OrphanJob, DoomedJob)],
+  imports: [QueueModule.forJobs(GreetJob, FlakyJob, OrphanJob, DoomedJob, HeldJob)],
   providers: [Handled, TestJobsWorker],
   exports: [Handled],
 })
@@ -251,5 +262,46 @@ describe('the queue on PostgreSQL reached first while the database is unreachabl
     proxy.heal();
 
     await eventually(async () => expect((await health.isHealthy('queue', 500)).queue.status).toBe('up'), 10_000);
+  }, 20_000);
+});
+
+describe.each([
+  ['Redis', 'redis'],
+  ['PostgreSQL', 'postgres'],
+] as const)('stopping a unit whose queue on %s has stopped', (_, kind) => {
+  let database: TestDatabase | undefined;
+  let backend: FaultProxy;
+  let module: TestingModule;
+
+  beforeAll(async () => {
+    if (kind === 'postgres') database = await createTestDatabase({ migrate: false });
+    const url = new URL(kind === 'postgres' ? (database as TestDatabase).url : REDIS_URL);
+    // The backend as the unit sees it: closing the proxy stops it (connections closed, new ones refused).
+    backend = await FaultProxy.start({ host: url.hostname, port: Number(url.port || (kind === 'postgres' ? 5432 : 6379)) });
+    url.port = String(backend.port);
+    module = await startQueue({ kind, url: url.toString() });
+  });
+  afterAll(() => database?.drop());
+
+  // BullMQ 6.7's graceful close of a worker never ends while its backend is unreachable, and its
+  // close of a queue failed on Redis: a unit stopped with Redis down sat out its whole shutdown
+  // timeout, then failed. It must still let the job it is running finish.
+  it('waits for the job it is running, then closes, instead of waiting for the backend forever', async () => {
+    const handled = module.get(Handled);
+    const key = randomUUID();
+    await module.get(JobProducer).enqueue(HeldJob, { key });
+    await eventually(() => expect(handled.held.has(key)).toBe(true), 10_000);
+
+    await backend.close();
+    let closed = false;
+    const closing = module.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(closed).toBe(false); // the job still runs
+
+    const releasedAt = Date.now();
+    handled.held.get(key)?.();
+    await closing;
+    expect(handled.finished.has(key)).toBe(true);
+    expect(Date.now() - releasedAt).toBeLessThan(3000);
   }, 20_000);
 });
