@@ -59,6 +59,7 @@ async function main(application: StrataApplication): Promise<void> {
         resolve();
       }, config.shutdown.timeoutMs).unref();
     });
+    let exitCode = 0;
     const stop = async () => {
       // 1. Readiness fails first; under an orchestrator (SIGTERM) the unit keeps serving for the
       //    drain period while load balancers take it out of rotation. Ctrl-C skips the wait.
@@ -71,14 +72,23 @@ async function main(application: StrataApplication): Promise<void> {
       //    (beforeApplicationShutdown), HTTP and TCP listeners close after their in-flight
       //    requests, then the queues and the database connection.
       logger.info(`${signal}: finishing in-flight requests, calls and jobs, then closing`);
-      await app.close();
+      try {
+        await app.close();
+      } catch (error) {
+        // Whatever failed to close, the rest must still stop: the embedded PostgreSQL above all.
+        logger.error({ msg: 'Closing the unit failed; stopping the rest', err: error });
+        exitCode = 1;
+      }
       // 3. The embedded PostgreSQL, if the unit runs one, once nothing uses it.
       await database?.stop();
     };
-    await Promise.race([stop(), deadline]);
+    await Promise.race([stop(), deadline]).catch((error: unknown) => {
+      logger.error({ msg: 'Stopping failed', err: error });
+      exitCode = 1;
+    });
     clearTimeout(deadlineTimer);
     logger.info('Stopped');
-    process.exit(0);
+    process.exit(exitCode);
   };
   // `on`, not `once`: a second Ctrl-C (a terminal sends it to every process of the group, and
   // concurrently forwards its own) must not fall through to Node's default and kill the shutdown.
