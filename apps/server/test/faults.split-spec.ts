@@ -221,6 +221,12 @@ describe('the split topology with Redis stopped', () => {
     const product = (await (await post('/api/products', { sku: `REDIS-DOWN-${Date.now()}`, name: 'Lamp', priceCents: 100, stock: 10 })).json()) as { id: string };
     const order = await post('/api/orders', { customerId: customer.id, lines: [{ productId: product.id, quantity: 1 }] });
     expect(order.status).toBe(201); // every unit has used its queue connections
+    const { id } = (await order.json()) as { id: string };
+    // Confirmed: its job has been relayed and run, so no unit has a queue command in flight.
+    await eventually(async () => {
+      const placed = await fetch(`${split.baseUrl}/api/orders/${id}`, { signal: AbortSignal.timeout(5000) });
+      expect(((await placed.json()) as { status: string }).status).toBe('confirmed');
+    }, 10_000);
 
     await redis.close();
     await sleep(500);
