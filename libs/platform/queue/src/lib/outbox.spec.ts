@@ -5,9 +5,9 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { ClsModule } from 'nestjs-cls';
-import type { DataSource } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { DatabaseModule } from '@strata/platform/database';
-import { createTestDatabase, eventually, type TestDatabase } from '@strata/platform/testing';
+import { createTestDatabase, eventually, FaultProxy, type TestDatabase } from '@strata/platform/testing';
 import { defineJob } from './job-definition';
 import { OutboxRelay, OutboxWriter, provideOutboxRelay } from './outbox';
 import { QueueModule } from './queue.module';
@@ -146,4 +146,61 @@ describe.each([
       await running.close();
     }
   });
+});
+
+describe('the outbox relay with Redis going away under an add', () => {
+  let database: TestDatabase;
+  let redis: FaultProxy;
+  let module: TestingModule;
+  let dataSource: DataSource;
+  const rowsLeft = async () => Number((await dataSource.query(`SELECT count(*) AS n FROM ${TABLE}`))[0].n);
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ migrate: false });
+    const url = new URL(REDIS_URL);
+    redis = await FaultProxy.start({ host: url.hostname, port: Number(url.port || 6379) });
+    url.port = String(redis.port);
+    module = await Test.createTestingModule({
+      imports: [
+        ClsModule.forRoot({ global: true }),
+        DatabaseModule.forRoot({ url: database.url, migrations: [], runMigrations: false }),
+        QueueModule.forRoot({ kind: 'redis', url: url.toString() }),
+        QueueModule.forJobs(NoteJob),
+      ],
+      providers: [provideOutboxRelay({ table: TABLE, intervalMs: 50 })],
+    }).compile();
+    dataSource = module.get(getDataSourceToken());
+    await dataSource.query(`CREATE SCHEMA outbox_test`);
+    await dataSource.query(
+      `CREATE TABLE ${TABLE} (id bigserial PRIMARY KEY, queue text NOT NULL, name text NOT NULL, job_id text NOT NULL,
+         data jsonb NOT NULL, attempts integer, created_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    await module.init();
+  });
+  afterAll(() => database.drop());
+
+  // ioredis holds a command it sent until it reconnects: an add in flight when Redis went away
+  // waited for Redis to come back, holding the relay's transaction, and the unit's shutdown, with it.
+  it('stops at once, and leaves the batch in the outbox for the next start', async () => {
+    const outbox = new OutboxWriter(TABLE);
+    const delivered = randomUUID();
+    await dataSource.transaction((manager) => outbox.write(manager, NoteJob, { note: delivered }, { jobId: `note-${delivered}` }));
+    await eventually(async () => expect(await rowsLeft()).toBe(0)); // relayed: the queue is connected
+
+    redis.blackHole(); // what is sent from now on gets no answer
+    const stuck = randomUUID();
+    await dataSource.transaction((manager) => outbox.write(manager, NoteJob, { note: stuck }, { jobId: `note-${stuck}` }));
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the relay has sent its add
+    await redis.close(); // and Redis goes away under it
+
+    const startedAt = Date.now();
+    await module.close();
+    expect(Date.now() - startedAt).toBeLessThan(3000);
+    const rows = await new DataSource({ type: 'postgres', url: database.url }).initialize().then(async (fresh) => {
+      const [{ n }] = await fresh.query(`SELECT count(*) AS n FROM ${TABLE}`);
+      await fresh.destroy();
+      return Number(n);
+    });
+    expect(rows).toBe(1);
+  }, 20_000);
 });

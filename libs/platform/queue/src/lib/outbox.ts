@@ -103,7 +103,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       // One bulk add per queue: a batch costs one round trip to the queue, not one per job.
       for (const queueName of new Set(rows.map((row) => row.queue))) {
         const queue = this.moduleRef.get<Queue>(getQueueToken(queueName), { strict: false });
-        await queue.addBulk(
+        const added = queue.addBulk(
           rows
             .filter((row) => row.queue === queueName)
             .map((row) => ({
@@ -112,6 +112,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
               opts: { jobId: row.job_id, ...(row.attempts ? { attempts: row.attempts } : {}) },
             })),
         );
+        await unlessStopped(added, this.wake.signal);
       }
       if (rows.length > 0) await manager.query(`DELETE FROM ${table} WHERE id = ANY($1)`, [rows.map((row) => row.id)]);
       return rows.length;
@@ -129,6 +130,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
         if (failures > 0) this.logger.log({ msg: 'relaying the outbox again', table, failedAttempts: failures });
         failures = 0;
       } catch (error) {
+        if (this.stopping) break;
         // The database (or the queue) is down: try again later and later, not five times a second
         // with a warning each time, until it is back.
         failures++;
@@ -138,6 +140,22 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       if (failures > 0 || moved < batchSize) await sleep(waitMs, undefined, { signal: this.wake.signal }).catch(() => undefined);
     }
   }
+}
+
+/**
+ * The add, or a rejection as soon as the relay stops. ioredis holds a command it has sent until it
+ * reconnects, so an add in flight when Redis went away would hold the relay's transaction, and the
+ * unit's shutdown, until Redis came back. Given up, the transaction rolls back: the rows stay and
+ * are relayed after the restart, and an add that still lands then is kept once (by job id).
+ */
+function unlessStopped<T>(added: Promise<T>, stopped: AbortSignal): Promise<T> {
+  added.catch(() => undefined); // once given up, its outcome no longer matters
+  return new Promise<T>((resolve, reject) => {
+    const giveUp = () => reject(new Error('the outbox relay is stopping'));
+    if (stopped.aborted) return giveUp();
+    stopped.addEventListener('abort', giveUp, { once: true });
+    added.then(resolve, reject).finally(() => stopped.removeEventListener('abort', giveUp));
+  });
 }
 
 /**
