@@ -71,6 +71,7 @@ export function isRedisConnectionDown(error: unknown): boolean {
   const message = (error as { message?: unknown } | null)?.message;
   return message === NOT_CONNECTED || message === CONNECTION_CLOSED;
 }
+
 /** pg's errors for a connection that dropped or could not be made. */
 const PG_CONNECTION_FAILURE =
   /not queryable|Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|timeout exceeded when trying to connect/;
