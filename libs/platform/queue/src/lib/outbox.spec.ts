@@ -18,6 +18,15 @@ const NoteJob = defineJob<{ note: string }>(QUEUE, 'test.note', { attempts: 3 })
 const TABLE = 'outbox_test.outbox';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** The outbox table as a module's migration makes it. */
+async function createOutboxTable(dataSource: DataSource): Promise<void> {
+  await dataSource.query(`CREATE SCHEMA outbox_test`);
+  await dataSource.query(
+    `CREATE TABLE ${TABLE} (id bigserial PRIMARY KEY, queue text NOT NULL, name text NOT NULL, job_id text NOT NULL,
+       data jsonb NOT NULL, attempts integer, created_at timestamptz NOT NULL DEFAULT now())`,
+  );
+}
+
 describe.each([
   ['PostgreSQL', 'postgres'],
   ['Redis', 'redis'],
@@ -43,11 +52,7 @@ describe.each([
     await module.init();
     dataSource = module.get(getDataSourceToken());
     queue = module.get(getQueueToken(QUEUE));
-    await dataSource.query(`CREATE SCHEMA outbox_test`);
-    await dataSource.query(
-      `CREATE TABLE ${TABLE} (id bigserial PRIMARY KEY, queue text NOT NULL, name text NOT NULL, job_id text NOT NULL,
-         data jsonb NOT NULL, attempts integer, created_at timestamptz NOT NULL DEFAULT now())`,
-    );
+    await createOutboxTable(dataSource);
   });
   afterAll(async () => {
     await queue.obliterate({ force: true });
@@ -170,11 +175,7 @@ describe('the outbox relay with Redis going away under an add', () => {
       providers: [provideOutboxRelay({ table: TABLE, intervalMs: 50 })],
     }).compile();
     dataSource = module.get(getDataSourceToken());
-    await dataSource.query(`CREATE SCHEMA outbox_test`);
-    await dataSource.query(
-      `CREATE TABLE ${TABLE} (id bigserial PRIMARY KEY, queue text NOT NULL, name text NOT NULL, job_id text NOT NULL,
-         data jsonb NOT NULL, attempts integer, created_at timestamptz NOT NULL DEFAULT now())`,
-    );
+    await createOutboxTable(dataSource);
     await module.init();
   });
   afterAll(() => database.drop());

@@ -63,15 +63,6 @@ class QueueDatabaseClient extends Client {
 
 /** What BullMQ's workers recognise as a lost connection, and wait for (`runRetryDelay`) before trying again. */
 const CONNECTION_CLOSED = 'Connection is closed.';
-/** ioredis's refusal of a command while it has no connection, with its offline queue disabled (as here). */
-const NOT_CONNECTED = "Stream isn't writeable and enableOfflineQueue options is false";
-
-/** Whether an error says the queue's Redis connection is down, rather than that a command failed. */
-export function isRedisConnectionDown(error: unknown): boolean {
-  const message = (error as { message?: unknown } | null)?.message;
-  return message === NOT_CONNECTED || message === CONNECTION_CLOSED;
-}
-
 /** pg's errors for a connection that dropped or could not be made. */
 const PG_CONNECTION_FAILURE =
   /not queryable|Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|timeout exceeded when trying to connect/;

@@ -2,10 +2,11 @@ import { BeforeApplicationShutdown, DynamicModule, Injectable, Logger, Module, P
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { TerminusModule } from '@nestjs/terminus';
+import { isDependencyUnavailable } from '@strata/platform/ports';
 import type { JobDefinition } from './job-definition';
 import { JobProducer } from './job-producer';
 import { QueueHealthIndicator, HEALTH_QUEUE } from './queue.health';
-import { isRedisConnectionDown, useQueueBackend, type QueueBackend } from './queue-connection';
+import { useQueueBackend, type QueueBackend } from './queue-connection';
 
 export interface QueueRootOptions {
   prefix?: string;
@@ -92,7 +93,7 @@ function superviseQueues(queues: string[]): Provider {
           try {
             await close();
           } catch (error) {
-            if (!isRedisConnectionDown(error)) throw error;
+            if (!isDependencyUnavailable(error)) throw error;
             (await queue.getBackend().client).disconnect();
           }
         };
