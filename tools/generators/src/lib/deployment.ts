@@ -54,6 +54,10 @@ export const needsOf = (plan: StaticUnitPlan, topology: TopologyFile, plans: Map
   presentation: plan.parts.filter((key) => key.endsWith('/presentation')).map((key) => key.slice(0, -'/presentation'.length)),
 });
 
+/** Every unit's needs, from the topology's static plans. */
+export const needsOfPlans = (plans: Map<string, StaticUnitPlan>, topology: TopologyFile): Map<string, UnitNeeds> =>
+  new Map([...plans].map(([unit, unitPlan]) => [unit, needsOf(unitPlan, topology, plans)]));
+
 const sameNeeds = (a: UnitNeeds | undefined, b: UnitNeeds) =>
   a !== undefined &&
   a.database === b.database &&

@@ -91,11 +91,12 @@ describe('module generator', () => {
       );
     });
 
-    it('changes only the registration files', () => {
+    it('changes only the registration files and the Ingress, which routes its path', () => {
       const changed = [...before.keys()].filter((path) => tree.read(path, 'utf-8') !== before.get(path)).sort();
 
       expect(changed).toEqual([
         'apps/server/src/application.ts',
+        'docker/k8s/base/ingress.yaml',
         'migrations/src/index.ts',
         'topologies/orders-service.json',
         'topologies/split.json',

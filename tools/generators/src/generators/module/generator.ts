@@ -1,5 +1,6 @@
 import { formatFiles, logger, type Tree } from '@nx/devkit';
 import { createFiles } from './lib/create-files';
+import { planDeployment } from './lib/deployment';
 import { normalizeOptions } from './lib/names';
 import { nextMigrationTimestamp, planApplication, planMigrationIndex, planPathAliases } from './lib/register';
 import { planTopologies } from './lib/topologies';
@@ -20,6 +21,7 @@ export async function moduleGenerator(tree: Tree, options: ModuleGeneratorSchema
   // 3. Every registration, computed (and refused if impossible) before any write.
   const timestamp = nextMigrationTimestamp(tree, Date.now());
   const topologies = planTopologies(tree, module);
+  const deployment = planDeployment(tree);
   const writes = [
     planPathAliases(tree, module),
     planApplication(tree, module),
@@ -30,12 +32,14 @@ export async function moduleGenerator(tree: Tree, options: ModuleGeneratorSchema
   createFiles(tree, module, timestamp);
   // 5. The registrations.
   writes.forEach((write) => write());
+  // 6. The split's deployment follows the placement (read from the code now in the tree).
+  const deployed = deployment.apply();
   await formatFiles(tree);
-  // 6. The report: printed on every run, since a generator cannot tell a dry run.
-  report(module, topologies.placements);
+  // 7. The report: printed on every run, since a generator cannot tell a dry run.
+  report(module, topologies.placements, deployed);
 }
 
-function report(module: ReturnType<typeof normalizeOptions>, placements: { file: string; changes: string[] }[]): void {
+function report(module: ReturnType<typeof normalizeOptions>, placements: { file: string; changes: string[] }[], deployed: string[]): void {
   const name = module.name.fileName;
   logger.info(
     `Module ${name}: entity ${module.entity.className}, schema ${module.schema}, fields ${module.fields.map((f) => f.name).join(', ')}${module.jobs ? ', with jobs' : ''}`,
@@ -44,6 +48,7 @@ function report(module: ReturnType<typeof normalizeOptions>, placements: { file:
   for (const { file, changes } of placements) {
     logger.info(`  ${file}: ${changes.length ? changes.join('; ') : `already covered (placed with ${module.placeWith})`}`);
   }
+  if (deployed.length > 0) logger.info(`  deployment (split): ${deployed.join(', ')}`);
 }
 
 export default moduleGenerator;

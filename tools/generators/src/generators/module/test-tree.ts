@@ -7,7 +7,8 @@ const workspaceRoot = join(__dirname, '../../../../..');
 
 /**
  * A Tree holding the real workspace files the module generator reads and edits (registrations,
- * migrations, topologies, every project.json), as they are on disk now.
+ * migrations, topologies, the modules' code it reads the port graph from, the deployment files,
+ * every project.json), as they are on disk now.
  */
 export function workspaceTree(): Tree {
   const tree = createTree();
@@ -25,7 +26,8 @@ export function workspaceTree(): Tree {
   walk('migrations', () => true);
   walk('topologies', () => true);
   walk('tools/generators', (path) => path.endsWith('project.json'));
-  walk('libs', (path) => path.endsWith('/project.json') || path.endsWith('/src/index.ts'));
+  walk('libs', (path) => !path.includes('/node_modules/'));
+  walk('docker', () => true);
   return tree;
 }
 
