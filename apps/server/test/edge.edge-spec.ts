@@ -67,12 +67,13 @@ describe('the edge in front of the orders-service topology', () => {
   });
 
   it('a route of no unit: 404 in the kit’s error body', async () => {
-    const response = await api().get('/api/invoices').expect(404);
+    // No module can serve it: module names are kebab-case, without underscores.
+    const response = await api().get('/api/no_such_module').expect(404);
 
     expect(response.body).toEqual({
       statusCode: 404,
       error: 'Not Found',
-      message: 'Cannot GET /api/invoices',
+      message: 'Cannot GET /api/no_such_module',
       code: 'edge.route_not_found',
     });
   });
