@@ -26,4 +26,9 @@ describe('@IsText', () => {
   ])('refuses %j, naming the field', (plain, message) => {
     expect(check(plain).messages).toContain(message);
   });
+
+  it('refuses a non-string for what it is, with no message about its length', () => {
+    expect(check({ name: 42 }).messages).toEqual(['name must be a string']);
+    expect(check({ name: ['a', 'b'] }).messages).toEqual(['name must be a string']);
+  });
 });

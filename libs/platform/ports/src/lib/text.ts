@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsString, MaxLength, ValidateBy } from 'class-validator';
+import { IsString, ValidateBy } from 'class-validator';
 
 export interface TextOptions {
   /** The fewest characters after trimming; 1 (the default) refuses an empty or blank value. 0 allows an empty string. */
@@ -34,6 +34,17 @@ const MinText = (min: number) =>
     },
   });
 
+/** At most `max` characters; a non-string is `IsString`'s to refuse (`MaxLength` would add a second, misleading message). */
+const MaxText = (max: number) =>
+  ValidateBy({
+    name: 'maxText',
+    constraints: [max],
+    validator: {
+      validate: (value) => typeof value !== 'string' || value.length <= max,
+      defaultMessage: (args) => `${args?.property} must be shorter than or equal to ${max} characters`,
+    },
+  });
+
 /**
  * A string field of a request DTO that PostgreSQL `text` can store: a string, trimmed, at least
  * `min` (default 1, so a blank value is refused) and at most `max` characters, without NUL. Each
@@ -48,7 +59,7 @@ export function IsText({ min = 1, max, keepWhitespace = false }: TextOptions): P
     IsString(),
     NoNul(),
     ...(min > 0 ? [MinText(min)] : []),
-    MaxLength(max),
+    MaxText(max),
   ];
   return (target, property) => decorators.forEach((decorate) => decorate(target, property));
 }
