@@ -23,6 +23,8 @@ interface TypeCode {
 }
 
 const INT32 = { min: '-2147483648', max: '2147483647' };
+const DATETIME_EXAMPLE = '2026-01-02T03:04:05Z';
+const DATETIME_DESCRIPTION = 'RFC 3339, with an offset (Z or ±hh:mm); stored to the millisecond';
 
 const CODE: Record<Field['type'], TypeCode> = {
   string: {
@@ -79,8 +81,13 @@ const CODE: Record<Field['type'], TypeCode> = {
     swaggerType: 'String',
     sqlType: 'timestamptz',
     typeormType: 'timestamptz',
-    validators: ['IsISO8601({ strict: true })'],
-    apiProperty: ["example: '2026-01-02T03:04:05.000Z'", "format: 'date-time'", "description: 'ISO 8601'"],
+    // RFC 3339 with an offset (what `new Date` reads the same everywhere), and a real date and time
+    // (ISO 8601 strict: no February 30, no leap second), so every accepted value is stored as sent.
+    validators: [
+      `IsRFC3339({ message: '$property must be an RFC 3339 date-time with an offset, e.g. ${DATETIME_EXAMPLE}' })`,
+      "IsISO8601({ strict: true, strictSeparator: true }, { message: '$property must be a date and time that exists' })",
+    ],
+    apiProperty: ["example: '2026-01-02T03:04:05.000Z'", "format: 'date-time'", `description: '${DATETIME_DESCRIPTION}'`],
     sample: "'2026-01-02T03:04:05.000Z'",
     unique: () => 'new Date(Date.UTC(2000, 0, 1) + randomInt(0, 2 ** 40)).toISOString()',
     bad: "'not a date'",
@@ -91,7 +98,8 @@ const CODE: Record<Field['type'], TypeCode> = {
     swaggerType: 'String',
     sqlType: 'uuid',
     typeormType: 'uuid',
-    validators: ['IsUUID()'],
+    // Lower-cased on the way in, as PostgreSQL answers it: the 201 and a later GET agree.
+    validators: ["Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value))", 'IsUUID()'],
     apiProperty: ["example: '3f2504e0-4f89-41d3-9a0c-0305e82c3301'", "format: 'uuid'"],
     sample: "'3f2504e0-4f89-41d3-9a0c-0305e82c3301'",
     unique: () => 'randomUUID()',
@@ -117,8 +125,9 @@ export function createDtoProperty(field: Field): string {
   return [`@ApiProperty({ ${api.join(', ')} })`, ...validators.map((v) => `@${v}`), declaration].join('\n  ');
 }
 
-/** The decorators that come from `@strata/platform/ports` rather than class-validator. */
+/** The decorators that come from `@strata/platform/ports` or class-transformer rather than class-validator. */
 const PORTS_VALIDATORS = new Set(['IsText']);
+const TRANSFORMER_DECORATORS = new Set(['Transform']);
 
 function validatorsUsed(fields: Field[]): string[] {
   const used = new Set<string>();
@@ -130,7 +139,8 @@ function validatorsUsed(fields: Field[]): string[] {
 }
 
 /** The class-validator decorators the create DTO uses, sorted. */
-export const validatorImports = (fields: Field[]): string[] => validatorsUsed(fields).filter((name) => !PORTS_VALIDATORS.has(name));
+export const validatorImports = (fields: Field[]): string[] =>
+  validatorsUsed(fields).filter((name) => !PORTS_VALIDATORS.has(name) && !TRANSFORMER_DECORATORS.has(name));
 
 /** What the DTO file imports from `@strata/platform/ports`, sorted: `IsText` when a field is textual, and the page types. */
 export const portsImports = (fields: Field[]): string[] => [
@@ -142,7 +152,7 @@ export const portsImports = (fields: Field[]): string[] => [
 /** The declaration of a field in the response DTO. */
 export function dtoProperty(field: Field): string {
   const options = [
-    ...(field.type === 'datetime' ? ["format: 'date-time'", "description: 'ISO 8601'"] : []),
+    ...(field.type === 'datetime' ? ["format: 'date-time'", `description: '${DATETIME_DESCRIPTION}'`] : []),
     ...(field.type === 'uuid' ? ["format: 'uuid'"] : []),
     ...(field.optional ? ['nullable: true', `type: ${code(field).swaggerType}`] : []),
   ];

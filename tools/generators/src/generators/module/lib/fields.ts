@@ -24,7 +24,8 @@ export const MAX_IDENTIFIER_LENGTH = 63;
 
 /**
  * Parses `--fields`: `name:type[?][:unique]`, comma separated. Throws a one-line error for bad
- * syntax, an unknown type, a duplicate, reserved or too long name, or a unique boolean.
+ * syntax, an unknown type, a duplicate, reserved or too long name, or a unique boolean. `reserved`
+ * are the generated properties (camelCase): a field is refused whose name or column is one of theirs.
  */
 export function parseFields(spec: string, reserved: readonly string[]): Field[] {
   const entries = spec.split(',').map((entry) => entry.trim());
@@ -32,10 +33,15 @@ export function parseFields(spec: string, reserved: readonly string[]): Field[] 
     throw new Error(`Invalid --fields "${spec}": expected name:type[?][:unique], comma separated, e.g. number:string:unique,paid:boolean?`);
   }
   const fields = entries.map((entry) => parseField(entry, reserved));
-  const seen = new Set<string>();
+  // Two names that differ only in case (`fooBar`, `fooBAR`) are one column.
+  const seen = new Map<string, string>();
   for (const field of fields) {
-    if (seen.has(field.column)) throw new Error(`Invalid --fields: the field "${field.name}" (column ${field.column}) is given twice`);
-    seen.add(field.column);
+    const other = seen.get(field.column);
+    if (other === field.name) throw new Error(`Invalid --fields: the field "${field.name}" (column ${field.column}) is given twice`);
+    if (other !== undefined) {
+      throw new Error(`Invalid --fields: the fields "${other}" and "${field.name}" are both the column ${field.column}`);
+    }
+    seen.set(field.column, field.name);
   }
   return fields;
 }
@@ -51,8 +57,13 @@ function parseField(entry: string, reserved: readonly string[]): Field {
   if (!(FIELD_TYPES as readonly string[]).includes(type)) {
     throw new Error(`Invalid field "${entry}": unknown type "${type}"; the types are ${FIELD_TYPES.join(', ')}`);
   }
-  if (reserved.includes(name)) throw new Error(`Invalid field "${entry}": ${reserved.join(', ')} are generated; choose another name`);
   const column = snakeCase(name);
+  // Generated properties and columns both: `createdAT` is the column created_at.
+  if (reserved.includes(name) || reserved.some((generated) => snakeCase(generated) === column)) {
+    throw new Error(
+      `Invalid field "${entry}": ${reserved.join(', ')} (columns ${reserved.map(snakeCase).join(', ')}) are generated; choose another name`,
+    );
+  }
   if (POSTGRES_RESERVED_WORDS.has(column)) throw new Error(`Invalid field "${entry}": "${column}" is a reserved word in PostgreSQL`);
   if (JAVASCRIPT_RESERVED_WORDS.has(name)) throw new Error(`Invalid field "${entry}": "${name}" is a reserved word in JavaScript`);
   if (column.length > MAX_IDENTIFIER_LENGTH)

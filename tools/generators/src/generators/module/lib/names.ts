@@ -1,6 +1,13 @@
 import { names } from '@nx/devkit';
+import pluralize from 'pluralize';
 import { MAX_IDENTIFIER_LENGTH, parseFields, type Field } from './fields';
-import { JAVASCRIPT_RESERVED_WORDS, POSTGRES_RESERVED_WORDS, WORKSPACE_RESERVED_NAMES } from './reserved-words';
+import {
+  GENERATED_MEMBER_NAMES,
+  JAVASCRIPT_RESERVED_WORDS,
+  POSTGRES_RESERVED_WORDS,
+  RESERVED_SCHEMAS,
+  WORKSPACE_RESERVED_NAMES,
+} from './reserved-words';
 import type { ModuleGeneratorSchema } from '../schema';
 
 /** Every spelling of one name: `line-items`, `LineItems`, `lineItems`, `LINE_ITEMS`, `line_items`, `line items`. */
@@ -43,16 +50,26 @@ export function normalizeOptions(options: ModuleGeneratorSchema): NormalizedModu
     throw new Error(`Invalid module name "${raw}": use kebab-case starting with a letter, e.g. invoices or line-items`);
   }
   const name = forms(raw);
+  refuseReservedSchema(`module name "${raw}"`, name.snakeName);
   refuseReserved(`module name "${raw}"`, raw, name.snakeName, name.propertyName);
 
   const entityName = options.entity === undefined || options.entity === '' ? singularOf(raw) : checkedEntity(options.entity);
   const entity = forms(entityName);
   refuseReserved(`entity name "${entityName}"`, entity.fileName, entity.snakeName, entity.propertyName);
   if (entity.fileName === name.fileName) {
-    throw new Error(`Invalid entity "${entityName}": the singular must differ from the module name "${raw}"`);
+    throw new Error(
+      `Invalid entity "${entityName}": the singular must differ from the module name "${raw}"; pass another with --entity (e.g. --entity=${raw}-item)`,
+    );
+  }
+  // The module's camelCase name is a constructor property of the generated repository, service and
+  // controller: it cannot be one of their other members (the entity's own never collide: see the templates).
+  const members = [...GENERATED_MEMBER_NAMES, `create${entity.className}`, `get${entity.className}`];
+  if (members.includes(name.propertyName)) {
+    throw new Error(`Invalid module name "${raw}": "${name.propertyName}" is a member of the generated classes`);
   }
 
   const jobs = options.jobs === true;
+  // The columns (and properties) the templates add to every table (entity, record and DTO).
   const fields = parseFields(options.fields === undefined || options.fields === '' ? 'name:string' : String(options.fields), [
     'id',
     'createdAt',
@@ -109,25 +126,57 @@ function refuseReserved(what: string, kebab: string, snake: string, camel: strin
 }
 
 /**
- * The singular of a kebab-case plural, from its last word: `categories` → `category`,
- * `boxes` → `box`, `line-items` → `line-item`. Refuses what it cannot tell (`staff`, `status`,
- * `address`): pass `--entity` then.
+ * The module's schema: not one PostgreSQL keeps for itself (`pg_*`, `information_schema`), nor
+ * `public`, nor one the workspace's infrastructure uses (the queue's, see `RESERVED_SCHEMAS`).
+ */
+function refuseReservedSchema(what: string, schema: string): void {
+  if (schema.startsWith('pg_')) throw new Error(`Invalid ${what}: PostgreSQL reserves the schema prefix "pg_" for system schemas`);
+  if (RESERVED_SCHEMAS.has(schema)) throw new Error(`Invalid ${what}: the PostgreSQL schema "${schema}" is reserved`);
+}
+
+/**
+ * Plurals `pluralize` gets wrong (it reads `-ies` as `-y` and `-ches` as `-ch`): `cookies` is not
+ * `cooky`, nor `caches` `cach`. Add here any other word found wrong.
+ */
+const SINGULAR_CORRECTIONS: Readonly<Record<string, string>> = {
+  avalanches: 'avalanche',
+  brownies: 'brownie',
+  caches: 'cache',
+  calories: 'calorie',
+  canvases: 'canvas',
+  cliches: 'cliche',
+  cookies: 'cookie',
+  freebies: 'freebie',
+  headaches: 'headache',
+  hoodies: 'hoodie',
+  lenses: 'lens',
+  moustaches: 'moustache',
+  niches: 'niche',
+  prairies: 'prairie',
+  rookies: 'rookie',
+  selfies: 'selfie',
+  smoothies: 'smoothie',
+  sorties: 'sortie',
+};
+
+/**
+ * The singular of a kebab-case plural, from its last word, by the `pluralize` package:
+ * `categories` → `category`, `line-items` → `line-item`, `people` → `person`, `statuses` → `status`.
+ * Refuses a name that is its own singular, a singular (`invoice`) or an uncountable (`series`,
+ * `staff`): pass `--entity` then.
  */
 export function singularOf(plural: string): string {
   const words = plural.split('-');
   const last = words[words.length - 1];
-  const singular = singularWord(last);
-  if (!singular) {
-    throw new Error(`Cannot derive the singular of "${plural}": pass it with --entity (e.g. --entity=${plural}-item)`);
+  const singular = SINGULAR_CORRECTIONS[last] ?? pluralize.singular(last);
+  if (singular === last) {
+    const example = [...words.slice(0, -1), pluralize.isPlural(last) ? `${last}-item` : last].join('-');
+    const plurals = [...words.slice(0, -1), pluralize.plural(last)].join('-');
+    throw new Error(
+      pluralize.isPlural(last)
+        ? `Cannot derive the singular of "${plural}": pass it with --entity (e.g. --entity=${example}), "${last}" being its own singular`
+        : `Cannot derive the singular of "${plural}": pass it with --entity, or name the module in the plural (e.g. ${plurals}, whose entity is ${example})`,
+    );
   }
   return [...words.slice(0, -1), singular].join('-');
-}
-
-function singularWord(word: string): string | undefined {
-  if (/[^aeiou]ies$/.test(word)) return word.slice(0, -3) + 'y';
-  if (/(ss|sh|ch|x|z)es$/.test(word)) return word.slice(0, -2);
-  // houses / statuses, buses / bus: no rule tells them apart.
-  if (/(ss|us|is|use)s?$/.test(word)) return undefined;
-  if (/[a-z0-9]s$/.test(word) && word.length > 2) return word.slice(0, -1);
-  return undefined;
 }

@@ -187,3 +187,28 @@ export const JAVASCRIPT_RESERVED_WORDS: ReadonlySet<string> = new Set([
   'valueOf',
   'hasOwnProperty',
 ]);
+
+/**
+ * Schemas a module cannot have (besides `pg_*`, which PostgreSQL keeps for itself): PostgreSQL's
+ * own, the default one, and those of the workspace's infrastructure: `bullmq`, where the queue's
+ * PostgreSQL backend keeps its tables (`QUEUE_SCHEMA` in `@strata/platform/queue`). The outbox and
+ * idempotency tables live in each module's own schema.
+ */
+export const RESERVED_SCHEMAS: ReadonlySet<string> = new Set(['information_schema', 'public', 'bullmq']);
+
+/**
+ * The members of the generated repository, service and controller beside the module's repository
+ * (or port), which is a constructor property named after the module (`this.invoices`). The
+ * entity's own methods (`createInvoice`, `getInvoice`) are checked apart, knowing the entity.
+ */
+export const GENERATED_MEMBER_NAMES: readonly string[] = [
+  'dataSource',
+  'idempotency',
+  'insert',
+  'findById',
+  'findPage',
+  'markProcessed',
+  'create',
+  'get',
+  'list',
+];
