@@ -32,6 +32,13 @@ export interface MethodFacts {
   calls: PortCall[];
   /** Job constants passed to `this.<jobs>.enqueue(Job, …)`. */
   enqueues: string[];
+  /**
+   * Jobs written to an outbox (ADR 0014) through the platform's `OutboxWriter`: `<writer>.write(runner,
+   * Job, …)` or `<writer>.values(Job, …)` (the row, for a statement that inserts it), where the
+   * writer is a file-level `const X = new OutboxWriter('schema.outbox')` or a constructor parameter
+   * typed `OutboxWriter`. The module's outbox relay queues them later.
+   */
+  outboxWrites: { job: string; table?: string }[];
   decorators: { name: string; args: ts.Expression[] }[];
 }
 
@@ -58,6 +65,8 @@ export interface NestModuleFacts {
   bindings: Record<string, string>;
   /** Imports `QueueModule.forJobs(...)`: produces jobs. */
   enqueuesJobs: boolean;
+  /** Outbox tables whose relay it provides: `provideOutboxRelay({ table: 'orders.outbox' })`. */
+  outboxRelays: string[];
 }
 
 export interface SourceFacts {
@@ -71,6 +80,10 @@ export interface SourceFacts {
 }
 
 const LOOP_METHODS = new Set(['map', 'forEach', 'flatMap', 'filter', 'reduce', 'some', 'every', 'find']);
+
+/** The platform's outbox writer (`@strata/platform/queue`) and the argument holding the job of each of its methods. */
+const OUTBOX_WRITER = 'OutboxWriter';
+const OUTBOX_JOB_ARGUMENT: Record<string, number> = { write: 1, values: 0 };
 
 const decoratorsOf = (node: ts.Node) =>
   (ts.canHaveDecorators(node) ? (ts.getDecorators(node) ?? []) : []).flatMap((decorator) => {
@@ -103,6 +116,15 @@ const nameOf = (node: ts.Expression | undefined): string | undefined => (node &&
 export function readSourceFacts(file: string, text: string): SourceFacts {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const facts: SourceFacts = { ports: [], classes: [], nestModules: [], jobs: {}, entities: [] };
+  /** File-level `const X = new OutboxWriter('schema.outbox')`: X → its table. */
+  const outboxWriters = new Map<string, string | undefined>();
+  for (const statement of source.statements)
+    if (ts.isVariableStatement(statement))
+      for (const declaration of statement.declarationList.declarations) {
+        const init = declaration.initializer;
+        if (ts.isIdentifier(declaration.name) && init && ts.isNewExpression(init) && nameOf(init.expression) === OUTBOX_WRITER)
+          outboxWriters.set(declaration.name.text, stringOf(init.arguments?.[0]));
+      }
   for (const statement of source.statements) {
     if (ts.isVariableStatement(statement)) {
       for (const declaration of statement.declarationList.declarations) {
@@ -153,13 +175,22 @@ export function readSourceFacts(file: string, text: string): SourceFacts {
     const nestModule = decorators.find((decorator) => decorator.name === 'Module');
     if (nestModule) facts.nestModules.push(readNestModule(name, file, nestModule.args[0]));
 
-    facts.classes.push(readClass(statement, name, file, decorators, base && ts.isIdentifier(base) ? base.text : undefined));
+    facts.classes.push(readClass(statement, name, file, decorators, base && ts.isIdentifier(base) ? base.text : undefined, outboxWriters));
   }
   return facts;
 }
 
 function readNestModule(name: string, file: string, metadata: ts.Expression | undefined): NestModuleFacts {
-  const facts: NestModuleFacts = { name, file, exports: [], instantiated: [], injectedTokens: [], bindings: {}, enqueuesJobs: false };
+  const facts: NestModuleFacts = {
+    name,
+    file,
+    exports: [],
+    instantiated: [],
+    injectedTokens: [],
+    bindings: {},
+    enqueuesJobs: false,
+    outboxRelays: [],
+  };
   for (const entry of identifiersOf(propertyOf(metadata, 'exports'))) {
     const token = nameOf(entry);
     if (token) facts.exports.push(token);
@@ -172,6 +203,11 @@ function readNestModule(name: string, file: string, metadata: ts.Expression | un
     const token = nameOf(entry);
     if (token) {
       facts.instantiated.push({ className: token, controller: false });
+      continue;
+    }
+    if (ts.isCallExpression(entry) && nameOf(entry.expression) === 'provideOutboxRelay') {
+      const table = stringOf(propertyOf(entry.arguments[0], 'table'));
+      if (table) facts.outboxRelays.push(table);
       continue;
     }
     const provide = nameOf(propertyOf(entry, 'provide'));
@@ -205,6 +241,7 @@ function readClass(
   file: string,
   decorators: ClassFacts['decorators'],
   base: string | undefined,
+  outboxWriters: Map<string, string | undefined> = new Map(),
 ): ClassFacts {
   const constructor = node.members.find(ts.isConstructorDeclaration);
   /** Constructor parameter: field name (if a parameter property) and token. */
@@ -227,13 +264,31 @@ function readClass(
     if (ts.isMethodDeclaration(member) && member.body && ts.isIdentifier(member.name))
       bodies.set(member.name.text, { method: member, body: member.body });
 
+  /** The outbox a call's receiver writes to: a file-level writer, or a field typed `OutboxWriter`; null when it is no writer. */
+  const outboxOf = (receiver: ts.Expression): { table?: string } | null => {
+    if (ts.isIdentifier(receiver) && outboxWriters.has(receiver.text)) return { table: outboxWriters.get(receiver.text) };
+    if (
+      ts.isPropertyAccessExpression(receiver) &&
+      receiver.expression.kind === ts.SyntaxKind.ThisKeyword &&
+      fields.get(receiver.name.text) === OUTBOX_WRITER
+    )
+      return {};
+    return null;
+  };
+
   const direct = new Map<
     string,
-    { calls: (PortCall & { field: string })[]; enqueues: string[]; helpers: { name: string; inLoop: boolean; onFailure: boolean }[] }
+    {
+      calls: (PortCall & { field: string })[];
+      enqueues: string[];
+      outboxWrites: MethodFacts['outboxWrites'];
+      helpers: { name: string; inLoop: boolean; onFailure: boolean }[];
+    }
   >();
   for (const [methodName, { body }] of bodies) {
     const calls: (PortCall & { field: string })[] = [];
     const enqueues: string[] = [];
+    const outboxWrites: MethodFacts['outboxWrites'] = [];
     const helpers: { name: string; inLoop: boolean; onFailure: boolean }[] = [];
     const visit = (current: ts.Node, inLoop: boolean, onFailure: boolean): void => {
       let loop = inLoop;
@@ -251,6 +306,13 @@ function readClass(
         const callee = current.expression;
         if (ts.isPropertyAccessExpression(callee)) {
           const target = callee.expression;
+          // <outbox writer>.write(runner, Job, …) / .values(Job, …)
+          const jobArgument = OUTBOX_JOB_ARGUMENT[callee.name.text];
+          const outbox = jobArgument === undefined ? null : outboxOf(target);
+          if (outbox) {
+            const job = nameOf(current.arguments[jobArgument]);
+            if (job) outboxWrites.push({ job, ...(outbox.table !== undefined ? { table: outbox.table } : {}) });
+          }
           // this.<field>.<method>(…)
           if (ts.isPropertyAccessExpression(target) && target.expression.kind === ts.SyntaxKind.ThisKeyword) {
             const field = target.name.text;
@@ -276,15 +338,16 @@ function readClass(
       ts.forEachChild(current, (child) => visit(child, loop, failure));
     };
     visit(body, false, false);
-    direct.set(methodName, { calls, enqueues, helpers });
+    direct.set(methodName, { calls, enqueues, outboxWrites, helpers });
   }
 
   const methods: Record<string, MethodFacts> = {};
-  const flatten = (methodName: string, seen: Set<string>): { calls: PortCall[]; enqueues: string[] } => {
+  const flatten = (methodName: string, seen: Set<string>): Omit<MethodFacts, 'decorators'> => {
     const own = direct.get(methodName);
     if (!own) throw new Error(`${file}: no calls read for method ${name}.${methodName}`);
     const calls: PortCall[] = own.calls.map(({ port, method, inLoop, onFailure }) => ({ port, method, inLoop, onFailure }));
     const enqueues = [...own.enqueues];
+    const outboxWrites = [...own.outboxWrites];
     for (const helper of own.helpers) {
       if (seen.has(helper.name)) continue;
       const inner = flatten(helper.name, new Set([...seen, helper.name]));
@@ -292,8 +355,9 @@ function readClass(
         ...inner.calls.map((call) => ({ ...call, inLoop: call.inLoop || helper.inLoop, onFailure: call.onFailure || helper.onFailure })),
       );
       enqueues.push(...inner.enqueues);
+      outboxWrites.push(...inner.outboxWrites);
     }
-    return { calls, enqueues };
+    return { calls, enqueues, outboxWrites };
   };
   for (const [methodName, { method }] of bodies)
     methods[methodName] = { ...flatten(methodName, new Set([methodName])), decorators: decoratorsOf(method) };

@@ -72,10 +72,16 @@ export interface JobHandler {
 export interface JobProducer {
   job: string;
   wire: string;
+  /** The module and part whose code enqueues the job, or writes it to an outbox. */
   module: string;
   part: Part;
   className: string;
   method: string;
+  /**
+   * Written to an outbox (ADR 0014) rather than enqueued: the outbox table, and the part whose
+   * Nest module runs that outbox's relay (`provideOutboxRelay`), which queues it, if one does.
+   */
+  outbox?: { table?: string; relay?: { module: string; part: Part } };
 }
 
 export interface PortGraph {
@@ -186,6 +192,9 @@ export function readPortGraph(tree: Tree): PortGraph {
   const endpoints: Endpoint[] = [];
   const jobHandlers: JobHandler[] = [];
   const jobProducers: JobProducer[] = [];
+  /** Outbox table → the part whose Nest module runs its relay. */
+  const relayOf = new Map<string, { module: string; part: Part }>();
+  for (const { module, part, facts } of moduleFacts) for (const table of facts.outboxRelays) relayOf.set(table, { module, part });
   for (const { module, part, facts } of moduleFacts) {
     for (const { className, controller } of facts.instantiated) {
       const found = pick(classes.get(className), facts.file);
@@ -209,6 +218,19 @@ export function readPortGraph(tree: Tree): PortGraph {
           });
         for (const produced of new Set(method.enqueues))
           jobProducers.push({ job: produced, wire: jobs[produced] ?? produced, module, part, className, method: methodName });
+        const written = new Map(method.outboxWrites.map((write) => [write.job, write.table]));
+        for (const [produced, table] of written) {
+          const relay = table === undefined ? undefined : relayOf.get(table);
+          jobProducers.push({
+            job: produced,
+            wire: jobs[produced] ?? produced,
+            module,
+            part,
+            className,
+            method: methodName,
+            outbox: { ...(table !== undefined ? { table } : {}), ...(relay ? { relay } : {}) },
+          });
+        }
       }
     }
   }

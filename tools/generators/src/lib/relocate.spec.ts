@@ -1,12 +1,16 @@
-import type { Tree } from '@nx/devkit';
+import { logger, type Tree } from '@nx/devkit';
 import { createTree } from '@nx/devkit/testing';
 import { parse } from 'yaml';
 import { COMPOSE_FILE, K8S_BASE, splitManifest, unitManifestBody, needsOf } from './deployment';
-import { readPortGraph } from './port-graph';
+import { PARTS, readPortGraph } from './port-graph';
 import { extract, merge } from './relocate';
 import { BENCH_RESULTS, EDGE_HOP_COST, HOP_COST } from './report';
 import { planStatic, readTopology, serializeTopology, settlePublicPort, type TopologyFile } from './topology';
 import { snapshot, workspaceTree } from './testing';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { moduleGenerator } from '../generators/module/generator';
+import { workspaceTree as moduleWorkspaceTree } from '../generators/module/test-tree';
 
 /** The real workspace's files, read once; each test works on its own copy (not a new read: others may be editing the files). */
 const base = snapshot(workspaceTree());
@@ -17,6 +21,10 @@ function freshTree(): Tree {
 }
 const shipped = ['monolith', 'split', 'orders-service'];
 const graph = readPortGraph(freshTree());
+
+/** monolith.json as the workspace has it, with another description. */
+const monolithDescribedAs = (description: string) =>
+  base['topologies/monolith.json'].replace(/^ {2}"description": .*$/m, `  "description": ${JSON.stringify(description)},`);
 
 /** Files whose content differs from the workspace's. */
 const changed = (tree: Tree) => {
@@ -46,6 +54,16 @@ describe('the shipped files are canonical (what extract and merge write)', () =>
       expect(settled).toEqual(topology);
     },
   );
+
+  it.each(shipped)('topologies/%s.json gives an internalPort to exactly the units another unit calls (what merge leaves)', (name) => {
+    // merge takes the internalPort of a unit it leaves uncalled, and extract gives one to a unit it
+    // makes called: a shipped topology with an unused internalPort would not come back byte for byte.
+    const topology = readTopology(freshTree(), name);
+    const { plans } = planStatic(topology, graph);
+    const withPort = Object.keys(topology.units).filter((unit) => topology.units[unit].internalPort !== undefined);
+    const called = [...plans.values()].filter((plan) => plan.serves.length > 0).map((plan) => plan.unit);
+    expect(withPort).toEqual(called);
+  });
 
   it('the static plan gives the queue to the units the runtime gives it: those running workers or hosting a tier that enqueues jobs', () => {
     const { plans } = planStatic(readTopology(freshTree(), 'split'), graph);
@@ -158,6 +176,12 @@ describe('extract', () => {
     const tree = freshTree();
     extract(tree, { module: 'catalog', topology: 'monolith', as: 'catalog-service' });
     expect(changed(tree)).toEqual(['topologies/catalog-service.json', 'topologies/index.ts']);
+    // Its own description, not the source's ("What `npm start` runs"), in the same place.
+    const written = JSON.parse(tree.read('topologies/catalog-service.json', 'utf-8')!) as TopologyFile;
+    expect(Object.keys(written)).toEqual(['$schema', 'description', 'units']);
+    expect(written.description).toBe(
+      "monolith with the catalog module's presentation, business and data-access extracted into their own unit, catalog (written by nx g @strata/generators:extract).",
+    );
     const index = tree.read('topologies/index.ts', 'utf-8')!;
     expect(index).toContain("import catalogService from './catalog-service.json';\nimport monolith from './monolith.json';");
     expect(index).toContain("'orders-service': ordersService, 'catalog-service': catalogService }");
@@ -167,6 +191,81 @@ describe('extract', () => {
     const tree = freshTree();
     extract(tree, { module: 'catalog', json: 'impact.json' });
     expect(JSON.parse(tree.read('impact.json', 'utf-8')!)).toMatchObject({ generator: 'extract', unit: 'catalog', topology: 'split' });
+  });
+
+  it('--json: a relative path is relative to the workspace root, an absolute one inside the workspace is that file', () => {
+    const tree = freshTree();
+    extract(tree, { module: 'catalog', json: `${tree.root}/reports/extract.json` }, graph);
+    expect(JSON.parse(tree.read('reports/extract.json', 'utf-8')!)).toMatchObject({ generator: 'extract', unit: 'catalog' });
+    // An earlier report is overwritten; `./` and `..` inside the workspace are resolved.
+    merge(tree, { unit: 'catalog', json: './reports/../reports/extract.json' }, graph);
+    expect(JSON.parse(tree.read('reports/extract.json', 'utf-8')!)).toMatchObject({ generator: 'merge', unit: 'catalog' });
+    expect(changed(tree)).toEqual(['reports/extract.json']);
+  });
+
+  it.each([
+    ['/tmp/ex.json', /^--json=\/tmp\/ex\.json is outside the workspace \(\/virtual\): a relative path is relative to the workspace root$/],
+    ['../outside.json', /is outside the workspace/],
+    ['reports/../../outside.json', /is outside the workspace/],
+    ['topologies/split.json', /^--json=topologies\/split\.json is in topologies\/, which (extract|merge) edits/],
+    ['topologies/report.json', /is in topologies\//],
+    ['docker/report.json', /is in docker\//],
+    ['apps/server/src/application.ts', /exists and is not an impact report/],
+    ['notes.json', /^--json=notes\.json: notes\.json exists and is not an impact report/],
+    ['libs', /is a folder/],
+    ['reports/', /is a folder/],
+  ])('--json=%s is refused in one line, writing nothing', (json, message) => {
+    const tree = freshTree();
+    tree.write('notes.json', '{"generator": "someone else"}\n');
+    const before = snapshot(tree);
+    for (const run of [
+      () => extract(tree, { module: 'catalog', json }, graph),
+      () => merge(tree, { unit: 'data', into: 'business', json }, graph),
+    ]) {
+      let error: Error | undefined;
+      try {
+        run();
+      } catch (caught) {
+        error = caught as Error;
+      }
+      expect(error?.message).toMatch(message);
+      expect(error?.message).not.toContain('\n');
+      expect(snapshot(tree)).toEqual(before);
+    }
+  });
+
+  it.each([
+    [
+      { module: 'customers', topology: '../package' },
+      /^There is no topology "\.\.\/package": name a file of topologies\/ without its \.json \(topologies: monolith, orders-service, split[,)]/,
+    ],
+    [{ module: 'customers', topology: 'project' }, /^There is no topology "project"/],
+    [{ module: 'customers', topology: 'topologies/split' }, /^There is no topology "topologies\/split"/],
+    [{ module: 'customers', topology: 'broken' }, /^topologies\/broken\.json is not valid JSON: /],
+    [{ module: 'customers', topology: 'not-one' }, /^topologies\/not-one\.json is not a topology: it has no "units" object/],
+    [{ module: 'catalog', topology: 'monolith', as: '../escape' }, /^Invalid topology name "\.\.\/escape" for --as/],
+    [{ module: 'catalog', topology: 'monolith', as: 'catalog-' }, /^Invalid topology name "catalog-" for --as/],
+    [{ module: 'catalog', topology: 'monolith', as: 'Catalog' }, /^Invalid topology name "Catalog" for --as/],
+    [{ module: 'catalog', topology: 'monolith', as: 'project' }, /^Invalid topology name "project" for --as/],
+    [{ module: 'catalog', topology: 'monolith', as: 'delete' }, /would import it as delete, a reserved word/],
+    [{ module: 'catalog', topology: 'monolith', as: 'shipped-topologies' }, /already declares shippedTopologies/],
+  ])('refuses the topology names of %o in one line, writing nothing', (options, message) => {
+    const tree = freshTree();
+    tree.write('package.json', '{ "name": "strata" }\n'); // as in the workspace: `../package` names it
+    tree.write('topologies/broken.json', '{ "units": \n');
+    tree.write('topologies/not-one.json', '{ "name": "not a topology" }\n');
+    const before = snapshot(tree);
+    let error: Error | undefined;
+    try {
+      extract(tree, options as never, graph);
+    } catch (caught) {
+      error = caught as Error;
+    }
+    expect(error?.message).toMatch(message);
+    expect(error?.message).not.toContain('\n');
+    expect(snapshot(tree)).toEqual(before);
+    if (!('as' in options)) expect(() => merge(tree, { unit: 'data', topology: options.topology }, graph)).toThrow(message);
+    expect(snapshot(tree)).toEqual(before);
   });
 
   it.each([
@@ -179,10 +278,48 @@ describe('extract', () => {
     [{ module: 'orders' }, /unable to run: unit worker would host nothing/],
     [{ module: 'customers', unit: 'migrate' }, /taken by a service/],
     [{ module: 'catalog', as: 'split' }, /already exists/],
+    // Names a unit cannot take: the edge's (everywhere: the launcher's process and its logs), and in
+    // split what docker/compose.split.yaml and docker/k8s already name, or a DNS label cannot be.
+    [
+      { module: 'customers', tiers: 'presentation,business,data-access', unit: 'edge' },
+      /^Unit name "edge" is the edge's: .*: choose another --unit$/,
+    ],
+    [{ module: 'customers', unit: 'edge' }, /^Unit name "edge" is the edge's/],
+    [
+      { module: 'orders', topology: 'monolith', unit: 'edge' },
+      /^Unit name "edge" is the edge's: the process the launcher puts in front of several API units: choose/,
+    ],
+    [{ module: 'customers', unit: 'postgres' }, /^Unit name "postgres" is taken by a service of docker\/compose\.split\.yaml/],
+    [{ module: 'customers', unit: 'redis' }, /^Unit name "redis" is taken by a service of docker\/compose\.split\.yaml/],
+    [
+      { module: 'customers', unit: 'strata-config' },
+      /^Unit name "strata-config" is taken by the ConfigMap strata-config of docker\/k8s\/base\/config\.yaml/,
+    ],
+    [{ module: 'customers', unit: 'strata' }, /^Unit name "strata" is taken by the Ingress strata of docker\/k8s\/base\/ingress\.yaml/],
+    [
+      { module: 'customers', unit: 'business-internal' },
+      /is taken by the NetworkPolicy business-internal of docker\/k8s\/base\/network-policy\.yaml/,
+    ],
+    [
+      { module: 'customers', unit: 'customers-internal' },
+      /^Unit name "customers-internal" ends in -internal, the suffix of the units' NetworkPolicies/,
+    ],
+    [{ module: 'customers', unit: 'customers-' }, /^Invalid unit name "customers-": a unit name ends with a letter or a digit/],
+    [{ module: 'customers', topology: 'monolith', unit: 'customers-' }, /^Invalid unit name "customers-"/],
+    [{ module: 'customers', unit: 'Customers' }, /^Invalid unit name "Customers"/],
+    [{ module: 'customers', unit: '9customers' }, /^Invalid unit name "9customers"/],
+    [{ module: 'customers', unit: 'customer_service' }, /^Invalid unit name "customer_service"/],
+    [{ module: 'customers', unit: `c${'x'.repeat(63)}` }, /^Invalid unit name "cx+"/],
   ])('refuses %o, writing nothing', (options, message) => {
     const tree = freshTree();
-    expect(() => extract(tree, options as never)).toThrow(message);
+    expect(() => extract(tree, options as never, graph)).toThrow(message);
     expect(changed(tree)).toEqual([]);
+  });
+
+  it('takes a unit name that only looks like a reserved one', () => {
+    const tree = freshTree();
+    extract(tree, { module: 'customers', unit: 'edge-customers' }, graph);
+    expect(Object.keys(readTopology(tree, 'split').units)).toContain('edge-customers');
   });
 
   it('refuses a topology that would need the workers nowhere', () => {
@@ -207,6 +344,20 @@ describe('merge', () => {
     const tree = freshTree();
     expect(() => merge(tree, options as never)).toThrow(message);
     expect(changed(tree)).toEqual([]);
+  });
+
+  it('refuses to merge into a unit named as the edge in split (a hand-written topology), writing nothing', () => {
+    const tree = freshTree();
+    const topology = readTopology(tree, 'split');
+    topology.units = Object.fromEntries(
+      Object.entries(topology.units).map(([unit, declaration]) => [unit === 'business' ? 'edge' : unit, declaration]),
+    );
+    tree.write('topologies/split.json', serializeTopology(topology));
+    const edited = snapshot(tree);
+    expect(() => merge(tree, { unit: 'data', into: 'edge' }, graph)).toThrow(
+      /^Unit name "edge" is the edge's: .*: rename unit edge before merging into it$/,
+    );
+    expect(snapshot(tree)).toEqual(edited);
   });
 
   it('merges data into business (--into): the topology and the artefacts follow', () => {
@@ -306,7 +457,11 @@ describe('the public port rule and the edge', () => {
     const tree = freshTree();
     extract(tree, { module: 'orders', topology: 'monolith', as: 'orders-out' });
     const { report, text } = merge(tree, { unit: 'orders', topology: 'orders-out' });
-    expect(tree.read('topologies/orders-out.json', 'utf-8')).toBe(base['topologies/monolith.json']);
+    expect(tree.read('topologies/orders-out.json', 'utf-8')).toBe(
+      monolithDescribedAs(
+        "monolith with the orders module's presentation, business, data-access and workers extracted into their own unit, orders (written by nx g @strata/generators:extract).",
+      ),
+    );
     expect(report.publicEntry.after).toEqual({ edge: false, port: 3000, units: ['monolith'] });
     expect(report.portChanges).toEqual([{ unit: 'monolith', from: 3200, to: 3000 }]);
     expect(report.endpoints.find((endpoint) => endpoint.endpoint === 'POST /api/orders')).toMatchObject({
@@ -336,7 +491,8 @@ describe('the public port rule and the edge', () => {
     const ordersService = freshTree();
     const { report } = extract(ordersService, { module: 'catalog', topology: 'orders-service' });
     const result = JSON.parse(ordersService.read('topologies/orders-service.json', 'utf-8')!) as TopologyFile;
-    expect([result.units.core.httpPort, result.units.orders.httpPort, result.units.catalog.httpPort]).toEqual([3001, 3100, 3102]); // 3101 would pair with 4100, orders' internalPort
+    expect([result.units.core.httpPort, result.units.orders.httpPort, result.units.catalog.httpPort]).toEqual([3001, 3100, 3101]);
+    expect(result.units.catalog.internalPort).toBe(4100); // orders calls it: 3101 plus the file's offset (core: 3001 → 4000)
     expect(report.portChanges).toEqual([]);
     expect(report.publicEntry.after.units).toEqual(['core', 'orders', 'catalog']);
     // The edge on both sides: one edge hop before and after, so only the unit hops change.
@@ -389,6 +545,39 @@ describe('the public port rule and the edge', () => {
 });
 
 describe('extract then merge gives back every file, byte for byte', () => {
+  /** Every non-empty subset of `items`, in their order. */
+  const subsets = <T>(items: readonly T[]): T[][] =>
+    items.reduce<T[][]>((all, item) => [...all, ...all.map((subset) => [...subset, item])], [[]]).filter((subset) => subset.length > 0);
+
+  // Every shipped topology, every module, every tier choice: the default and each set of the parts
+  // the module has. Where extract takes it, merge must give back every file; where it refuses, it
+  // writes nothing. (orders-service with --tiers=workers once lost orders' "internalPort": 4100.)
+  it.each(shipped.flatMap((topology) => graph.modules.map((module) => [topology, module] as const)))(
+    'on %s, module %s, every tier choice extract takes',
+    (topology, module) => {
+      const choices = [undefined, ...subsets(PARTS.filter((part) => graph.tiers[module][part])).map((parts) => parts.join(','))];
+      const outcomes = choices.map((tiers) => {
+        const tree = freshTree();
+        const choice = `--tiers=${tiers ?? '(default)'}`;
+        try {
+          extract(tree, { module, topology, tiers, unit: 'moved' }, graph);
+        } catch (error) {
+          const refusal = /unable to run|Nothing to move/.test(String(error)) ? 'refused' : `refused, unexpectedly: ${String(error)}`;
+          return `${choice}: ${changed(tree).length ? `refused, but wrote ${changed(tree).join(', ')}` : refusal}`;
+        }
+        if (changed(tree).length === 0) return `${choice}: extracted, but wrote nothing`;
+        try {
+          merge(tree, { unit: 'moved', topology }, graph);
+        } catch (error) {
+          return `${choice}: merge refused: ${String(error)}`;
+        }
+        return `${choice}: ${changed(tree).length ? `not exact: ${changed(tree).join(', ')} changed` : 'exact'}`;
+      });
+      expect(outcomes.filter((outcome) => !/: (exact|refused)$/.test(outcome))).toEqual([]);
+      expect(outcomes.some((outcome) => outcome.endsWith(': exact'))).toBe(true);
+    },
+  );
+
   const cases = shipped.flatMap((topology) => graph.modules.map((module) => [topology, module] as const));
   it.each(cases)('on %s, module %s (where the extraction can run)', (topology, module) => {
     const tree = freshTree();
@@ -405,13 +594,13 @@ describe('extract then merge gives back every file, byte for byte', () => {
     expect(changed(tree)).toEqual([]);
   });
 
-  it.each(graph.modules)('extract %s out of monolith --as a new topology, then merge it: the same bytes as monolith.json', (module) => {
+  it.each(graph.modules)('extract %s out of monolith --as a new topology, then merge it: monolith.json but its description', (module) => {
     const tree = freshTree();
     extract(tree, { module, topology: 'monolith', as: `${module}-out` });
     const extracted = JSON.parse(tree.read(`topologies/${module}-out.json`, 'utf-8')!) as TopologyFile;
     expect(extracted.units.monolith.httpPort).not.toBe(3000); // the presentation tier moved: the edge has 3000
     merge(tree, { unit: module, topology: `${module}-out` });
-    expect(tree.read(`topologies/${module}-out.json`, 'utf-8')).toBe(base['topologies/monolith.json']);
+    expect(tree.read(`topologies/${module}-out.json`, 'utf-8')).toBe(monolithDescribedAs(extracted.description!));
     expect(changed(tree)).toEqual([`topologies/${module}-out.json`, 'topologies/index.ts'].sort());
   });
 
@@ -431,5 +620,98 @@ describe('extract then merge gives back every file, byte for byte', () => {
     expect(changed(tree)).not.toEqual([]);
     merge(tree, { unit: 'moved', topology });
     expect(changed(tree)).toEqual([]);
+  });
+});
+
+describe('jobs written to an outbox (ADR 0014): produced by the tier that writes them', () => {
+  it('the port graph: the orders data access writes orders.confirm and orders.release-stock to its outbox, whose relay it runs', () => {
+    const producers = graph.jobProducers.map(
+      (producer) =>
+        `${producer.wire} ${producer.module}/${producer.part} ${producer.className}.${producer.method}` +
+        (producer.outbox
+          ? ` outbox ${producer.outbox.table} relayed by ${producer.outbox.relay?.module}/${producer.outbox.relay?.part}`
+          : ''),
+    );
+    expect(producers.sort()).toEqual([
+      'orders.confirm orders/data-access TypeOrmOrderRepository.insert outbox orders.outbox relayed by orders/data-access',
+      'orders.release-stock orders/data-access TypeOrmOrderRepository.cancel outbox orders.outbox relayed by orders/data-access',
+      'orders.settle orders/business OrdersService.place',
+      'orders.settle orders/business OrdersService.placeOrder',
+      'orders.settle orders/business OrdersService.queueSafetyNet',
+    ]);
+  });
+
+  it('orders-service, the orders workers into a unit of their own: every producer is named', () => {
+    const tree = freshTree();
+    const { report, text } = extract(tree, { module: 'orders', topology: 'orders-service', tiers: 'workers', unit: 'jobs' }, graph);
+    expect(report.jobs).toEqual([
+      { job: 'orders.settle', producer: { before: ['orders'], after: ['orders'] }, handler: { before: ['orders'], after: ['jobs'] } },
+      {
+        job: 'orders.confirm',
+        producer: { before: ['orders'], after: ['orders'] },
+        handler: { before: ['orders'], after: ['jobs'] },
+        outbox: { tables: ['orders.outbox'], relay: { before: ['orders'], after: ['orders'] } },
+      },
+      {
+        job: 'orders.release-stock',
+        producer: { before: ['orders'], after: ['orders'] },
+        handler: { before: ['orders'], after: ['jobs'] },
+        outbox: { tables: ['orders.outbox'], relay: { before: ['orders'], after: ['orders'] } },
+      },
+    ]);
+    expect(text).toMatch(/^ {2}orders\.confirm +produced by orders → orders \(outbox\) {2}handled by orders → jobs$/m);
+    expect(text).toMatch(/^ {2}orders\.settle +produced by orders → orders {11}handled by orders → jobs$/m);
+    expect(text).toContain(
+      "  (outbox): written to the module's outbox in the transaction of the change, then queued by the outbox's relay, which runs in the same unit (ADR 0014).",
+    );
+  });
+
+  it('a module generated with --jobs: its created job is produced where its data access goes', async () => {
+    const previous = process.env['NX_SKIP_FORMAT'];
+    process.env['NX_SKIP_FORMAT'] = 'true';
+    const info = jest.spyOn(logger, 'info').mockImplementation(() => undefined);
+    try {
+      const tree = moduleWorkspaceTree();
+      await moduleGenerator(tree, { name: 'specimens', jobs: true });
+      const { report, text } = extract(tree, { module: 'specimens' });
+      expect(report.jobs.find((job) => job.job === 'specimens.specimen-created')).toMatchObject({
+        producer: { before: ['data'], after: ['specimens'] },
+        outbox: { tables: ['specimens.outbox'], relay: { before: ['data'], after: ['specimens'] } },
+      });
+      expect(text).toMatch(/^ {2}specimens\.specimen-created +produced by data → specimens \(outbox\) +handled by /m);
+    } finally {
+      info.mockRestore();
+      if (previous === undefined) delete process.env['NX_SKIP_FORMAT'];
+      else process.env['NX_SKIP_FORMAT'] = previous;
+    }
+  });
+});
+
+describe('the README\'s sample reports ("Extracting a service") are what the generator prints', () => {
+  const readme = readFileSync(join(__dirname, '../../../../README.md'), 'utf-8');
+  const section = readme.slice(
+    readme.indexOf('### Extracting a service'),
+    readme.indexOf('\n## ', readme.indexOf('### Extracting a service')),
+  );
+  /** The fenced blocks, without their fences. */
+  const blocks: string[] = [];
+  let open: string[] | undefined;
+  for (const line of section.split('\n'))
+    if (open === undefined && line.startsWith('```')) open = [];
+    else if (open !== undefined && line === '```') {
+      blocks.push(open.join('\n'));
+      open = undefined;
+    } else open?.push(line);
+
+  it('extract customers (on split): the whole report', () => {
+    const { text } = extract(freshTree(), { module: 'customers' }, graph);
+    expect(blocks.find((block) => block.startsWith('Impact of extract → unit customers'))).toBe(text);
+  });
+
+  it('extract orders --topology=monolith: from "Public entry" to the hops', () => {
+    const { text } = extract(freshTree(), { module: 'orders', topology: 'monolith' }, graph);
+    const block = blocks.find((candidate) => candidate.startsWith('Public entry:\n  before: unit monolith'));
+    expect(block).toBeDefined();
+    expect(text).toContain(`\n${block}\n\nJobs whose producer`);
   });
 });

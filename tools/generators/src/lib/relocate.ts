@@ -1,17 +1,22 @@
 import type { Tree } from '@nx/devkit';
+import * as path from 'node:path';
 import { registerTopology } from './ast';
 import {
   applyDeploymentChange,
+  COMPOSE_FILE,
   DEPLOYED_TOPOLOGY,
+  EDGE,
+  K8S_NETWORK_POLICY,
   manifestReferencesBeyondReplicas,
   needsOf,
   unitManifestPath,
   type UnitNeeds,
 } from './deployment';
-import { PARTS, readPortGraph, type Part, type PortGraph } from './port-graph';
+import { filesUnder, PARTS, readPortGraph, type Part, type PortGraph } from './port-graph';
 import { buildReport, formatReport, type ImpactReport } from './report';
 import {
   hostOfParts,
+  isTopologyName,
   keyOf,
   nextHttpPort,
   nextInternalPort,
@@ -21,8 +26,9 @@ import {
   serializeTopology,
   settlePublicPort,
   splitKey,
+  TOPOLOGIES_DIR,
   topologyPath,
-  UNIT_NAME,
+  unitNameProblem,
   withPlacement,
   type PartKey,
   type StaticUnitPlan,
@@ -63,6 +69,14 @@ const partsOf = (placement: Map<string, Set<PartKey>>, unit: string): Set<PartKe
 };
 
 const clone = (topology: TopologyFile): TopologyFile => JSON.parse(JSON.stringify(topology));
+
+/** `topology` with its description replaced (or added after `$schema`), the other keys in their order. */
+function describedAs(topology: TopologyFile, description: string): TopologyFile {
+  const entries = Object.entries(topology).filter(([key]) => key !== 'description');
+  const at = topology.description !== undefined ? Object.keys(topology).indexOf('description') : entries[0]?.[0] === '$schema' ? 1 : 0;
+  entries.splice(at, 0, ['description', description]);
+  return Object.fromEntries(entries) as TopologyFile;
+}
 
 /** A unit that serves only presentation tiers: the public API's one entry point. */
 const isGateway = (parts: Set<PartKey>) => parts.size > 0 && [...parts].every((key) => key.endsWith('/presentation'));
@@ -119,6 +133,7 @@ function finish(
     unit: string;
     moved: { part: string; from: string; to: string }[];
     newTopology: boolean;
+    /** The report file, checked by {@link reportFile}. */
     json?: string;
   },
 ): ImpactReport {
@@ -130,12 +145,10 @@ function finish(
   tree.write(targetPath, serializeTopology(after));
   files.push(targetPath);
   if (input.newTopology) {
-    const identifier = input.targetName.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
-    const index = `${'topologies'}/index.ts`;
-    const registered = tree.read(index, 'utf-8');
-    if (registered === null) throw new Error(`${index} not found: the shipped topologies are registered there`);
-    tree.write(index, registerTopology(registered, input.targetName, identifier));
-    files.push(index);
+    const registered = tree.read(INDEX, 'utf-8');
+    if (registered === null) throw new Error(`${INDEX} not found: the shipped topologies are registered there`);
+    tree.write(INDEX, registerTopology(registered, input.targetName, identifierOf(input.targetName)));
+    files.push(INDEX);
   }
   if (input.targetName === DEPLOYED_TOPOLOGY)
     files.push(
@@ -168,30 +181,172 @@ function finish(
   return report;
 }
 
-function checkDeployable(tree: Tree, targetName: string, unit: string, creating: boolean) {
-  if (targetName !== DEPLOYED_TOPOLOGY) return;
-  if (creating && tree.exists(unitManifestPath(unit))) refuse(`${unitManifestPath(unit)} already exists: choose another --unit`);
-  if (['postgres', 'redis', 'migrate'].includes(unit)) refuse(`Unit name "${unit}" is taken by a service of docker/compose.split.yaml`);
+/** The services of the deployed topology besides its units (docker/compose.split.yaml), whatever the file says. */
+const INFRASTRUCTURE = ['postgres', 'redis', 'migrate'];
+/** The suffix of a unit's NetworkPolicy (`networkPolicyName` in deployment.ts): `business-internal`. */
+const POLICY_SUFFIX = '-internal';
+
+/** The services docker/compose.split.yaml declares. */
+function composeServices(tree: Tree): string[] {
+  const all = (tree.read(COMPOSE_FILE, 'utf-8') ?? '').split('\n');
+  const at = all.indexOf('services:');
+  if (at < 0) return [];
+  const names: string[] = [];
+  for (const line of all.slice(at + 1)) {
+    if (/^\S/.test(line) && !line.startsWith('#')) break;
+    const key = /^ {2}([A-Za-z0-9][\w.-]*):\s*$/.exec(line);
+    if (key) names.push(key[1]);
+  }
+  return names;
+}
+
+/** Every Kubernetes object of docker/k8s, by kind and name, with its file. */
+function kubernetesObjects(tree: Tree): { kind: string; name: string; file: string }[] {
+  return filesUnder(tree, 'docker/k8s')
+    .filter((file) => /\.ya?ml$/.test(file))
+    .flatMap((file) =>
+      (tree.read(file, 'utf-8') ?? '').split(/^---\s*$/m).flatMap((document) => {
+        const kind = /^kind: (\S+)\s*$/m.exec(document)?.[1];
+        const name = /^metadata:\s*\n(?: {2}.*\n)*? {2}name: (\S+)\s*$/m.exec(document)?.[1];
+        return kind && name ? [{ kind, name, file }] : [];
+      }),
+    );
+}
+
+/**
+ * Why a unit may not be named `unit`, or undefined. Everywhere: the edge's name (the launcher's
+ * process in front of several API units, and the `unit` of its logs). In the deployed topology,
+ * also what docker/compose.split.yaml and docker/k8s already name besides the units (`postgres`,
+ * `redis`, `migrate`, the ConfigMap, the Ingress, the NetworkPolicies), and the NetworkPolicies'
+ * suffix. `units`: the topology's units, whose own services and objects these are.
+ */
+function reservedUnitName(tree: Tree, unit: string, deployed: boolean, units: string[]): string | undefined {
+  if (unit === EDGE)
+    return `Unit name "${unit}" is the edge's: the process the launcher puts in front of several API units${
+      deployed ? ', and its service of docker/compose.split.yaml and Deployment and Service of docker/k8s' : ''
+    }`;
+  if (!deployed) return undefined;
+  if (INFRASTRUCTURE.includes(unit) || (composeServices(tree).includes(unit) && !units.includes(unit)))
+    return `Unit name "${unit}" is taken by a service of ${COMPOSE_FILE}`;
+  const object = kubernetesObjects(tree).find((candidate) => candidate.name === unit && !units.includes(unit));
+  if (object) return `Unit name "${unit}" is taken by the ${object.kind} ${object.name} of ${object.file}`;
+  if (unit.endsWith(POLICY_SUFFIX))
+    return `Unit name "${unit}" ends in ${POLICY_SUFFIX}, the suffix of the units' NetworkPolicies (${K8S_NETWORK_POLICY}: a unit's is <unit>${POLICY_SUFFIX})`;
+  return undefined;
+}
+
+function checkNewUnit(tree: Tree, targetName: string, unit: string, units: string[]) {
+  const problem = unitNameProblem(unit);
+  if (problem) refuse(`Invalid unit name "${unit}": ${problem}`);
+  const deployed = targetName === DEPLOYED_TOPOLOGY;
+  const reserved = reservedUnitName(tree, unit, deployed, units);
+  if (reserved) refuse(`${reserved}: choose another --unit`);
+  if (deployed && tree.exists(unitManifestPath(unit))) refuse(`${unitManifestPath(unit)} already exists: choose another --unit`);
+}
+
+/** Words an `import <identifier> from …` of topologies/index.ts cannot use (ES module code is strict). */
+const RESERVED_WORDS = new Set(
+  (
+    'await break case catch class const continue debugger default delete do else enum export extends false finally for function if ' +
+    'implements import in instanceof interface let new null package private protected public return static super switch this throw ' +
+    'true try typeof var void while with yield arguments eval undefined'
+  ).split(' '),
+);
+const INDEX = `${TOPOLOGIES_DIR}/index.ts`;
+const identifierOf = (name: string) => name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+
+/** `--as`: a valid name for a new topology file, registrable in topologies/index.ts. */
+function checkNewTopology(tree: Tree, as: string) {
+  if (!isTopologyName(as))
+    refuse(`Invalid topology name "${as}" for --as: lowercase letters and digits, words joined by single dashes (e.g. orders-out)`);
+  const identifier = identifierOf(as);
+  if (RESERVED_WORDS.has(identifier))
+    refuse(`Invalid topology name "${as}" for --as: ${INDEX} would import it as ${identifier}, a reserved word`);
+  if (tree.exists(topologyPath(as))) refuse(`Topology ${as} already exists (${topologyPath(as)})`);
+  const index = tree.read(INDEX, 'utf-8') ?? refuse(`${INDEX} not found: --as registers the new topology there`);
+  const declared = [...index.matchAll(/\b(?:import|const|let|var|function|class)\s+([A-Za-z_$][\w$]*)/g)].map((match) => match[1]);
+  if (index.includes(`'./${as}.json'`) || declared.includes(identifier))
+    refuse(
+      `Topology ${as} cannot be registered: ${INDEX} already ${index.includes(`'./${as}.json'`) ? 'registers it' : `declares ${identifier}`}`,
+    );
+}
+
+/** Whether `text` is an impact report these generators wrote (so `--json` may overwrite it). */
+function isImpactReport(text: string): boolean {
+  try {
+    const report = JSON.parse(text) as Partial<ImpactReport> | null;
+    return (
+      typeof report === 'object' &&
+      report !== null &&
+      (report.generator === 'extract' || report.generator === 'merge') &&
+      typeof report.topology === 'string' &&
+      Array.isArray(report.moved)
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where `--json` writes the report, as a path of the tree: a relative path is relative to the
+ * workspace root, an absolute one must be inside it. Refused (one line, before anything is written):
+ * a path outside the workspace, in the folders extract and merge edit (topologies/, docker/), a
+ * folder, or an existing file that is not an earlier impact report.
+ */
+function reportFile(tree: Tree, json: string | undefined, generator: 'extract' | 'merge'): string | undefined {
+  if (json === undefined || json === '') return undefined;
+  const outside = () => refuse(`--json=${json} is outside the workspace (${tree.root}): a relative path is relative to the workspace root`);
+  let relative = json;
+  if (path.isAbsolute(json)) {
+    relative = path.relative(tree.root, json);
+    if (path.isAbsolute(relative)) outside();
+  }
+  const file = path.posix.normalize(relative.split(path.sep).join('/'));
+  if (file === '..' || file.startsWith('../')) outside();
+  if (file === '.' || file.endsWith('/')) refuse(`--json=${json} is a folder: name a file`);
+  const edited = [TOPOLOGIES_DIR, 'docker'].find((dir) => file === dir || file.startsWith(`${dir}/`));
+  if (edited) refuse(`--json=${json} is in ${edited}/, which ${generator} edits: write the report somewhere else`);
+  if (tree.exists(file)) {
+    if (!tree.isFile(file)) refuse(`--json=${json} is a folder: name a file`);
+    if (!isImpactReport(tree.read(file, 'utf-8') ?? ''))
+      refuse(`--json=${json}: ${file} exists and is not an impact report: name a new file (an earlier report is overwritten)`);
+  }
+  return file;
 }
 
 const PARTS_TEXT = PARTS.join(', ');
 
-export function extract(tree: Tree, options: ExtractOptions): { report: ImpactReport; text: string } {
-  const graph = readPortGraph(tree);
+const list = (items: string[]) => (items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : items[0]);
+/** The description extract gives a new unit: what it holds and where it came from (which merge reads back). */
+const extractedDescription = (module: string, parts: string[], sources: string[]) =>
+  `The ${module} module's ${list(parts)}, extracted from ${list(sources)}.`;
+/** The units a description {@link extractedDescription} wrote names as the sources; none for another description. */
+function extractedFrom(description: string | undefined): string[] {
+  const sources =
+    description === undefined ? undefined : /^The [a-z][a-z0-9-]* module's .+, extracted from ([a-z0-9, -]+)\.$/.exec(description)?.[1];
+  return sources === undefined ? [] : sources.split(/, | and /);
+}
+
+/**
+ * `graph`: the application's port graph, when the caller has read it from this tree's code
+ * (the specs, which run many extractions on copies of one workspace).
+ */
+export function extract(
+  tree: Tree,
+  options: ExtractOptions,
+  graph: PortGraph = readPortGraph(tree),
+): { report: ImpactReport; text: string } {
   const module = options.module;
   if (!module) refuse('extract: name the module to extract');
   if (!graph.modules.includes(module)) refuse(`Unknown module "${module}" (modules: ${graph.modules.join(', ')})`);
   const topologyName = options.topology ?? DEPLOYED_TOPOLOGY;
   const before = readTopology(tree, topologyName);
   const unit = options.unit ?? module;
-  if (!UNIT_NAME.test(unit)) refuse(`Invalid unit name "${unit}": a unit name matches ${UNIT_NAME.source}`);
   if (before.units[unit]) refuse(`Unit "${unit}" already exists in topology ${topologyName}: choose another --unit`);
   const targetName = options.as ?? topologyName;
-  if (options.as !== undefined) {
-    if (!/^[a-z][a-z0-9-]*$/.test(options.as)) refuse(`Invalid topology name "${options.as}": lowercase letters, digits and dashes`);
-    if (tree.exists(topologyPath(options.as))) refuse(`Topology ${options.as} already exists (${topologyPath(options.as)})`);
-  }
-  checkDeployable(tree, targetName, unit, true);
+  if (options.as !== undefined) checkNewTopology(tree, options.as);
+  checkNewUnit(tree, targetName, unit, Object.keys(before.units));
+  const json = reportFile(tree, options.json, 'extract');
 
   const placement = placementOf(before, graph);
   const hostOf = hostOfParts(placement);
@@ -226,8 +381,7 @@ export function extract(tree: Tree, options: ExtractOptions): { report: ImpactRe
     );
     after.units[source] = withPlacement(after.units[source], remaining, graph);
   }
-  const list = (items: string[]) => (items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : items[0]);
-  const description = `The ${module} module's ${list(moving)}, extracted from ${list([...new Set(moved.map((move) => move.from))])}.`;
+  const description = extractedDescription(module, moving, [...new Set(moved.map((move) => move.from))]);
   const newParts = new Set<PartKey>(moved.map((move) => move.part as PartKey));
   after.units[unit] = withPlacement({ description, httpPort: nextHttpPort(before) }, newParts, graph);
   settlePublicPort(after, graph);
@@ -235,6 +389,13 @@ export function extract(tree: Tree, options: ExtractOptions): { report: ImpactRe
   settleInternalPorts(after, graph, [unit, ...Object.keys(before.units)]);
   const finalPlans = plan(after, graph, `Extracting into ${unit}`);
   void plansAfter;
+  const target =
+    options.as === undefined
+      ? after
+      : describedAs(
+          after,
+          `${topologyName} with the ${module} module's ${list(moving)} extracted into ${moving.length > 1 ? 'their' : 'its'} own unit, ${unit} (written by nx g @strata/generators:extract).`,
+        );
 
   const report = finish(tree, {
     generator: 'extract',
@@ -242,20 +403,20 @@ export function extract(tree: Tree, options: ExtractOptions): { report: ImpactRe
     topologyName,
     targetName,
     before,
-    after,
+    after: target,
     plansBefore,
     plansAfter: finalPlans,
     unit,
     moved,
     description,
     newTopology: options.as !== undefined,
-    json: options.json,
+    json,
   });
   return { report, text: formatReport(report) };
 }
 
-export function merge(tree: Tree, options: MergeOptions): { report: ImpactReport; text: string } {
-  const graph = readPortGraph(tree);
+/** `graph`: as for {@link extract}. */
+export function merge(tree: Tree, options: MergeOptions, graph: PortGraph = readPortGraph(tree)): { report: ImpactReport; text: string } {
   const topologyName = options.topology ?? DEPLOYED_TOPOLOGY;
   const before = readTopology(tree, topologyName);
   const unit = options.unit;
@@ -277,8 +438,13 @@ export function merge(tree: Tree, options: MergeOptions): { report: ImpactReport
   const placement = placementOf(before, graph);
   const own = [...partsOf(placement, unit)];
   const others = units.filter((name) => name !== unit);
+  // Where extract took the parts from, as the description it wrote says ("…, extracted from business
+  // and data."): the parts go back there. Without it (a unit written by hand), any other unit.
+  const sources = extractedFrom(before.units[unit].description).filter((name) => others.includes(name));
+  const pool = sources.length > 0 ? sources : others;
   const target = (key: PartKey): string => {
     if (options.into) return options.into;
+    if (pool.length === 1 && sources.length > 0) return pool[0];
     const { module, part } = splitKey(key);
     const sameTier = (candidate: string) =>
       [...partsOf(placement, candidate)].filter((other) => splitKey(other).part === part && splitKey(other).module !== module).length;
@@ -288,8 +454,8 @@ export function merge(tree: Tree, options: MergeOptions): { report: ImpactReport
           (other) => splitKey(other).part === splitKey(mine).part && splitKey(other).module !== splitKey(mine).module,
         ),
       ).length;
-    const candidates = others.filter((candidate) => sameTier(candidate) > 0);
-    if (candidates.length) return candidates.sort((a, b) => score(b) - score(a) || others.indexOf(a) - others.indexOf(b))[0];
+    const candidates = pool.filter((candidate) => sameTier(candidate) > 0);
+    if (candidates.length) return candidates.sort((a, b) => score(b) - score(a) || pool.indexOf(a) - pool.indexOf(b))[0];
     if (part === 'workers') {
       const business = keyOf(module, 'business');
       const home = own.includes(business) ? target(business) : hostOfParts(placement).get(business);
@@ -298,6 +464,11 @@ export function merge(tree: Tree, options: MergeOptions): { report: ImpactReport
     return refuse(`No unit hosts the ${part} of another module to take ${key}: name one with --into`);
   };
   const moved = own.map((key) => ({ part: key, from: unit, to: target(key) }));
+  for (const destination of new Set(moved.map((move) => move.to))) {
+    const reserved = reservedUnitName(tree, destination, topologyName === DEPLOYED_TOPOLOGY, units);
+    if (reserved) refuse(`${reserved}: rename unit ${destination} before merging into it`);
+  }
+  const json = reportFile(tree, options.json, 'merge');
 
   const after = clone(before);
   delete after.units[unit];
@@ -325,7 +496,7 @@ export function merge(tree: Tree, options: MergeOptions): { report: ImpactReport
     unit,
     moved,
     newTopology: false,
-    json: options.json,
+    json,
   });
   return { report, text: formatReport(report) };
 }

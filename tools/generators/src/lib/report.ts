@@ -105,7 +105,18 @@ export interface ImpactReport {
     addedP50Ms: number;
     addedP99Ms: number;
   }[];
-  jobs: { job: string; producer: { before: string[]; after: string[] }; handler: { before: string[]; after: string[] } }[];
+  /**
+   * Jobs whose producer or handler moves. The producer is the unit hosting the code that enqueues
+   * the job, or that writes it to its module's outbox (`outbox`, ADR 0014): then the outbox's relay
+   * queues it, from the unit hosting the tier that runs the relay (`relay`; the same tier, the data
+   * access, in the shipped modules and those the module generator writes).
+   */
+  jobs: {
+    job: string;
+    producer: { before: string[]; after: string[] };
+    handler: { before: string[]; after: string[] };
+    outbox?: { tables: string[]; relay: { before: string[]; after: string[] } };
+  }[];
   data: {
     schemas: string[];
     connectionsBefore: string[];
@@ -232,17 +243,29 @@ export function buildReport(input: {
   ];
   for (const job of jobNames) {
     const unitsOf = (hostOf: Map<PartKey, string>, keys: PartKey[]) => [...new Set(keys.map((key) => hostOf.get(key) ?? '(none)'))];
-    const producerKeys = graph.jobProducers
-      .filter((producer) => producer.wire === job)
-      .map((producer) => keyOf(producer.module, producer.part));
+    const producers = graph.jobProducers.filter((producer) => producer.wire === job);
+    const producerKeys = producers.map((producer) => keyOf(producer.module, producer.part));
     const handlerKeys = graph.jobHandlers.filter((handler) => handler.wire === job).map((handler) => keyOf(handler.module, 'workers'));
-    const entry = {
+    const written = producers.filter((producer) => producer.outbox);
+    const relayKeys = written.map((producer) => {
+      const relay = producer.outbox?.relay ?? producer;
+      return keyOf(relay.module, relay.part);
+    });
+    const entry: ImpactReport['jobs'][number] = {
       job,
       producer: { before: unitsOf(hostBefore, producerKeys), after: unitsOf(hostAfter, producerKeys) },
       handler: { before: unitsOf(hostBefore, handlerKeys), after: unitsOf(hostAfter, handlerKeys) },
+      ...(written.length
+        ? {
+            outbox: {
+              tables: [...new Set(written.flatMap((producer) => (producer.outbox?.table ? [producer.outbox.table] : [])))],
+              relay: { before: unitsOf(hostBefore, relayKeys), after: unitsOf(hostAfter, relayKeys) },
+            },
+          }
+        : {}),
     };
-    if (entry.producer.before.join() !== entry.producer.after.join() || entry.handler.before.join() !== entry.handler.after.join())
-      jobs.push(entry);
+    const same = (sides: { before: string[]; after: string[] } | undefined) => !sides || sides.before.join() === sides.after.join();
+    if (!same(entry.producer) || !same(entry.handler) || !same(entry.outbox?.relay)) jobs.push(entry);
   }
 
   const ownerOfSchema = (hostOf: Map<PartKey, string>, schema: string) => {
@@ -433,17 +456,23 @@ export function formatReport(report: ImpactReport): string {
     );
 
   out.push('', 'Jobs whose producer or handler changes unit:');
+  const sides = ({ before, after }: { before: string[]; after: string[] }) =>
+    `${before.join(', ') || '(none)'} → ${after.join(', ') || '(none)'}`;
+  const through = (job: ImpactReport['jobs'][number]) =>
+    !job.outbox ? '' : sides(job.outbox.relay) === sides(job.producer) ? ' (outbox)' : ` (outbox, relayed by ${sides(job.outbox.relay)})`;
   out.push(
     ...(report.jobs.length
-      ? table(
-          report.jobs.map((job) => [
-            job.job,
-            `produced by ${job.producer.before.join(', ')} → ${job.producer.after.join(', ')}`,
-            `handled by ${job.handler.before.join(', ')} → ${job.handler.after.join(', ')}`,
-          ]),
-        )
+      ? table(report.jobs.map((job) => [job.job, `produced by ${sides(job.producer)}${through(job)}`, `handled by ${sides(job.handler)}`]))
       : ['  none']),
   );
+  if (report.jobs.some((job) => job.outbox))
+    out.push(
+      `  (outbox): written to the module's outbox in the transaction of the change, then queued by the outbox's relay, ${
+        report.jobs.every((job) => !job.outbox || through(job) === ' (outbox)')
+          ? 'which runs in the same unit'
+          : 'in the unit it is relayed by'
+      } (ADR 0014).`,
+    );
 
   out.push('', 'Data:');
   out.push(

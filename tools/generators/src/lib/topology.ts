@@ -19,13 +19,37 @@ import { PARTS, TIERS, type Part, type PortGraph, type Tier } from './port-graph
  * launcher puts the public API when `PORT` does not say) belongs to the edge when two or more units
  * serve the API (host a presentation tier), and to the only API unit otherwise. So with several API
  * units no unit is on 3000 (the launcher refuses that), and with one API unit it is on 3000 unless
- * another unit holds that port.
+ * another unit holds that port. A unit has an internalPort exactly when another unit calls it:
+ * extract gives one to a unit it makes called, merge takes it from a unit it leaves uncalled, so a
+ * topology that carries an internalPort nobody uses (as orders-service once did for `orders`) would
+ * not come back byte for byte.
  */
 
 export const TOPOLOGIES_DIR = 'topologies';
 /** The launcher's default public port (`DEFAULT_PUBLIC_PORT` in libs/platform/runtime/src/lib/topology/public-entry.ts). */
 export const PUBLIC_PORT = 3000;
+/** A unit name as the topology schema takes it (libs/platform/runtime/src/lib/topology/topology.schema.json). */
 export const UNIT_NAME = /^[a-z][a-z0-9-]{0,30}$/;
+/**
+ * A topology's name: the file topologies/<name>.json, and the identifier it is imported as in
+ * topologies/index.ts (dashes camel-cased), so lowercase words joined by single dashes.
+ */
+export const TOPOLOGY_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+/** JSON files of topologies/ that are not topologies. */
+const NOT_TOPOLOGIES = ['project', 'tsconfig', 'package', 'index'];
+/** Whether `name` can name a topology file (it may not exist). */
+export const isTopologyName = (name: string) => TOPOLOGY_NAME.test(name) && !NOT_TOPOLOGIES.includes(name);
+
+/**
+ * Why `name` cannot name a new unit, or undefined: the schema's pattern, and a DNS label (RFC 1123:
+ * no trailing dash), as it names the unit's compose service, Kubernetes Deployment and Service, and
+ * the host of its `PEER_` address.
+ */
+export function unitNameProblem(name: string): string | undefined {
+  if (!UNIT_NAME.test(name)) return `a unit name matches ${UNIT_NAME.source} (lowercase letters, digits and dashes, at most 31)`;
+  if (name.endsWith('-')) return 'a unit name ends with a letter or a digit (a DNS label: it is a host name in deployments)';
+  return undefined;
+}
 
 export interface UnitDeclaration {
   description?: string;
@@ -53,18 +77,44 @@ export const splitKey = (key: string) => {
 
 export const topologyPath = (name: string) => `${TOPOLOGIES_DIR}/${name}.json`;
 
+/** The topologies of topologies/: its JSON files, but the project's own. */
+export const topologyNames = (tree: Tree): string[] =>
+  (tree.children(TOPOLOGIES_DIR) ?? [])
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => file.replace(/\.json$/, ''))
+    .filter((name) => !NOT_TOPOLOGIES.includes(name));
+
+/**
+ * The topology `name` (a file topologies/<name>.json): refuses, in one line, a name that is not
+ * one (a path, `../package`, the project's own JSON files) and a file that is not a topology.
+ */
 export function readTopology(tree: Tree, name: string): TopologyFile {
   const path = topologyPath(name);
+  const known = () => `topologies: ${topologyNames(tree).join(', ')}`;
+  if (!isTopologyName(name))
+    throw new Error(`There is no topology "${name}": name a file of ${TOPOLOGIES_DIR}/ without its .json (${known()})`);
   const text = tree.read(path, 'utf-8');
-  if (text === null) {
-    const shipped = (tree.children(TOPOLOGIES_DIR) ?? []).filter(
-      (file) => file.endsWith('.json') && file !== 'project.json' && file !== 'tsconfig.json',
-    );
-    throw new Error(
-      `There is no topology "${name}" (${path}); topologies: ${shipped.map((file) => file.replace(/\.json$/, '')).join(', ')}`,
-    );
+  if (text === null) throw new Error(`There is no topology "${name}" (${path}); ${known()}`);
+  let topology: unknown;
+  try {
+    topology = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path} is not valid JSON: ${String((error as Error).message).split('\n')[0]}`);
   }
-  return JSON.parse(text) as TopologyFile;
+  const units = (topology as TopologyFile | null)?.units;
+  if (
+    typeof topology !== 'object' ||
+    topology === null ||
+    Array.isArray(topology) ||
+    typeof units !== 'object' ||
+    units === null ||
+    Array.isArray(units)
+  )
+    throw new Error(`${path} is not a topology: it has no "units" object (${known()})`);
+  for (const [unit, declaration] of Object.entries(units))
+    if (typeof declaration !== 'object' || declaration === null || typeof declaration.httpPort !== 'number')
+      throw new Error(`${path} is not a topology the generators can edit: unit "${unit}" has no numeric "httpPort"`);
+  return topology as TopologyFile;
 }
 
 /** The parts each unit hosts and runs, wildcards expanded. Problems are collected, not thrown. */
