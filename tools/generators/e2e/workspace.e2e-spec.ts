@@ -85,11 +85,12 @@ describe('the generators on a copy of the workspace', () => {
     if (copy && !process.env['STRATA_KEEP_E2E_WORKSPACE']) rmSync(dirname(copy), { recursive: true, force: true });
   });
 
+  // The README's example, under a name no user module takes: a user may well have generated `invoices`.
   const moduleCommand = [
     'nx',
     'g',
     '@strata/generators:module',
-    'invoices',
+    'spec-invoices',
     '--fields=number:string:unique,amountCents:int,paid:boolean?',
     '--jobs',
     '--no-interactive',
@@ -99,15 +100,15 @@ describe('the generators on a copy of the workspace', () => {
     succeed('npx', ...moduleCommand);
 
     for (const tier of ['contracts', 'data-access', 'business', 'presentation']) {
-      expect(read(`libs/invoices/${tier}/project.json`)).toContain(`"scope:invoices"`);
+      expect(read(`libs/spec-invoices/${tier}/project.json`)).toContain(`"scope:spec-invoices"`);
     }
-    expect(read('tsconfig.base.json')).toContain('"@strata/invoices/contracts"');
-    expect(read('apps/server/src/application.ts')).toContain('InvoicesWorkersModule');
-    expect(read('migrations/src/index.ts')).toMatch(/CreateInvoices\d{13}/);
-    expect(JSON.parse(read('topologies/split.json')).units.business.hosts).toContain('invoices/business');
-    expect(JSON.parse(read('topologies/orders-service.json')).units.core.hosts).toContain('invoices/*');
+    expect(read('tsconfig.base.json')).toContain('"@strata/spec-invoices/contracts"');
+    expect(read('apps/server/src/application.ts')).toContain('SpecInvoicesWorkersModule');
+    expect(read('migrations/src/index.ts')).toMatch(/CreateSpecInvoices\d{13}/);
+    expect(JSON.parse(read('topologies/split.json')).units.business.hosts).toContain('spec-invoices/business');
+    expect(JSON.parse(read('topologies/orders-service.json')).units.core.hosts).toContain('spec-invoices/*');
     git('add', '--all');
-    git('-c', 'user.name=strata', '-c', 'user.email=strata@example.com', 'commit', '--quiet', '--no-verify', '-m', 'invoices');
+    git('-c', 'user.name=strata', '-c', 'user.email=strata@example.com', 'commit', '--quiet', '--no-verify', '-m', 'spec-invoices');
   });
 
   it(
@@ -121,27 +122,28 @@ describe('the generators on a copy of the workspace', () => {
         'lint',
         'typecheck',
         '-p',
-        'invoices-*',
+        'spec-invoices-*',
         'server',
         'migrations',
         '--outputStyle=static',
         '--skip-nx-cache',
       );
-      succeed('npx', 'nx', 'run-many', '-t', 'test', '-p', 'invoices-*', 'migrations', '--outputStyle=static', '--skip-nx-cache');
+      succeed('npx', 'nx', 'run-many', '-t', 'test', '-p', 'spec-invoices-*', 'migrations', '--outputStyle=static', '--skip-nx-cache');
     },
     10 * MINUTES,
   );
 
   it(
-    'serves it from the monolith: its end-to-end spec, and the topology checks that now include it',
+    'serves it from the monolith: its end-to-end spec, and the topology and Ingress checks that now include it',
     () => {
       const output = succeed(
         'npx',
         'jest',
         '-c',
         'apps/server/jest.config.js',
-        'apps/server/test/invoices.e2e-spec.ts',
+        'apps/server/test/spec-invoices.e2e-spec.ts',
         'apps/server/test/topologies.spec.ts',
+        'apps/server/test/deployment-routes.spec.ts',
       );
 
       expect(output).toMatch(/Tests:\s+\d+ passed/);
@@ -154,9 +156,9 @@ describe('the generators on a copy of the workspace', () => {
     () => {
       succeed('npx', 'webpack', '--config', 'apps/server/webpack.config.js');
 
-      succeed('npx', 'jest', '-c', 'apps/server/jest.split.config.js', 'apps/server/test/invoices.e2e-spec.ts');
+      succeed('npx', 'jest', '-c', 'apps/server/jest.split.config.js', 'apps/server/test/spec-invoices.e2e-spec.ts');
       // Placed beside customers in the core unit, behind the edge with the orders unit.
-      succeed('npx', 'jest', '-c', 'apps/server/jest.orders-service.config.js', 'apps/server/test/invoices.e2e-spec.ts');
+      succeed('npx', 'jest', '-c', 'apps/server/jest.orders-service.config.js', 'apps/server/test/spec-invoices.e2e-spec.ts');
     },
     10 * MINUTES,
   );
@@ -164,12 +166,12 @@ describe('the generators on a copy of the workspace', () => {
   it(
     'extracts it into its own unit, changing configuration only, and the split topology still serves it',
     () => {
-      const report = succeed('npx', 'nx', 'g', '@strata/generators:extract', 'invoices');
+      const report = succeed('npx', 'nx', 'g', '@strata/generators:extract', 'spec-invoices');
 
-      expect(JSON.parse(read('topologies/split.json')).units.invoices.hosts).toEqual(
-        expect.arrayContaining(['invoices/business', 'invoices/data-access']),
+      expect(JSON.parse(read('topologies/split.json')).units['spec-invoices'].hosts).toEqual(
+        expect.arrayContaining(['spec-invoices/business', 'spec-invoices/data-access']),
       );
-      expect(report).toMatch(/invoices/);
+      expect(report).toMatch(/spec-invoices/);
       expect(changedFiles().length).toBeGreaterThan(0);
       expect(changedFiles().filter((path) => !path.startsWith('topologies/') && !path.startsWith('docker/'))).toEqual([]);
 
@@ -179,7 +181,7 @@ describe('the generators on a copy of the workspace', () => {
         'jest',
         '-c',
         'apps/server/jest.split.config.js',
-        'apps/server/test/invoices.e2e-spec.ts',
+        'apps/server/test/spec-invoices.e2e-spec.ts',
         'apps/server/test/orders.e2e-spec.ts',
       );
     },
@@ -187,7 +189,7 @@ describe('the generators on a copy of the workspace', () => {
   );
 
   it('merges it back: the exact inverse, nothing left in git diff', () => {
-    succeed('npx', 'nx', 'g', '@strata/generators:merge', 'invoices');
+    succeed('npx', 'nx', 'g', '@strata/generators:merge', 'spec-invoices');
 
     expect(changedFiles()).toEqual([]);
   });
@@ -196,7 +198,7 @@ describe('the generators on a copy of the workspace', () => {
     const { status, output } = run('npx', moduleCommand);
 
     expect(status).not.toBe(0);
-    expect(output).toMatch(/invoices.*already exists/);
+    expect(output).toMatch(/spec-invoices.*already exists/);
     expect(changedFiles()).toEqual([]);
   });
 });
