@@ -509,356 +509,345 @@ describe('module generator', () => {
       expect(contentsOf(tree)).toEqual(before);
     });
   });
-});
 
-/*
- * Names, fields and values that once made the generated code fail: it did not compile, or it
- * answered 500 where a 400 was due. Own tree and helpers, so the blocks above stay as they are.
- */
-describe('module generator: what once broke the generated code', () => {
-  let tree: Tree;
-
-  beforeEach(() => {
-    tree = workspaceTree();
-    jest.spyOn(Date, 'now').mockReturnValue(NOW);
-    jest.spyOn(logger, 'info').mockImplementation(() => undefined);
-  });
-  afterEach(() => jest.restoreAllMocks());
-
-  const run = (options: Partial<ModuleGeneratorSchema> & { name: string }) => moduleGenerator(tree, options);
-
-  /** Where the tree's paths are on disk: what the compiler reads when the tree does not have a file. */
-  const root = join(__dirname, '../../../../..');
-
-  /**
-   * The type errors of every file the generator wrote, type-checked as the modules' `typecheck`
-   * targets do (tsconfig.base.json with the generated path aliases, node and jest types): the
-   * generated files are read from the tree, everything else (the platform, node_modules) from disk.
+  /*
+   * Names, fields and values that once made the generated code fail: it did not compile, or it
+   * answered 500 where a 400 was due.
    */
-  function typeErrors(generated: string[]): string[] {
-    const fromTree = (file: string): string | undefined => {
-      const path = relative(root, file);
-      return !path.startsWith('..') && tree.exists(path) && tree.isFile(path) ? (tree.read(path, 'utf-8') as string) : undefined;
-    };
-    const config = ts.parseJsonConfigFileContent(
-      { ...JSON.parse(fromTree(join(root, 'tsconfig.base.json')) as string), include: [] },
-      ts.sys,
-      root,
-    );
-    const options = { ...config.options, types: ['node', 'jest'], noEmit: true };
-    const host = ts.createCompilerHost(options);
-    const treeDirectory = (directory: string) => {
-      const path = relative(root, directory);
-      return !path.startsWith('..') && path !== '' && tree.children(path).length > 0;
-    };
-    host.fileExists = (file) => fromTree(file) !== undefined || ts.sys.fileExists(file);
-    host.readFile = (file) => fromTree(file) ?? ts.sys.readFile(file);
-    host.directoryExists = (directory) => treeDirectory(directory) || ts.sys.directoryExists(directory);
-    const getSourceFile = host.getSourceFile.bind(host);
-    host.getSourceFile = (file, language, onError) => {
-      const text = fromTree(file);
-      return text === undefined ? getSourceFile(file, language, onError) : ts.createSourceFile(file, text, language);
-    };
-    const files = generated.map((path) => join(root, path));
-    const program = ts.createProgram(files, options, host);
-    return files
-      .flatMap((file) => ts.getPreEmitDiagnostics(program, program.getSourceFile(file)))
-      .map((diagnostic) => {
-        const where = diagnostic.file ? `${relative(root, diagnostic.file.fileName)}: ` : '';
-        return `${where}TS${diagnostic.code} ${ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ')}`;
-      });
-  }
+  describe('what once broke the generated code', () => {
+    /** Where the tree's paths are on disk: what the compiler reads when the tree does not have a file. */
+    const root = join(__dirname, '../../../../..');
 
-  describe('names that are the identifiers of the generated code', () => {
-    it('type-checks modules whose entity or module is named like a local, a parameter or a member of the generated classes', async () => {
-      const before = contentsOf(tree);
-      // Each was a type error: a local or parameter shadowed by (or the same as) the entity's
-      // or module's name, or a member of a base class redeclared.
-      const modules: (Partial<ModuleGeneratorSchema> & { name: string })[] = [
-        { name: 'errors', fields: 'code:string:unique' }, // catch (error) beside an `error` parameter
-        { name: 'entities', fields: 'label:string:unique' }, // const entity beside an `entity` parameter
-        { name: 'managers', jobs: true }, // the transaction's (manager) beside a `manager` parameter
-        { name: 'recordeds', fields: 'tag:int:unique', jobs: true }, // const recorded
-        { name: 'results', fields: 'score:int:unique', jobs: true }, // const results in the repository spec
-        { name: 'handlers', jobs: true }, // JobsWorker's private `handlers`
-        { name: 'expects', jobs: true }, // the end-to-end spec's local shadowing expect
-        { name: 'records', fields: 'startsAt:datetime?,ownerId:uuid:unique' },
-        { name: 'pages' },
-        { name: 'queries' },
-        { name: 'database', entity: 'database-entry', jobs: true }, // the repository spec's `database`
-        { name: 'queue', entity: 'queue-entry', jobs: true }, // the repository spec's `queue`
-      ];
-      for (const options of modules) await run(options);
-
-      const generated = [...contentsOf(tree).keys()].filter((path) => !before.has(path) && path.endsWith('.ts'));
-      expect(generated.length).toBeGreaterThan(modules.length * 15);
-      expect(typeErrors(generated)).toEqual([]);
-    }, 120_000);
-
-    it.each([
-      ['idempotency', 'key'],
-      ['data-source', 'source'],
-      ['list', 'entry'],
-    ])('refuses the module %s (a member of the generated classes), writing nothing', async (name, entity) => {
-      const before = contentsOf(tree);
-
-      await expect(run({ name, entity, jobs: true })).rejects.toThrow(
-        new RegExp(`^Invalid module name "${name}": "\\w+" is a member of the generated classes$`),
+    /**
+     * The type errors of every file the generator wrote, type-checked as the modules' `typecheck`
+     * targets do (tsconfig.base.json with the generated path aliases, node and jest types): the
+     * generated files are read from the tree, everything else (the platform, node_modules) from disk.
+     */
+    function typeErrors(generated: string[]): string[] {
+      const fromTree = (file: string): string | undefined => {
+        const path = relative(root, file);
+        return !path.startsWith('..') && tree.exists(path) && tree.isFile(path) ? (tree.read(path, 'utf-8') as string) : undefined;
+      };
+      const config = ts.parseJsonConfigFileContent(
+        { ...JSON.parse(fromTree(join(root, 'tsconfig.base.json')) as string), include: [] },
+        ts.sys,
+        root,
       );
-      expect(contentsOf(tree)).toEqual(before);
-    });
-  });
-
-  describe('datetime fields: only what is stored as sent', () => {
-    /** The create DTO class the generator wrote, compiled and loaded (with the real class-validator and platform). */
-    function createDto(path: string, className: string): new () => object {
-      const source = tree.read(path, 'utf-8') as string;
-      const { outputText } = ts.transpileModule(source, {
-        compilerOptions: {
-          module: ts.ModuleKind.CommonJS,
-          target: ts.ScriptTarget.ES2022,
-          experimentalDecorators: true,
-          emitDecoratorMetadata: true,
-          useDefineForClassFields: false,
-          esModuleInterop: true,
-        },
-      });
-      const exports: Record<string, unknown> = {};
-      new Function('require', 'exports', outputText)((specifier: string) => jest.requireActual(specifier), exports);
-      return exports[className] as new () => object;
+      const options = { ...config.options, types: ['node', 'jest'], noEmit: true };
+      const host = ts.createCompilerHost(options);
+      const treeDirectory = (directory: string) => {
+        const path = relative(root, directory);
+        return !path.startsWith('..') && path !== '' && tree.children(path).length > 0;
+      };
+      host.fileExists = (file) => fromTree(file) !== undefined || ts.sys.fileExists(file);
+      host.readFile = (file) => fromTree(file) ?? ts.sys.readFile(file);
+      host.directoryExists = (directory) => treeDirectory(directory) || ts.sys.directoryExists(directory);
+      const getSourceFile = host.getSourceFile.bind(host);
+      host.getSourceFile = (file, language, onError) => {
+        const text = fromTree(file);
+        return text === undefined ? getSourceFile(file, language, onError) : ts.createSourceFile(file, text, language);
+      };
+      const files = generated.map((path) => join(root, path));
+      const program = ts.createProgram(files, options, host);
+      return files
+        .flatMap((file) => ts.getPreEmitDiagnostics(program, program.getSourceFile(file)))
+        .map((diagnostic) => {
+          const where = diagnostic.file ? `${relative(root, diagnostic.file.fileName)}: ` : '';
+          return `${where}TS${diagnostic.code} ${ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ')}`;
+        });
     }
-    /** The properties a body is refused for, with their messages. */
-    const refusals = (dto: new () => object, body: object) =>
-      validateSync(plainToInstance(dto, body) as object, { whitelist: true, forbidNonWhitelisted: true }).map(
-        (error) => `${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`,
-      );
 
-    it('accepts an RFC 3339 date-time with an offset, read as the instant it names; refuses the rest with a 400 naming the field', async () => {
-      await run({ name: 'events', fields: 'startsAt:datetime' });
-      const dto = createDto('libs/events/contracts/src/lib/event.dto.ts', 'CreateEventDto');
+    describe('names that are the identifiers of the generated code', () => {
+      it('type-checks modules whose entity or module is named like a local, a parameter or a member of the generated classes', async () => {
+        const before = contentsOf(tree);
+        // Each was a type error: a local or parameter shadowed by (or the same as) the entity's
+        // or module's name, or a member of a base class redeclared.
+        const modules: (Partial<ModuleGeneratorSchema> & { name: string })[] = [
+          { name: 'errors', fields: 'code:string:unique' }, // catch (error) beside an `error` parameter
+          { name: 'entities', fields: 'label:string:unique' }, // const entity beside an `entity` parameter
+          { name: 'managers', jobs: true }, // the transaction's (manager) beside a `manager` parameter
+          { name: 'recordeds', fields: 'tag:int:unique', jobs: true }, // const recorded
+          { name: 'results', fields: 'score:int:unique', jobs: true }, // const results in the repository spec
+          { name: 'handlers', jobs: true }, // JobsWorker's private `handlers`
+          { name: 'expects', jobs: true }, // the end-to-end spec's local shadowing expect
+          { name: 'records', fields: 'startsAt:datetime?,ownerId:uuid:unique' },
+          { name: 'pages' },
+          { name: 'queries' },
+          { name: 'database', entity: 'database-entry', jobs: true }, // the repository spec's `database`
+          { name: 'queue', entity: 'queue-entry', jobs: true }, // the repository spec's `queue`
+        ];
+        for (const options of modules) await run(options);
 
-      const accepted: [string, string][] = [
-        ['2026-01-02T03:04:05Z', '2026-01-02T03:04:05.000Z'],
-        ['2026-01-02T03:04:05.000Z', '2026-01-02T03:04:05.000Z'],
-        ['2026-01-02T03:04:05.5Z', '2026-01-02T03:04:05.500Z'],
-        ['2026-01-02T03:04:05.123456Z', '2026-01-02T03:04:05.123Z'],
-        ['2026-01-02T03:04:05+01:00', '2026-01-02T02:04:05.000Z'],
-        ['2026-01-02T03:04:05-05:30', '2026-01-02T08:34:05.000Z'],
-        ['2024-02-29T23:59:59Z', '2024-02-29T23:59:59.000Z'],
-        ['2026-12-31T23:30:00-01:00', '2027-01-01T00:30:00.000Z'],
-      ];
-      for (const [value, instant] of accepted) {
-        expect([value, refusals(dto, { startsAt: value })]).toEqual([value, []]);
-        expect([value, new Date(value).toISOString()]).toEqual([value, instant]);
-      }
+        const generated = [...contentsOf(tree).keys()].filter((path) => !before.has(path) && path.endsWith('.ts'));
+        expect(generated.length).toBeGreaterThan(modules.length * 15);
+        expect(typeErrors(generated)).toEqual([]);
+      }, 120_000);
 
-      const refused = [
-        // ISO 8601 that `new Date` cannot read: once a 500 (the stored value was "0NaN-NaN-NaN...")
-        '2026-W01',
-        '2026-W01-2',
-        '20260102',
-        '2026-100',
-        '2026-01-02T030405Z',
-        '20260102T030405Z',
-        '2026-01-02T03:04:05,5Z',
-        '2026-01-02T03Z',
-        '2026-01-02T03:04Z',
-        // no offset: the server's local time, ambiguous
-        '2026-01-02T03:04:05',
-        '2026-01-02T03:04:05.000',
-        '2026-01-02',
-        // not a date and time that exists, or one `new Date` rolls over or refuses
-        '2026-02-30T00:00:00Z',
-        '2026-02-29T00:00:00Z',
-        '2026-01-02T03:04:60Z',
-        '2026-01-02T24:00:00Z',
-        '2026-13-01T00:00:00Z',
-        // not one value
-        '2026-01-02 03:04:05Z',
-        'not a date',
-        '',
-        42,
-        true,
-      ];
-      for (const value of refused) {
-        const messages = refusals(dto, { startsAt: value });
-        expect([value, messages]).toEqual([
-          value,
-          [expect.stringMatching(/^startsAt: startsAt must be (an RFC 3339 date-time with an offset|a date and time that exists)/)],
-        ]);
-      }
-    });
+      it.each([
+        ['idempotency', 'key'],
+        ['data-source', 'source'],
+        ['list', 'entry'],
+      ])('refuses the module %s (a member of the generated classes), writing nothing', async (name, entity) => {
+        const before = contentsOf(tree);
 
-    it('every value the DTO accepts converts to a valid Date, at the instant it names', async () => {
-      await run({ name: 'events', fields: 'startsAt:datetime' });
-      const dto = createDto('libs/events/contracts/src/lib/event.dto.ts', 'CreateEventDto');
-      const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-      // Edge values of each part, combined: months, days (some that do not exist), times, fractions, offsets.
-      const candidates: string[] = [];
-      for (const [year, month, day] of [
-        [1, 1, 1],
-        [2024, 2, 29],
-        [2025, 2, 29],
-        [2026, 4, 31],
-        [2026, 6, 30],
-        [9999, 12, 31],
-      ])
-        for (const time of ['00:00:00', '23:59:59', '23:59:60', '12:30:00.1', '12:30:00.999999'])
-          for (const offset of ['Z', 'z', '+00:00', '-00:00', '+14:00', '-12:30', '+23:59', '+24:00'])
-            candidates.push(`${pad(year, 4)}-${pad(month)}-${pad(day)}T${time}${offset}`);
-      // Other ISO 8601 forms: week, ordinal and basic dates, basic and reduced times, a comma, no offset.
-      candidates.push('2026-W01', '2026-W01-2T03:04:05Z', '20260102', '2026-100', '2026-002T03:04:05Z', '20260102T030405Z');
-      candidates.push('2026-01-02T030405Z', '2026-01-02T03:04:05,5Z', '2026-01-02T03Z', '2026-01-02T03:04Z', '2026-01-02T03:04:05');
-
-      const accepted = candidates.filter((value) => refusals(dto, { startsAt: value }).length === 0);
-
-      expect(accepted.length).toBeGreaterThan(50);
-      for (const value of accepted) {
-        const parts = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:[Zz]|([+-])(\d\d):(\d\d))$/.exec(value);
-        // Only the extended date-time with an offset: what `new Date` reads the same everywhere.
-        expect([value, parts !== null]).toEqual([value, true]);
-        const [, y, mo, d, h, mi, s, fraction = '', sign, oh = '0', om = '0'] = parts as RegExpExecArray;
-        const offsetMinutes = (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om));
-        const calendar = new Date(0);
-        calendar.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
-        calendar.setUTCHours(Number(h), Number(mi), Number(s), Number(fraction.padEnd(3, '0').slice(0, 3)));
-        // The date as written exists (no rollover), and `new Date` reads the same instant.
-        expect([value, calendar.getUTCDate(), calendar.getUTCSeconds()]).toEqual([value, Number(d), Number(s)]);
-        expect([value, new Date(value).getTime()]).toEqual([value, calendar.getTime() - offsetMinutes * 60_000]);
-      }
-    });
-
-    it('documents the format in the DTO and the API', async () => {
-      await run({ name: 'events', fields: 'startsAt:datetime?' });
-
-      const dto = tree.read('libs/events/contracts/src/lib/event.dto.ts', 'utf-8') as string;
-      expect(dto).toContain("import { IsISO8601, IsOptional, IsRFC3339 } from 'class-validator';");
-      expect(dto).toContain("description: 'RFC 3339, with an offset (Z or ±hh:mm); stored to the millisecond'");
-    });
-  });
-
-  describe('uuid fields and the 409 messages', () => {
-    it('lower-cases a uuid on the way in, so the 201 says what a later GET does', async () => {
-      await run({ name: 'bookings', fields: 'roomId:uuid,guestId:uuid?' });
-      const source = tree.read('libs/bookings/contracts/src/lib/booking.dto.ts', 'utf-8') as string;
-      const { outputText } = ts.transpileModule(source, {
-        compilerOptions: {
-          module: ts.ModuleKind.CommonJS,
-          target: ts.ScriptTarget.ES2022,
-          experimentalDecorators: true,
-          emitDecoratorMetadata: true,
-        },
+        await expect(run({ name, entity, jobs: true })).rejects.toThrow(
+          new RegExp(`^Invalid module name "${name}": "\\w+" is a member of the generated classes$`),
+        );
+        expect(contentsOf(tree)).toEqual(before);
       });
-      const exports: Record<string, unknown> = {};
-      new Function('require', 'exports', outputText)((specifier: string) => jest.requireActual(specifier), exports);
-      const dto = exports['CreateBookingDto'] as new () => object;
-
-      const body = plainToInstance(dto, { roomId: '3F2504E0-4F89-41D3-9A0C-0305E82C3301', guestId: null }) as Record<string, unknown>;
-
-      expect(validateSync(body)).toEqual([]);
-      expect(body).toEqual({ roomId: '3f2504e0-4f89-41d3-9a0c-0305e82c3301', guestId: null });
-      expect(validateSync(plainToInstance(dto, { roomId: 42 }) as object).map((error) => error.property)).toEqual(['roomId']);
     });
 
-    it('quotes a duplicate value in the 409 message when it is a string, not when it is a number', async () => {
-      await run({ name: 'events', fields: 'title:string:unique,seats:int:unique,venueId:uuid:unique' });
+    describe('datetime fields: only what is stored as sent', () => {
+      /** The create DTO class the generator wrote, compiled and loaded (with the real class-validator and platform). */
+      function createDto(path: string, className: string): new () => object {
+        const source = tree.read(path, 'utf-8') as string;
+        const { outputText } = ts.transpileModule(source, {
+          compilerOptions: {
+            module: ts.ModuleKind.CommonJS,
+            target: ts.ScriptTarget.ES2022,
+            experimentalDecorators: true,
+            emitDecoratorMetadata: true,
+            useDefineForClassFields: false,
+            esModuleInterop: true,
+          },
+        });
+        const exports: Record<string, unknown> = {};
+        new Function('require', 'exports', outputText)((specifier: string) => jest.requireActual(specifier), exports);
+        return exports[className] as new () => object;
+      }
+      /** The properties a body is refused for, with their messages. */
+      const refusals = (dto: new () => object, body: object) =>
+        validateSync(plainToInstance(dto, body) as object, { whitelist: true, forbidNonWhitelisted: true }).map(
+          (error) => `${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`,
+        );
 
-      const errors = tree.read('libs/events/contracts/src/lib/events.errors.ts', 'utf-8') as string;
-      expect(errors).toContain('`An event with title "${title}" already exists`');
-      expect(errors).toContain('`An event with seats ${seats} already exists`');
-      expect(errors).toContain('`An event with venue id "${venueId}" already exists`');
+      it('accepts an RFC 3339 date-time with an offset, read as the instant it names; refuses the rest with a 400 naming the field', async () => {
+        await run({ name: 'events', fields: 'startsAt:datetime' });
+        const dto = createDto('libs/events/contracts/src/lib/event.dto.ts', 'CreateEventDto');
+
+        const accepted: [string, string][] = [
+          ['2026-01-02T03:04:05Z', '2026-01-02T03:04:05.000Z'],
+          ['2026-01-02T03:04:05.000Z', '2026-01-02T03:04:05.000Z'],
+          ['2026-01-02T03:04:05.5Z', '2026-01-02T03:04:05.500Z'],
+          ['2026-01-02T03:04:05.123456Z', '2026-01-02T03:04:05.123Z'],
+          ['2026-01-02T03:04:05+01:00', '2026-01-02T02:04:05.000Z'],
+          ['2026-01-02T03:04:05-05:30', '2026-01-02T08:34:05.000Z'],
+          ['2024-02-29T23:59:59Z', '2024-02-29T23:59:59.000Z'],
+          ['2026-12-31T23:30:00-01:00', '2027-01-01T00:30:00.000Z'],
+        ];
+        for (const [value, instant] of accepted) {
+          expect([value, refusals(dto, { startsAt: value })]).toEqual([value, []]);
+          expect([value, new Date(value).toISOString()]).toEqual([value, instant]);
+        }
+
+        const refused = [
+          // ISO 8601 that `new Date` cannot read: once a 500 (the stored value was "0NaN-NaN-NaN...")
+          '2026-W01',
+          '2026-W01-2',
+          '20260102',
+          '2026-100',
+          '2026-01-02T030405Z',
+          '20260102T030405Z',
+          '2026-01-02T03:04:05,5Z',
+          '2026-01-02T03Z',
+          '2026-01-02T03:04Z',
+          // no offset: the server's local time, ambiguous
+          '2026-01-02T03:04:05',
+          '2026-01-02T03:04:05.000',
+          '2026-01-02',
+          // not a date and time that exists, or one `new Date` rolls over or refuses
+          '2026-02-30T00:00:00Z',
+          '2026-02-29T00:00:00Z',
+          '2026-01-02T03:04:60Z',
+          '2026-01-02T24:00:00Z',
+          '2026-13-01T00:00:00Z',
+          // not one value
+          '2026-01-02 03:04:05Z',
+          'not a date',
+          '',
+          42,
+          true,
+        ];
+        for (const value of refused) {
+          const messages = refusals(dto, { startsAt: value });
+          expect([value, messages]).toEqual([
+            value,
+            [expect.stringMatching(/^startsAt: startsAt must be (an RFC 3339 date-time with an offset|a date and time that exists)/)],
+          ]);
+        }
+      });
+
+      it('every value the DTO accepts converts to a valid Date, at the instant it names', async () => {
+        await run({ name: 'events', fields: 'startsAt:datetime' });
+        const dto = createDto('libs/events/contracts/src/lib/event.dto.ts', 'CreateEventDto');
+        const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+        // Edge values of each part, combined: months, days (some that do not exist), times, fractions, offsets.
+        const candidates: string[] = [];
+        for (const [year, month, day] of [
+          [1, 1, 1],
+          [2024, 2, 29],
+          [2025, 2, 29],
+          [2026, 4, 31],
+          [2026, 6, 30],
+          [9999, 12, 31],
+        ])
+          for (const time of ['00:00:00', '23:59:59', '23:59:60', '12:30:00.1', '12:30:00.999999'])
+            for (const offset of ['Z', 'z', '+00:00', '-00:00', '+14:00', '-12:30', '+23:59', '+24:00'])
+              candidates.push(`${pad(year, 4)}-${pad(month)}-${pad(day)}T${time}${offset}`);
+        // Other ISO 8601 forms: week, ordinal and basic dates, basic and reduced times, a comma, no offset.
+        candidates.push('2026-W01', '2026-W01-2T03:04:05Z', '20260102', '2026-100', '2026-002T03:04:05Z', '20260102T030405Z');
+        candidates.push('2026-01-02T030405Z', '2026-01-02T03:04:05,5Z', '2026-01-02T03Z', '2026-01-02T03:04Z', '2026-01-02T03:04:05');
+
+        const accepted = candidates.filter((value) => refusals(dto, { startsAt: value }).length === 0);
+
+        expect(accepted.length).toBeGreaterThan(50);
+        for (const value of accepted) {
+          const parts = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:[Zz]|([+-])(\d\d):(\d\d))$/.exec(value);
+          // Only the extended date-time with an offset: what `new Date` reads the same everywhere.
+          expect([value, parts !== null]).toEqual([value, true]);
+          const [, y, mo, d, h, mi, s, fraction = '', sign, oh = '0', om = '0'] = parts as RegExpExecArray;
+          const offsetMinutes = (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om));
+          const calendar = new Date(0);
+          calendar.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+          calendar.setUTCHours(Number(h), Number(mi), Number(s), Number(fraction.padEnd(3, '0').slice(0, 3)));
+          // The date as written exists (no rollover), and `new Date` reads the same instant.
+          expect([value, calendar.getUTCDate(), calendar.getUTCSeconds()]).toEqual([value, Number(d), Number(s)]);
+          expect([value, new Date(value).getTime()]).toEqual([value, calendar.getTime() - offsetMinutes * 60_000]);
+        }
+      });
+
+      it('documents the format in the DTO and the API', async () => {
+        await run({ name: 'events', fields: 'startsAt:datetime?' });
+
+        const dto = tree.read('libs/events/contracts/src/lib/event.dto.ts', 'utf-8') as string;
+        expect(dto).toContain("import { IsISO8601, IsOptional, IsRFC3339 } from 'class-validator';");
+        expect(dto).toContain("description: 'RFC 3339, with an offset (Z or ±hh:mm); stored to the millisecond'");
+      });
     });
-  });
 
-  describe("fields whose column is a generated one or another field's", () => {
-    it.each<[string, Partial<ModuleGeneratorSchema> & { name: string }, RegExp]>([
-      [
-        'createdAT: the column created_at',
-        { name: 'notes', fields: 'createdAT:string' },
-        /^Invalid field "createdAT:string": .*created_at.* are generated/,
-      ],
-      [
-        'processedAT with --jobs: the column processed_at',
-        { name: 'notes', fields: 'title:string,processedAT:datetime?', jobs: true },
-        /^Invalid field "processedAT:datetime\?": .*processed_at.* are generated/,
-      ],
-      [
-        'fooBar and fooBAR: both foo_bar',
-        { name: 'notes', fields: 'fooBar:string,fooBAR:int' },
-        /the fields "fooBar" and "fooBAR" are both the column foo_bar/,
-      ],
-    ])('refuses %s, writing nothing', async (_, options, message) => {
-      const before = contentsOf(tree);
+    describe('uuid fields and the 409 messages', () => {
+      it('lower-cases a uuid on the way in, so the 201 says what a later GET does', async () => {
+        await run({ name: 'bookings', fields: 'roomId:uuid,guestId:uuid?' });
+        const source = tree.read('libs/bookings/contracts/src/lib/booking.dto.ts', 'utf-8') as string;
+        const { outputText } = ts.transpileModule(source, {
+          compilerOptions: {
+            module: ts.ModuleKind.CommonJS,
+            target: ts.ScriptTarget.ES2022,
+            experimentalDecorators: true,
+            emitDecoratorMetadata: true,
+          },
+        });
+        const exports: Record<string, unknown> = {};
+        new Function('require', 'exports', outputText)((specifier: string) => jest.requireActual(specifier), exports);
+        const dto = exports['CreateBookingDto'] as new () => object;
 
-      await expect(run(options)).rejects.toThrow(message);
-      expect(contentsOf(tree)).toEqual(before);
-    });
-  });
+        const body = plainToInstance(dto, { roomId: '3F2504E0-4F89-41D3-9A0C-0305E82C3301', guestId: null }) as Record<string, unknown>;
 
-  describe('singulars, derived by the pluralize package', () => {
-    it.each([
-      ['movies', 'Movie'],
-      ['cookies', 'Cookie'],
-      ['caches', 'Cache'],
-      ['heroes', 'Hero'],
-      ['wolves', 'Wolf'],
-      ['aliases', 'Alias'],
-      ['quizzes', 'Quiz'],
-      ['indices', 'Index'],
-      ['crises', 'Crisis'],
-      ['people', 'Person'],
-      ['statuses', 'Status'],
-      ['movie-aliases', 'MovieAlias'],
-    ])('%s: %s', (name, entity) => {
-      expect(normalizeOptions({ name }).entity.className).toBe(entity);
+        expect(validateSync(body)).toEqual([]);
+        expect(body).toEqual({ roomId: '3f2504e0-4f89-41d3-9a0c-0305e82c3301', guestId: null });
+        expect(validateSync(plainToInstance(dto, { roomId: 42 }) as object).map((error) => error.property)).toEqual(['roomId']);
+      });
+
+      it('quotes a duplicate value in the 409 message when it is a string, not when it is a number', async () => {
+        await run({ name: 'events', fields: 'title:string:unique,seats:int:unique,venueId:uuid:unique' });
+
+        const errors = tree.read('libs/events/contracts/src/lib/events.errors.ts', 'utf-8') as string;
+        expect(errors).toContain('`An event with title "${title}" already exists`');
+        expect(errors).toContain('`An event with seats ${seats} already exists`');
+        expect(errors).toContain('`An event with venue id "${venueId}" already exists`');
+      });
     });
 
-    it.each<[string, Partial<ModuleGeneratorSchema> & { name: string }, RegExp]>([
-      [
-        'an uncountable: series',
-        { name: 'series' },
-        /^Cannot derive the singular of "series": pass it with --entity \(e\.g\. --entity=series-item\)/,
-      ],
-      [
-        'an uncountable: news',
-        { name: 'news' },
-        /^Cannot derive the singular of "news": pass it with --entity \(e\.g\. --entity=news-item\)/,
-      ],
-      [
-        'an uncountable last word: tv-series',
-        { name: 'tv-series' },
-        /^Cannot derive the singular of "tv-series": pass it with --entity \(e\.g\. --entity=tv-series-item\)/,
-      ],
-      [
-        'a singular: invoice',
-        { name: 'invoice' },
-        /^Cannot derive the singular of "invoice": .*in the plural \(e\.g\. invoices, whose entity is invoice\)/,
-      ],
-      [
-        'an --entity equal to the module',
-        { name: 'series', entity: 'series' },
-        /the singular must differ from the module name "series"; pass another with --entity/,
-      ],
-    ])('refuses %s with a real singular in the hint', async (_, options, message) => {
-      const before = contentsOf(tree);
+    describe("fields whose column is a generated one or another field's", () => {
+      it.each<[string, Partial<ModuleGeneratorSchema> & { name: string }, RegExp]>([
+        [
+          'createdAT: the column created_at',
+          { name: 'notes', fields: 'createdAT:string' },
+          /^Invalid field "createdAT:string": .*created_at.* are generated/,
+        ],
+        [
+          'processedAT with --jobs: the column processed_at',
+          { name: 'notes', fields: 'title:string,processedAT:datetime?', jobs: true },
+          /^Invalid field "processedAT:datetime\?": .*processed_at.* are generated/,
+        ],
+        [
+          'fooBar and fooBAR: both foo_bar',
+          { name: 'notes', fields: 'fooBar:string,fooBAR:int' },
+          /the fields "fooBar" and "fooBAR" are both the column foo_bar/,
+        ],
+      ])('refuses %s, writing nothing', async (_, options, message) => {
+        const before = contentsOf(tree);
 
-      await expect(run(options)).rejects.toThrow(message);
-      expect(contentsOf(tree)).toEqual(before);
+        await expect(run(options)).rejects.toThrow(message);
+        expect(contentsOf(tree)).toEqual(before);
+      });
     });
-  });
 
-  describe('schemas PostgreSQL or the workspace keep for themselves', () => {
-    it.each<[string, Partial<ModuleGeneratorSchema> & { name: string }, RegExp]>([
-      ['pg_items', { name: 'pg-items' }, /^Invalid module name "pg-items": PostgreSQL reserves the schema prefix "pg_"/],
-      ['pg_catalog', { name: 'pg-catalog', entity: 'entry' }, /reserves the schema prefix "pg_"/],
-      ['information_schema', { name: 'information-schema', entity: 'info' }, /the PostgreSQL schema "information_schema" is reserved/],
-      ['public', { name: 'public', entity: 'public-item' }, /the PostgreSQL schema "public" is reserved/],
-      ["bullmq, the queue's", { name: 'bullmq', entity: 'bullmq-job' }, /the PostgreSQL schema "bullmq" is reserved/],
-    ])('refuses %s, writing nothing', async (_, options, message) => {
-      const before = contentsOf(tree);
+    describe('singulars, derived by the pluralize package', () => {
+      it.each([
+        ['movies', 'Movie'],
+        ['cookies', 'Cookie'],
+        ['caches', 'Cache'],
+        ['heroes', 'Hero'],
+        ['wolves', 'Wolf'],
+        ['aliases', 'Alias'],
+        ['quizzes', 'Quiz'],
+        ['indices', 'Index'],
+        ['crises', 'Crisis'],
+        ['people', 'Person'],
+        ['statuses', 'Status'],
+        ['movie-aliases', 'MovieAlias'],
+      ])('%s: %s', (name, entity) => {
+        expect(normalizeOptions({ name }).entity.className).toBe(entity);
+      });
 
-      await expect(run(options)).rejects.toThrow(message);
-      expect(contentsOf(tree)).toEqual(before);
+      it.each<[string, Partial<ModuleGeneratorSchema> & { name: string }, RegExp]>([
+        [
+          'an uncountable: series',
+          { name: 'series' },
+          /^Cannot derive the singular of "series": pass it with --entity \(e\.g\. --entity=series-item\)/,
+        ],
+        [
+          'an uncountable: news',
+          { name: 'news' },
+          /^Cannot derive the singular of "news": pass it with --entity \(e\.g\. --entity=news-item\)/,
+        ],
+        [
+          'an uncountable last word: tv-series',
+          { name: 'tv-series' },
+          /^Cannot derive the singular of "tv-series": pass it with --entity \(e\.g\. --entity=tv-series-item\)/,
+        ],
+        [
+          'a singular: invoice',
+          { name: 'invoice' },
+          /^Cannot derive the singular of "invoice": .*in the plural \(e\.g\. invoices, whose entity is invoice\)/,
+        ],
+        [
+          'an --entity equal to the module',
+          { name: 'series', entity: 'series' },
+          /the singular must differ from the module name "series"; pass another with --entity/,
+        ],
+      ])('refuses %s with a real singular in the hint', async (_, options, message) => {
+        const before = contentsOf(tree);
+
+        await expect(run(options)).rejects.toThrow(message);
+        expect(contentsOf(tree)).toEqual(before);
+      });
+    });
+
+    describe('schemas PostgreSQL or the workspace keep for themselves', () => {
+      it.each<[string, Partial<ModuleGeneratorSchema> & { name: string }, RegExp]>([
+        ['pg_items', { name: 'pg-items' }, /^Invalid module name "pg-items": PostgreSQL reserves the schema prefix "pg_"/],
+        ['pg_catalog', { name: 'pg-catalog', entity: 'entry' }, /reserves the schema prefix "pg_"/],
+        ['information_schema', { name: 'information-schema', entity: 'info' }, /the PostgreSQL schema "information_schema" is reserved/],
+        ['public', { name: 'public', entity: 'public-item' }, /the PostgreSQL schema "public" is reserved/],
+        ["bullmq, the queue's", { name: 'bullmq', entity: 'bullmq-job' }, /the PostgreSQL schema "bullmq" is reserved/],
+      ])('refuses %s, writing nothing', async (_, options, message) => {
+        const before = contentsOf(tree);
+
+        await expect(run(options)).rejects.toThrow(message);
+        expect(contentsOf(tree)).toEqual(before);
+      });
     });
   });
 });
