@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import * as ts from 'typescript';
 import { moduleGenerator } from './generator';
 import { normalizeOptions } from './lib/names';
+import { applicationModules } from './lib/workspace';
 import { contentsOf, workspaceTree } from './test-tree';
 import type { ModuleGeneratorSchema } from './schema';
 
@@ -22,6 +23,9 @@ interface Unit {
   workers?: string[];
 }
 const unitsOf = (tree: Tree, topology: string): Record<string, Unit> => readJson(tree, `topologies/${topology}.json`).units;
+/** The units of a topology in a snapshot taken with `contentsOf`. */
+const unitsIn = (contents: Map<string, string>, topology: string): Record<string, Unit> =>
+  JSON.parse(contents.get(`topologies/${topology}.json`) ?? '{}').units;
 
 /** The statements a migration runs, in order. */
 const sqlOf = (migration: string): string[] => [...migration.matchAll(/queryRunner\.query\(`([^`]*)`/g)].map((match) => match[1]);
@@ -174,12 +178,16 @@ describe('module generator', () => {
       expect(followsCustomers(split['gateway'].hosts, 'presentation')).toBe(true);
       expect(followsCustomers(split['business'].hosts, 'business')).toBe(true);
       expect(followsCustomers(split['data'].hosts, 'data-access')).toBe(true);
-      // In the application's order, where specimens now comes right after customers: before orders.
-      expect(split['worker'].workers).toEqual(['specimens', 'orders']);
+      // In the application's order, where specimens now comes right after customers: before orders
+      // (and before any module the workspace has added after customers).
+      const order = applicationModules(tree);
+      const workersBefore = unitsIn(before, 'split')['worker'].workers ?? [];
+      expect(order.indexOf('specimens')).toBe(order.indexOf('customers') + 1);
+      expect(split['worker'].workers).toEqual([...workersBefore, 'specimens'].sort((a, b) => order.indexOf(a) - order.indexOf(b)));
 
       const core = unitsOf(tree, 'orders-service')['core'];
       expect(core.hosts?.[core.hosts.indexOf('customers/*') + 1]).toBe('specimens/*');
-      expect(core.workers).toEqual(['specimens']);
+      expect(core.workers).toEqual(['specimens', ...(unitsIn(before, 'orders-service')['core'].workers ?? [])]);
       expect(Object.keys(core).indexOf('workers')).toBe(Object.keys(core).indexOf('hosts') + 1);
 
       expect(tree.read('topologies/monolith.json', 'utf-8')).toBe(before.get('topologies/monolith.json'));
@@ -356,7 +364,7 @@ describe('module generator', () => {
       expect([...contentsOf(tree).keys()].filter((path) => /jobs|worker/.test(path) && !before.has(path))).toEqual([]);
       expect(tree.read('apps/server/src/application.ts', 'utf-8')).not.toContain('NotesWorkersModule');
       expect(unitsOf(tree, 'split')['worker'].workers).not.toContain('notes');
-      expect(unitsOf(tree, 'orders-service')['core'].workers).toBeUndefined();
+      expect(unitsOf(tree, 'orders-service')['core'].workers).toEqual(unitsIn(before, 'orders-service')['core'].workers);
     });
 
     it('without --jobs or unique fields: a plain idempotent insert, no transaction, no outbox', async () => {
@@ -406,12 +414,13 @@ describe('module generator', () => {
     });
 
     it('--placeWith=orders puts the workers with the orders workers', async () => {
+      const before = contentsOf(tree);
       await run({ name: 'specimens', jobs: true, placeWith: 'orders' });
 
       const units = unitsOf(tree, 'orders-service');
       expect(units['orders'].hosts).toEqual(['orders/*', 'specimens/*']);
       expect(units['orders'].workers).toEqual(['orders', 'specimens']);
-      expect(units['core'].workers).toBeUndefined();
+      expect(units['core'].workers).toEqual(unitsIn(before, 'orders-service')['core'].workers);
     });
   });
 
