@@ -606,24 +606,25 @@ describe('module generator', () => {
       });
     });
 
+    /** The create DTO class the generator wrote, compiled and loaded (with the real class-validator and platform). */
+    function createDto(path: string, className: string): new () => object {
+      const source = tree.read(path, 'utf-8') as string;
+      const { outputText } = ts.transpileModule(source, {
+        compilerOptions: {
+          module: ts.ModuleKind.CommonJS,
+          target: ts.ScriptTarget.ES2022,
+          experimentalDecorators: true,
+          emitDecoratorMetadata: true,
+          useDefineForClassFields: false,
+          esModuleInterop: true,
+        },
+      });
+      const exports: Record<string, unknown> = {};
+      new Function('require', 'exports', outputText)((specifier: string) => jest.requireActual(specifier), exports);
+      return exports[className] as new () => object;
+    }
+
     describe('datetime fields: only what is stored as sent', () => {
-      /** The create DTO class the generator wrote, compiled and loaded (with the real class-validator and platform). */
-      function createDto(path: string, className: string): new () => object {
-        const source = tree.read(path, 'utf-8') as string;
-        const { outputText } = ts.transpileModule(source, {
-          compilerOptions: {
-            module: ts.ModuleKind.CommonJS,
-            target: ts.ScriptTarget.ES2022,
-            experimentalDecorators: true,
-            emitDecoratorMetadata: true,
-            useDefineForClassFields: false,
-            esModuleInterop: true,
-          },
-        });
-        const exports: Record<string, unknown> = {};
-        new Function('require', 'exports', outputText)((specifier: string) => jest.requireActual(specifier), exports);
-        return exports[className] as new () => object;
-      }
       /** The properties a body is refused for, with their messages. */
       const refusals = (dto: new () => object, body: object) =>
         validateSync(plainToInstance(dto, body) as object, { whitelist: true, forbidNonWhitelisted: true }).map(
@@ -737,18 +738,7 @@ describe('module generator', () => {
     describe('uuid fields and the 409 messages', () => {
       it('lower-cases a uuid on the way in, so the 201 says what a later GET does', async () => {
         await run({ name: 'bookings', fields: 'roomId:uuid,guestId:uuid?' });
-        const source = tree.read('libs/bookings/contracts/src/lib/booking.dto.ts', 'utf-8') as string;
-        const { outputText } = ts.transpileModule(source, {
-          compilerOptions: {
-            module: ts.ModuleKind.CommonJS,
-            target: ts.ScriptTarget.ES2022,
-            experimentalDecorators: true,
-            emitDecoratorMetadata: true,
-          },
-        });
-        const exports: Record<string, unknown> = {};
-        new Function('require', 'exports', outputText)((specifier: string) => jest.requireActual(specifier), exports);
-        const dto = exports['CreateBookingDto'] as new () => object;
+        const dto = createDto('libs/bookings/contracts/src/lib/booking.dto.ts', 'CreateBookingDto');
 
         const body = plainToInstance(dto, { roomId: '3F2504E0-4F89-41D3-9A0C-0305E82C3301', guestId: null }) as Record<string, unknown>;
 
