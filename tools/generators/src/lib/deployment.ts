@@ -290,6 +290,9 @@ function composeServices(all: string[]): ServiceBlock[] {
   });
 }
 
+/** The names of docker/compose.split.yaml's services, from its text. */
+export const composeServiceNames = (text: string): string[] => composeServices(lines(text)).map((service) => service.name);
+
 const valueIn = (all: string[], variable: string) =>
   all.map((line) => new RegExp(`^\\s+${variable}: (.+)$`).exec(line)?.[1]).find((value) => value !== undefined);
 

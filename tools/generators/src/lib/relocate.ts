@@ -4,13 +4,13 @@ import { registerTopology } from './ast';
 import {
   applyDeploymentChange,
   COMPOSE_FILE,
+  composeServiceNames,
   DEPLOYED_TOPOLOGY,
   EDGE,
   K8S_NETWORK_POLICY,
   manifestReferencesBeyondReplicas,
-  needsOf,
+  needsOfPlans,
   unitManifestPath,
-  type UnitNeeds,
 } from './deployment';
 import { filesUnder, PARTS, readPortGraph, type Part, type PortGraph } from './port-graph';
 import { buildReport, formatReport, type ImpactReport } from './report';
@@ -116,9 +116,6 @@ const withPort = (declaration: TopologyFile['units'][string], internalPort: numb
   };
 };
 
-const needsMap = (plans: Map<string, StaticUnitPlan>, topology: TopologyFile) =>
-  new Map<string, UnitNeeds>([...plans].map(([unit, unitPlan]) => [unit, needsOf(unitPlan, topology, plans)]));
-
 function finish(
   tree: Tree,
   /** extract also gives the new unit's one-sentence description. */
@@ -138,8 +135,8 @@ function finish(
   },
 ): ImpactReport {
   const { graph, before, after, plansBefore, plansAfter } = input;
-  const needsBefore = needsMap(plansBefore, before);
-  const needsAfter = needsMap(plansAfter, after);
+  const needsBefore = needsOfPlans(plansBefore, before);
+  const needsAfter = needsOfPlans(plansAfter, after);
   const files: string[] = [];
   const targetPath = topologyPath(input.targetName);
   tree.write(targetPath, serializeTopology(after));
@@ -186,20 +183,6 @@ const INFRASTRUCTURE = ['postgres', 'redis', 'migrate'];
 /** The suffix of a unit's NetworkPolicy (`networkPolicyName` in deployment.ts): `business-internal`. */
 const POLICY_SUFFIX = '-internal';
 
-/** The services docker/compose.split.yaml declares. */
-function composeServices(tree: Tree): string[] {
-  const all = (tree.read(COMPOSE_FILE, 'utf-8') ?? '').split('\n');
-  const at = all.indexOf('services:');
-  if (at < 0) return [];
-  const names: string[] = [];
-  for (const line of all.slice(at + 1)) {
-    if (/^\S/.test(line) && !line.startsWith('#')) break;
-    const key = /^ {2}([A-Za-z0-9][\w.-]*):\s*$/.exec(line);
-    if (key) names.push(key[1]);
-  }
-  return names;
-}
-
 /** Every Kubernetes object of docker/k8s, by kind and name, with its file. */
 function kubernetesObjects(tree: Tree): { kind: string; name: string; file: string }[] {
   return filesUnder(tree, 'docker/k8s')
@@ -226,7 +209,10 @@ function reservedUnitName(tree: Tree, unit: string, deployed: boolean, units: st
       deployed ? ', and its service of docker/compose.split.yaml and Deployment and Service of docker/k8s' : ''
     }`;
   if (!deployed) return undefined;
-  if (INFRASTRUCTURE.includes(unit) || (composeServices(tree).includes(unit) && !units.includes(unit)))
+  if (
+    INFRASTRUCTURE.includes(unit) ||
+    (composeServiceNames(tree.read(COMPOSE_FILE, 'utf-8') ?? '').includes(unit) && !units.includes(unit))
+  )
     return `Unit name "${unit}" is taken by a service of ${COMPOSE_FILE}`;
   const object = kubernetesObjects(tree).find((candidate) => candidate.name === unit && !units.includes(unit));
   if (object) return `Unit name "${unit}" is taken by the ${object.kind} ${object.name} of ${object.file}`;
