@@ -54,17 +54,19 @@ describe('/api/products', () => {
   });
 
   it.each([
-    ['limit=0', 'limit'],
-    ['limit=101', 'limit'],
-    ['limit=abc', 'limit'],
-    ['offset=-1', 'offset'],
-    ['offset=100000000000000000000', 'offset'],
-    ['offset=1.5', 'offset'],
+    ['limit=0', 'limit must not be less than 1'],
+    ['limit=101', 'limit must not be greater than 100'],
+    ['limit=abc', 'limit must be an integer number'],
+    ['limit=', 'limit must be an integer number'],
+    ['limit=5&limit=6', 'limit must be an integer number'],
+    ['offset=-1', 'offset must not be less than 0'],
+    ['offset=100000000000000000000', 'offset must not be greater than 9007199254740991'],
+    ['offset=1.5', 'offset must be an integer number'],
     ['page=2', 'property page should not exist'],
-  ])('answers 400 naming the parameter for ?%s', async (query, field) => {
+  ])('answers 400 naming the parameter for ?%s, with the one message that applies', async (query, message) => {
     const response = await api().get(`/api/products?${query}`).expect(400);
 
-    expect(response.body.message.join('\n')).toContain(field);
+    expect(response.body.message).toEqual([message]);
   });
 
   it.each([
@@ -89,6 +91,20 @@ describe('/api/products', () => {
 
     expect(response.body.message.join('\n')).toContain(field);
     expect((await api().get('/api/products').expect(200)).body.total).toBe(countBefore);
+  });
+
+  it.each([
+    [{ priceCents: '899' }, 'priceCents must be an integer number'],
+    [{ stock: null }, 'stock must be an integer number'],
+    [{ priceCents: -1 }, 'priceCents must not be less than 0'],
+    [{ stock: 2 ** 31 }, 'stock must not be greater than 2147483647'],
+  ])('answers %j with the one message that applies, not also one about its range', async (change, message) => {
+    const response = await api()
+      .post('/api/products')
+      .send({ ...valid(), ...change })
+      .expect(400);
+
+    expect(response.body.message).toEqual([message]);
   });
 
   it('stores names and skus trimmed', async () => {

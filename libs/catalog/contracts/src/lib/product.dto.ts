@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, Matches, Max, Min } from 'class-validator';
-import { IsText, PageQuery, type Page } from '@strata/platform/ports';
+import { Matches } from 'class-validator';
+import { IsIntBetween, IsText, PageQuery, type Page } from '@strata/platform/ports';
 
 /** PostgreSQL `integer`: the largest price or stock a product can hold. */
 export const MAX_INT32 = 2_147_483_647;
@@ -16,15 +16,11 @@ export class CreateProductDto {
   name!: string;
 
   @ApiProperty({ example: 8999, minimum: 0, maximum: MAX_INT32 })
-  @IsInt()
-  @Min(0)
-  @Max(MAX_INT32)
+  @IsIntBetween({ min: 0, max: MAX_INT32 })
   priceCents!: number;
 
   @ApiProperty({ example: 25, minimum: 0, maximum: MAX_INT32 })
-  @IsInt()
-  @Min(0)
-  @Max(MAX_INT32)
+  @IsIntBetween({ min: 0, max: MAX_INT32 })
   stock!: number;
 }
 

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsUUID, Max, Min, ValidateNested } from 'class-validator';
+import { IsIntBetween } from '@strata/platform/ports';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsUUID, ValidateNested } from 'class-validator';
 import { MAX_INT32 } from './product.dto';
 
 /** The most lines one reservation may hold. */
@@ -13,9 +14,7 @@ export class StockLine {
   @IsUUID('all')
   productId!: string;
 
-  @IsInt()
-  @Min(1)
-  @Max(MAX_INT32)
+  @IsIntBetween({ min: 1, max: MAX_INT32 })
   quantity!: number;
 }
 

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PageQuery, type Page } from '@strata/platform/ports';
+import { IsIntBetween, PageQuery, type Page } from '@strata/platform/ports';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsUUID, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsUUID, ValidateNested } from 'class-validator';
 
 export const MAX_ORDER_LINES = 50;
 export const MAX_LINE_QUANTITY = 10_000;
@@ -15,9 +15,7 @@ export class OrderLineRequestDto {
   productId!: string;
 
   @ApiProperty({ minimum: 1, maximum: MAX_LINE_QUANTITY, example: 1 })
-  @IsInt()
-  @Min(1)
-  @Max(MAX_LINE_QUANTITY)
+  @IsIntBetween({ min: 1, max: MAX_LINE_QUANTITY })
   quantity!: number;
 }
 

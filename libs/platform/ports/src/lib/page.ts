@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { QueryInt } from './integer';
 
 /**
  * The largest `offset` accepted: a whole number JavaScript, TypeORM and PostgreSQL (`OFFSET` is a
@@ -12,18 +12,12 @@ export const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
 export class PageQuery {
   @ApiProperty({ required: false, default: 20, minimum: 1, maximum: 100 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @QueryInt({ min: 1, max: 100 })
   limit = 20;
 
   @ApiProperty({ required: false, default: 0, minimum: 0, maximum: MAX_OFFSET })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(MAX_OFFSET)
+  @QueryInt({ min: 0, max: MAX_OFFSET })
   offset = 0;
 }
 

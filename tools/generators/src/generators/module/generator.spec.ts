@@ -434,9 +434,9 @@ describe('module generator', () => {
       const dto = tree.read('libs/events/contracts/src/lib/event.dto.ts', 'utf-8') as string;
       expect(dto).toMatch(/@IsText\(\{ max: 200 \}\)\s+title!: string;/);
       expect(dto).toMatch(/@IsOptional\(\)\s+@IsText\(\{ min: 0, max: 10000 \}\)\s+body\?: string \| null;/);
-      expect(dto).toContain("import { IsText, PageQuery, type Page } from '@strata/platform/ports';");
-      expect(dto).not.toMatch(/IsString|MinLength|MaxLength/);
-      expect(dto).toMatch(/@IsInt\(\)\s+@Min\(-2147483648\)\s+@Max\(2147483647\)\s+seats!: number;/);
+      expect(dto).toContain("import { IsIntBetween, IsText, PageQuery, type Page } from '@strata/platform/ports';");
+      expect(dto).not.toMatch(/IsString|MinLength|MaxLength|IsInt\(|Min\(|Max\(/);
+      expect(dto).toMatch(/@IsIntBetween\(\{ min: -2147483648, max: 2147483647 \}\)\s+seats!: number;/);
       expect(dto).toMatch(/@IsBoolean\(\)\s+open!: boolean;/);
       expect(dto).toMatch(
         /@IsOptional\(\)\s+@IsRFC3339\(.*\)\s+@IsISO8601\(\{ strict: true, strictSeparator: true \}, .*\)\s+startsAt\?: string \| null;/,

@@ -57,7 +57,7 @@ const CODE: Record<Field['type'], TypeCode> = {
     swaggerType: 'Number',
     sqlType: 'integer',
     typeormType: 'integer',
-    validators: ['IsInt()', `Min(${INT32.min})`, `Max(${INT32.max})`],
+    validators: [`IsIntBetween({ min: ${INT32.min}, max: ${INT32.max} })`],
     apiProperty: ['example: 42', `minimum: ${INT32.min}`, `maximum: ${INT32.max}`],
     sample: '42',
     unique: () => 'randomInt(1, 2 ** 31 - 1)',
@@ -126,7 +126,7 @@ export function createDtoProperty(field: Field): string {
 }
 
 /** The decorators that come from `@strata/platform/ports` or class-transformer rather than class-validator. */
-const PORTS_VALIDATORS = new Set(['IsText']);
+const PORTS_VALIDATORS = new Set(['IsIntBetween', 'IsText']);
 const TRANSFORMER_DECORATORS = new Set(['Transform']);
 
 function validatorsUsed(fields: Field[]): string[] {
@@ -142,7 +142,7 @@ function validatorsUsed(fields: Field[]): string[] {
 export const validatorImports = (fields: Field[]): string[] =>
   validatorsUsed(fields).filter((name) => !PORTS_VALIDATORS.has(name) && !TRANSFORMER_DECORATORS.has(name));
 
-/** What the DTO file imports from `@strata/platform/ports`, sorted: `IsText` when a field is textual, and the page types. */
+/** What the DTO file imports from `@strata/platform/ports`, sorted: `IsText` and `IsIntBetween` for the fields that use them, and the page types. */
 export const portsImports = (fields: Field[]): string[] => [
   ...validatorsUsed(fields).filter((name) => PORTS_VALIDATORS.has(name)),
   'PageQuery',
