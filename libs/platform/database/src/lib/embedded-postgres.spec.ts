@@ -76,7 +76,50 @@ describe('stopping the embedded PostgreSQL', () => {
     process.kill(pid, 'SIGINT'); // as a user's Ctrl-C in its terminal, or an operator, would
     while (postmasterRunning(dataDir)) await sleep(20);
 
-    const stopped = await Promise.race([second.stop().then(() => 'stopped'), sleep(5_000, undefined, { ref: false }).then(() => 'still waiting after 5 s')]);
+    const stopped = await Promise.race([
+      second.stop().then(() => 'stopped'),
+      sleep(5_000, undefined, { ref: false }).then(() => 'still waiting after 5 s'),
+    ]);
     expect(stopped).toBe('stopped');
+  }, 60_000);
+});
+
+describe('an embedded PostgreSQL that cannot start, in words a user can act on (not the bare `undefined` the library rejects with)', () => {
+  let root: string;
+  let running: { stop(): Promise<void> } | undefined;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'strata-embedded-'));
+    chmodSync(root, 0o755);
+  });
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('its folder already served by another process: a second npm start of one checkout', async () => {
+    const dataDir = join(root, 'shared');
+    running = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+
+    const second = startEmbeddedPostgres({ dataDir, port: await freePort() });
+
+    await expect(second).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(second).rejects.toThrow(`the embedded PostgreSQL in ${dataDir} already runs for another process`);
+    expect(postmasterRunning(dataDir)).toBe(true); // the first is left alone
+  }, 60_000);
+
+  it("its port taken by another server: another checkout's embedded PostgreSQL, or anything else", async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => taken.once('listening', resolve));
+    const { port } = taken.address() as AddressInfo;
+
+    try {
+      const start = startEmbeddedPostgres({ dataDir: join(root, 'own'), port });
+      await expect(start).rejects.toBeInstanceOf(ConfigurationError);
+      await expect(start).rejects.toThrow(`cannot listen on port ${port}: another server does`);
+      await expect(start).rejects.toThrow('Set EMBEDDED_POSTGRES_PORT to a free port, or set DATABASE_URL');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   }, 60_000);
 });

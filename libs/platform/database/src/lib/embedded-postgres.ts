@@ -45,7 +45,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     );
   });
   handOverSignals();
-  const onLog = options.onLog ?? (() => undefined);
+  // PostgreSQL's last messages: embedded-postgres rejects a failed start with nothing, they say why.
+  const output: string[] = [];
+  const onLog = (message: string) => {
+    if (output.push(message) > 20) output.shift();
+    options.onLog?.(message);
+  };
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -62,18 +67,50 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await mkdir(resolve(dataDir, '..'), { recursive: true });
     await server.initialise();
   }
-  await server.start();
+  await server.start().catch(() => {
+    forgetExitedProcess(server);
+    throw startFailure(dataDir, options.port, output.join(''));
+  });
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${options.port}/postgres`,
     stop: async () => {
       if (postmasterRunning(dataDir)) return server.stop();
-      // Already gone (stopped by someone else, crashed). embedded-postgres's stop() would wait for
-      // an exit event that came and went, and so would its own exit hook, the 10 s of
-      // async-exit-hook's timeout, when the process ends; both return at once for a server
-      // without a process, which is what this one is now.
-      (server as unknown as { process?: unknown }).process = undefined;
+      forgetExitedProcess(server); // already gone: stopped by someone else, or crashed
     },
   };
+}
+
+/**
+ * Tells embedded-postgres its server's process has exited. Its stop() would otherwise wait for an
+ * exit event that came and went, and so would its own exit hook when this process ends (the 10 s
+ * of async-exit-hook's timeout); both return at once for a server without a process.
+ */
+function forgetExitedProcess(server: object): void {
+  (server as { process?: unknown }).process = undefined;
+}
+
+/**
+ * Why the server did not start, put so that a user can act on it. The likely causes: the same
+ * folder's server already running (a second `npm start` of one checkout), and the port taken (the
+ * embedded PostgreSQL of another checkout, which has the same default port).
+ */
+function startFailure(dataDir: string, port: number, output: string): Error {
+  const dataDirInUse = output.includes('postmaster.pid" already exists') || postmasterRunning(dataDir);
+  if (dataDirInUse) {
+    return new ConfigurationError([
+      `DATABASE_URL is not set, and the embedded PostgreSQL in ${dataDir} already runs for another process (another npm start of this checkout?). ` +
+        `Stop that one, give this one its own EMBEDDED_POSTGRES_DIR and EMBEDDED_POSTGRES_PORT, or set DATABASE_URL`,
+    ]);
+  }
+  if (/\.s\.PGSQL\.\d+\.lock" already exists|Address already in use/.test(output)) {
+    return new ConfigurationError([
+      `DATABASE_URL is not set, and the embedded PostgreSQL cannot listen on port ${port}: another server does (the embedded PostgreSQL of another checkout?). ` +
+        `Set EMBEDDED_POSTGRES_PORT to a free port, or set DATABASE_URL`,
+    ]);
+  }
+  const fatal = output.split('\n').filter((line) => /\b(FATAL|PANIC):/.test(line));
+  const reason = fatal.length > 0 ? fatal.join('; ') : output.trim().split('\n').slice(-3).join('; ') || 'it exited at once';
+  return new Error(`The embedded PostgreSQL in ${dataDir} did not start: ${reason.trim()}`);
 }
 
 /** Whether the cluster's server runs: the pid in `postmaster.pid`, which a clean stop removes, is alive. */
