@@ -1,4 +1,4 @@
-import { ConfigurationError, loadConfig, loadEdgeConfig, StrataConfig, type EdgeConfig } from '@strata/platform/config';
+import { ConfigurationError, loadConfig, loadEdgeConfig, opened, StrataConfig, type EdgeConfig } from '@strata/platform/config';
 import { createLogger } from '@strata/platform/http';
 import {
   apiUnitsOf,
@@ -91,7 +91,11 @@ async function main(application: StrataApplication): Promise<void> {
     description: application.description,
     logger,
   });
-  await edge.server.listen({ port: plan.port, host: config.http.host });
+  await opened(edge.server.listen({ port: plan.port, host: config.http.host }), {
+    what: 'HTTP port of the edge',
+    port: plan.port,
+    variable: 'PORT',
+  });
   const main = logger.child({ context: 'Main' });
   main.info(
     `Edge of topology ${plan.topology} ready on http://localhost:${plan.port}: ${plan.routes.length} routes to ` +

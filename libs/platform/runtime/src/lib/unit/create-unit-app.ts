@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { opened } from '@strata/platform/config';
 import { configureHttpApp, createHttpAdapter } from '@strata/platform/http';
 import { internalListenerOptions } from '@strata/platform/transport';
 import { readInternalTls } from './internal-tls';
@@ -42,7 +43,17 @@ export async function createUnitApp(
 }
 
 /** Opens the unit's listeners: internal first, so it can answer peers by the time it reports ready. */
-export async function startUnitApp(app: NestFastifyApplication, { config }: ResolvedUnit): Promise<void> {
-  await app.startAllMicroservices();
-  await app.listen(config.http.port as number, config.http.host);
+export async function startUnitApp(app: NestFastifyApplication, { config, plan }: ResolvedUnit): Promise<void> {
+  await opened(app.startAllMicroservices(), {
+    what: `internal port of unit ${plan.unit}`,
+    port: config.unit.internalPort as number,
+    variable: 'INTERNAL_PORT',
+    topologyProperty: 'internalPort',
+  });
+  await opened(app.listen(config.http.port as number, config.http.host), {
+    what: `HTTP port of unit ${plan.unit}`,
+    port: config.http.port as number,
+    variable: 'PORT',
+    topologyProperty: 'httpPort',
+  });
 }
