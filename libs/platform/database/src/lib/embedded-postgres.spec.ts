@@ -1,5 +1,6 @@
 import { ConfigurationError } from '@strata/platform/config';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -84,7 +85,7 @@ describe('stopping the embedded PostgreSQL', () => {
   }, 60_000);
 });
 
-describe('an embedded PostgreSQL that cannot start, in words a user can act on (not the bare `undefined` the library rejects with)', () => {
+describe('an embedded PostgreSQL whose folder or port is taken: started where it can be, else a message a user can act on (not the bare `undefined` the library rejects with)', () => {
   let root: string;
   let running: { stop(): Promise<void> } | undefined;
   beforeAll(() => {
@@ -104,8 +105,31 @@ describe('an embedded PostgreSQL that cannot start, in words a user can act on (
     const second = startEmbeddedPostgres({ dataDir, port: await freePort() });
 
     await expect(second).rejects.toBeInstanceOf(ConfigurationError);
-    await expect(second).rejects.toThrow(`the embedded PostgreSQL in ${dataDir} already runs for another process`);
+    await expect(second).rejects.toThrow(
+      `the embedded PostgreSQL in ${dataDir} already runs for another process (pid ${process.pid}: another npm start`,
+    );
     expect(postmasterRunning(dataDir)).toBe(true); // the first is left alone
+  }, 60_000);
+
+  it('its folder served by a server whose starting process ended without stopping it (killed with SIGKILL): that server is stopped, and this one starts', async () => {
+    const dataDir = join(root, 'orphaned');
+    const orphan = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+    const orphanPid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
+    const endedProcess = spawnSync(process.execPath, ['-e', '']).pid; // exited: as a process killed with SIGKILL
+    writeFileSync(`${dataDir}.owner`, String(endedProcess));
+    const notices: string[] = [];
+
+    running = await startEmbeddedPostgres({ dataDir, port: await freePort(), onNotice: (message) => notices.push(message) });
+
+    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
+    expect(pid).not.toBe(orphanPid);
+    expect(postmasterRunning(dataDir)).toBe(true);
+    expect(() => process.kill(orphanPid, 0)).toThrow();
+    expect(notices).toEqual([
+      `Stopping the embedded PostgreSQL in ${dataDir} (pid ${orphanPid}) left running by process ${endedProcess}, which has ended`,
+    ]);
+    await orphan.stop(); // answers at once, and leaves the new server alone
+    expect(postmasterRunning(dataDir)).toBe(true);
   }, 60_000);
 
   it("its port taken by another server: another checkout's embedded PostgreSQL, or anything else", async () => {

@@ -1,9 +1,10 @@
 import { ConfigurationError } from '@strata/platform/config';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { userInfo } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface EmbeddedPostgresOptions {
   /** Where the cluster keeps its files; kept between runs so a restart keeps the data. */
@@ -11,6 +12,8 @@ export interface EmbeddedPostgresOptions {
   port: number;
   /** Where PostgreSQL's own messages go (initdb and server logs are noisy at info level). */
   onLog?: (message: string) => void;
+  /** What this start did that its user should know: stopping a server left running by a process that ended. */
+  onNotice?: (message: string) => void;
 }
 
 export interface RunningPostgres {
@@ -63,6 +66,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onLog,
     onError: (messageOrError: unknown) => onLog(String(messageOrError)),
   });
+  await stopOrphanedServer(dataDir, options.onNotice ?? onLog);
   if (!existsSync(resolve(dataDir, 'PG_VERSION'))) {
     await mkdir(resolve(dataDir, '..'), { recursive: true });
     await server.initialise();
@@ -71,13 +75,47 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     forgetExitedProcess(server);
     throw startFailure(dataDir, options.port, output.join(''));
   });
+  const postmaster = postmasterPid(dataDir);
+  writeFileSync(ownerFile(dataDir), String(process.pid));
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${options.port}/postgres`,
     stop: async () => {
-      if (postmasterRunning(dataDir)) return server.stop();
-      forgetExitedProcess(server); // already gone: stopped by someone else, or crashed
+      // This server, not whichever runs in the folder now.
+      if (postmaster !== undefined && postmasterPid(dataDir) === postmaster && isAlive(postmaster)) {
+        await server.stop();
+        rmSync(ownerFile(dataDir), { force: true });
+      } else {
+        forgetExitedProcess(server); // already gone: stopped by someone else, or crashed
+      }
     },
   };
+}
+
+/** Names the process that started a folder's server; beside the folder, not in PostgreSQL's own. */
+const ownerFile = (dataDir: string) => `${dataDir}.owner`;
+
+function ownerPid(dataDir: string): number | undefined {
+  try {
+    return positivePid(readFileSync(ownerFile(dataDir), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A server left running by a process that ended without stopping it (killed with SIGKILL, say, or
+ * a debugger session ended) would refuse every later start on its folder: it is stopped, as its
+ * owner would have stopped it. A server whose owner still runs, or whose owner is unknown, is left
+ * alone, and the start fails saying so.
+ */
+async function stopOrphanedServer(dataDir: string, notice: (message: string) => void): Promise<void> {
+  const postmaster = postmasterPid(dataDir);
+  if (postmaster === undefined || !isAlive(postmaster)) return;
+  const owner = ownerPid(dataDir);
+  if (owner === undefined || isAlive(owner)) return;
+  notice(`Stopping the embedded PostgreSQL in ${dataDir} (pid ${postmaster}) left running by process ${owner}, which has ended`);
+  process.kill(postmaster, 'SIGINT'); // PostgreSQL's fast shutdown: rolls back open transactions, then stops
+  for (const waitUntil = Date.now() + 30_000; postmasterRunning(dataDir) && Date.now() < waitUntil;) await sleep(50);
 }
 
 /**
@@ -97,8 +135,10 @@ function forgetExitedProcess(server: object): void {
 function startFailure(dataDir: string, port: number, output: string): Error {
   const dataDirInUse = output.includes('postmaster.pid" already exists') || postmasterRunning(dataDir);
   if (dataDirInUse) {
+    const owner = ownerPid(dataDir);
     return new ConfigurationError([
-      `DATABASE_URL is not set, and the embedded PostgreSQL in ${dataDir} already runs for another process (another npm start of this checkout?). ` +
+      `DATABASE_URL is not set, and the embedded PostgreSQL in ${dataDir} already runs for another process ` +
+        `(${owner === undefined ? '' : `pid ${owner}: `}another npm start of this checkout?). ` +
         `Stop that one, give this one its own EMBEDDED_POSTGRES_DIR and EMBEDDED_POSTGRES_PORT, or set DATABASE_URL`,
     ]);
   }
@@ -115,13 +155,25 @@ function startFailure(dataDir: string, port: number, output: string): Error {
 
 /** Whether the cluster's server runs: the pid in `postmaster.pid`, which a clean stop removes, is alive. */
 export function postmasterRunning(dataDir: string): boolean {
-  let pid: number;
+  const pid = postmasterPid(dataDir);
+  return pid !== undefined && isAlive(pid);
+}
+
+/** The pid in the folder's `postmaster.pid`, if there is one. */
+function postmasterPid(dataDir: string): number | undefined {
   try {
-    pid = Number(readFileSync(resolve(dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
+    return positivePid(readFileSync(resolve(dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
   } catch {
-    return false;
+    return undefined;
   }
-  if (!Number.isInteger(pid) || pid <= 0) return false;
+}
+
+function positivePid(text: string): number | undefined {
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

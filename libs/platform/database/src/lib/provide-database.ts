@@ -28,7 +28,7 @@ export async function provideDatabase(config: StrataConfig, log: (message: strin
   }
   const { dataDir, port } = config.database.embedded;
   const startedAt = Date.now();
-  const server = await startEmbeddedPostgres({ dataDir, port });
+  const server = await startEmbeddedPostgres({ dataDir, port, onNotice: log });
   const url = withDatabase(server.url, 'strata');
   await ensureDatabaseExists(url);
   log(`Embedded PostgreSQL ready on port ${port} (data in ${dataDir}) in ${Date.now() - startedAt} ms`);
