@@ -154,6 +154,36 @@ describe('launch.js and the public port', () => {
     }
   }, 60_000);
 
+  it('killed with SIGKILL, the launcher leaves none of its processes running: units and edge stop by themselves', async () => {
+    const { file, units } = await onFreePorts('orders-service');
+    const port = await freePort();
+    const launcher = launch(file, { PORT: String(port) });
+    try {
+      await eventually(() => expect(launcher.state.output).toMatch(/\[launch\] all 2 units ready/), 30_000);
+      await request(`http://127.0.0.1:${port}`).get('/api/products?limit=1').expect(200);
+
+      await launcher.stop('SIGKILL');
+
+      // Each port refuses connections once its process has stopped, well before the next start would need it.
+      const refused = (listening: number) =>
+        request(`http://127.0.0.1:${listening}`)
+          .get('/health/live')
+          .then(
+            () => 'still answering',
+            (error: NodeJS.ErrnoException) => error.code,
+          );
+      await eventually(async () => {
+        expect(await Promise.all([port, units['core'].httpPort, units['orders'].httpPort].map(refused))).toEqual([
+          'ECONNREFUSED',
+          'ECONNREFUSED',
+          'ECONNREFUSED',
+        ]);
+      }, 15_000);
+    } finally {
+      await launcher.stop();
+    }
+  }, 60_000);
+
   it('refuses, before starting anything, a topology with several API units where a unit is on the public port', async () => {
     const { file, units } = await onFreePorts('orders-service');
     const launcher = launch(file, { PORT: String(units['core'].httpPort) });

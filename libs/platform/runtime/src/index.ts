@@ -1,3 +1,4 @@
+export * from './lib/launch/stop-with-launcher';
 export * from './lib/topology/application-modules';
 export * from './lib/topology/plan-topology';
 export * from './lib/topology/port-dependencies';

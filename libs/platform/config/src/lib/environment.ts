@@ -87,6 +87,13 @@ class EnvironmentVariables {
   @Max(65535)
   INTERNAL_PORT?: number;
 
+  /** Set by the launcher for the processes it starts. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  LAUNCHER_PID?: number;
+
   @Secret()
   @IsOptional()
   @IsString()
@@ -249,6 +256,8 @@ export class StrataConfig {
     name?: string;
     /** Unset: the unit's `internalPort` from the topology. */
     internalPort?: number;
+    /** The launcher that started this process (`launch.js`): the process stops when it has ended. */
+    launcherPid?: number;
   };
   /** Calls between units. */
   readonly transport: {
@@ -344,7 +353,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
       rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 0,
       docsEnabled: vars.DOCS_ENABLED ?? true,
     },
-    unit: { topology: vars.TOPOLOGY ?? 'monolith', name: vars.UNIT, internalPort: vars.INTERNAL_PORT },
+    unit: { topology: vars.TOPOLOGY ?? 'monolith', name: vars.UNIT, internalPort: vars.INTERNAL_PORT, launcherPid: vars.LAUNCHER_PID },
     transport: {
       secret: vars.INTERNAL_AUTH_SECRET,
       callTimeoutMs: vars.CALL_TIMEOUT_MS ?? 5000,

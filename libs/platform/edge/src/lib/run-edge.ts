@@ -7,6 +7,7 @@ import {
   planTopology,
   publicPortProblems,
   publicRoutesOf,
+  stopWithLauncher,
   TopologyError,
   type PublicRoute,
   type StrataApplication,
@@ -127,4 +128,5 @@ async function main(application: StrataApplication): Promise<void> {
   };
   process.on('SIGINT', (signal) => void shutdown(signal));
   process.on('SIGTERM', (signal) => void shutdown(signal));
+  stopWithLauncher(config.unit.launcherPid, (message) => main.warn(message));
 }

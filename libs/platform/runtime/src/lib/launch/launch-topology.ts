@@ -73,6 +73,8 @@ export async function launchTopology(application: StrataApplication, topologyNam
       REDIS_URL: redisUrl,
       INTERNAL_AUTH_SECRET: secret,
       MIGRATIONS_RUN: 'false',
+      // Killed without a chance to stop them (SIGKILL), the launcher leaves none of them running.
+      LAUNCHER_PID: String(process.pid),
       ...(process.stdout.isTTY ? { LOG_FORMAT: config.log.format, FORCE_COLOR: '1' } : {}),
     };
     const { result } = concurrently(

@@ -3,6 +3,7 @@ import { provideDatabase } from '@strata/platform/database';
 import { Readiness } from '@strata/platform/health';
 import { createLogger } from '@strata/platform/http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stopWithLauncher } from '../launch/stop-with-launcher';
 import { TopologyError } from '../topology/topology';
 import { createUnitApp, startUnitApp } from './create-unit-app';
 import { resolveUnit } from './resolve-unit';
@@ -94,4 +95,5 @@ async function main(application: StrataApplication): Promise<void> {
   // concurrently forwards its own) must not fall through to Node's default and kill the shutdown.
   process.on('SIGINT', (signal) => void shutdown(signal));
   process.on('SIGTERM', (signal) => void shutdown(signal));
+  stopWithLauncher(config.unit.launcherPid, (message) => logger.warn(message));
 }
