@@ -1,5 +1,4 @@
-import { dropDatabase, ensureDatabaseExists, withDatabase } from '@strata/platform/database';
-import { randomUUID } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '@strata/platform/testing';
 import { DataSource, getMetadataArgsStorage } from 'typeorm';
 import { application } from './application';
 
@@ -13,25 +12,18 @@ import { application } from './application';
 const DRIFT = /^CREATE (TABLE|TYPE)\b|\bADD "|\bALTER COLUMN "[^"]+" (TYPE|SET NOT NULL|DROP NOT NULL)\b/;
 
 describe("the application's entities and its migrations", () => {
-  const url = withDatabase(process.env.STRATA_TEST_POSTGRES_URL as string, `strata_schema_${randomUUID().slice(0, 8)}`);
+  let database: TestDatabase;
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    await ensureDatabaseExists(url);
-    dataSource = await new DataSource({
-      type: 'postgres',
-      url,
-      // Every entity of every module: importing the application loaded them all.
-      entities: getMetadataArgsStorage().tables.map((table) => table.target),
-      migrations: application.migrations,
-      migrationsTransactionMode: 'each',
-      installExtensions: false,
-    }).initialize();
-    await dataSource.runMigrations();
+    database = await createTestDatabase(); // every real migration applied
+    // Every entity of every module: importing the application loaded them all.
+    const entities = getMetadataArgsStorage().tables.map((table) => table.target);
+    dataSource = await new DataSource({ type: 'postgres', url: database.url, entities }).initialize();
   });
   afterAll(async () => {
     await dataSource.destroy();
-    await dropDatabase(url);
+    await database.drop();
   });
 
   it('maps entities of every module', () => {
