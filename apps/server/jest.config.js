@@ -2,7 +2,7 @@
 module.exports = {
   displayName: 'server',
   preset: '../../jest.preset.js',
-  globalSetup: '../../libs/platform/testing/src/jest/postgres.global-setup.ts',
+  globalSetup: '../../libs/platform/testing/src/jest/redis.global-setup.ts',
   globalTeardown: '../../libs/platform/testing/src/jest/postgres.global-teardown.ts',
   testTimeout: 30_000,
 };

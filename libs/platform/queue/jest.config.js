@@ -2,6 +2,6 @@
 module.exports = {
   displayName: 'platform-queue',
   preset: '../../../jest.preset.js',
-  globalSetup: '../../../libs/platform/testing/src/jest/postgres.global-setup.ts',
+  globalSetup: '../../../libs/platform/testing/src/jest/redis.global-setup.ts',
   globalTeardown: '../../../libs/platform/testing/src/jest/postgres.global-teardown.ts',
 };

@@ -1,6 +1,7 @@
 import type { Config } from '@jest/types';
 import { E2E_API_PROCESS_VARIABLE, E2E_API_URL_VARIABLE, E2E_TOPOLOGY_FILE_VARIABLE, TopologyProcesses } from '../lib/topology-processes';
 import startTestPostgres, { TEST_POSTGRES_URL_VARIABLE } from './postgres.global-setup';
+import { requireRedis, testRedisUrl } from './redis.global-setup';
 
 export interface TopologyGlobals {
   main: string;
@@ -21,6 +22,7 @@ export interface TopologyGlobals {
  */
 export default async function startTopology(_: unknown, project: Config.ProjectConfig): Promise<void> {
   const options = project.globals['strataTopology'] as TopologyGlobals;
+  await requireRedis();
   await startTestPostgres();
   const deployment = await TopologyProcesses.start({
     main: options.main,
@@ -28,7 +30,7 @@ export default async function startTopology(_: unknown, project: Config.ProjectC
     topologyFile: options.topologyFile,
     edge: options.edge,
     postgresUrl: process.env[TEST_POSTGRES_URL_VARIABLE] as string,
-    redisUrl: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+    redisUrl: testRedisUrl(),
   });
   (globalThis as { __strataTopology__?: TopologyProcesses }).__strataTopology__ = deployment;
   process.env[E2E_API_URL_VARIABLE] = deployment.unit(options.apiUnit).httpUrl;
