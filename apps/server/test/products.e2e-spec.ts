@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BODY_NOT_AN_OBJECT } from '@strata/platform/http';
+import { BODY_NOT_AN_OBJECT, BODY_TOO_DEEP, MAX_BODY_DEPTH } from '@strata/platform/http';
 import request from 'supertest';
 import { startApi, type ApiTarget } from './support/api-target';
 
@@ -126,5 +126,34 @@ describe('/api/products', () => {
     const response = await api().post('/api/products').set('content-type', 'application/json').send(JSON.stringify(body)).expect(400);
 
     expect(JSON.stringify(response.body.message)).toContain(expected);
+  });
+
+  /** A valid product whose `name` is an array nested `levels` deep. */
+  const nestedBody = (levels: number) => {
+    let name = '"x"';
+    for (let level = 0; level < levels; level++) name = `[${name}]`;
+    return `{"sku":"N-${randomUUID()}","name":${name},"priceCents":1,"stock":1}`;
+  };
+
+  it.each([
+    ['one level deeper than allowed', MAX_BODY_DEPTH],
+    ['50,000 levels deep, as a 100 KB body can be (validation, which recurses, ran out of stack: a 500)', 49_000],
+  ])('answers a body nesting %s with 400 naming the limit, and stores nothing', async (_, levels) => {
+    const before = (await api().get('/api/products').expect(200)).body.total;
+
+    const response = await api().post('/api/products').set('content-type', 'application/json').send(nestedBody(levels)).expect(400);
+
+    expect(response.body.message).toEqual([BODY_TOO_DEEP]);
+    expect((await api().get('/api/products').expect(200)).body.total).toBe(before);
+  });
+
+  it(`accepts a body nesting ${MAX_BODY_DEPTH} deep, and validates it as usual`, async () => {
+    const response = await api()
+      .post('/api/products')
+      .set('content-type', 'application/json')
+      .send(nestedBody(MAX_BODY_DEPTH - 1))
+      .expect(400);
+
+    expect(response.body.message).toEqual(['name must be a string']);
   });
 });

@@ -4,6 +4,15 @@ import { BadRequestException, ValidationPipe, type ArgumentMetadata } from '@nes
 export const BODY_NOT_AN_OBJECT = 'the body must be a JSON object';
 
 /**
+ * How deep a body may nest: far beyond any DTO, and short of where validation, which recurses,
+ * runs out of stack (a 100 KB body can nest 50,000 levels: a 500, and a core busy meanwhile).
+ */
+export const MAX_BODY_DEPTH = 32;
+
+/** The message a body nested deeper than {@link MAX_BODY_DEPTH} is answered with. */
+export const BODY_TOO_DEEP = `the body must not nest objects and arrays more than ${MAX_BODY_DEPTH} deep`;
+
+/**
  * Nest's `ValidationPipe` as every API unit uses it: DTOs instantiated, unknown properties refused.
  * A body that is not an object gets a 400 saying so: the pipe alone validates an array item by item
  * against the DTO ("property 0 should not exist", then every field as missing) and a string or a
@@ -20,6 +29,19 @@ export class ApiValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && notAnObject && this.toValidate(metadata)) {
       throw new BadRequestException([BODY_NOT_AN_OBJECT]);
     }
+    if (metadata.type === 'body' && nestsDeeperThan(value, MAX_BODY_DEPTH)) throw new BadRequestException([BODY_TOO_DEEP]);
     return super.transform(value, metadata);
   }
+}
+
+/** Whether `value` nests objects and arrays more than `limit` deep; walked without recursion, so any depth is measured. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [current, depth] = next;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(current)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
