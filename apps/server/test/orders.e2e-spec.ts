@@ -250,7 +250,7 @@ describe('/api/orders', () => {
       [
         'a quantity as a string',
         ({ customerId, productId }) => ({ customerId, lines: [{ productId, quantity: '1' }] }),
-        'lines.0.quantity',
+        'lines.0.quantity must be an integer number',
       ],
       ['a malformed productId', ({ customerId }) => ({ customerId, lines: [line('nope')] }), 'lines.0.productId must be a UUID'],
       [
@@ -265,13 +265,15 @@ describe('/api/orders', () => {
       ],
       ['a malformed customerId', ({ productId }) => ({ customerId: 'abc', lines: [line(productId)] }), 'customerId must be a UUID'],
       ['lines that are not an array', ({ customerId }) => ({ customerId, lines: 'all' }), 'lines must be an array'],
-      ['a line that is not an object', ({ customerId }) => ({ customerId, lines: [42] }), 'lines'],
+      ['lines as an object', ({ customerId, productId }) => ({ customerId, lines: { 0: line(productId) } }), 'lines must be an array'],
+      ['a line that is not an object', ({ customerId }) => ({ customerId, lines: [42] }), 'lines.0 must be an object'],
+      ['a null line', ({ customerId }) => ({ customerId, lines: [null] }), 'lines.0 must be an object'],
       [
         'an unknown property in a line',
         ({ customerId, productId }) => ({ customerId, lines: [{ ...line(productId), discount: 5 }] }),
-        'property discount should not exist',
+        'lines.0.property discount should not exist',
       ],
-    ])('%s', async (_, body, message) => {
+    ])('%s: 400 with the one message that applies', async (_, body, message) => {
       const customer = await given.customer();
       const product = await given.product(5);
 
@@ -280,7 +282,7 @@ describe('/api/orders', () => {
         .send(body({ customerId: customer.id, productId: product.id }))
         .expect(400);
 
-      expect(response.body.message.join('\n')).toContain(message);
+      expect(response.body.message).toEqual([message]);
       expect(await given.stockOf(product.id)).toBe(5);
       expect((await api().get(`/api/orders?customerId=${customer.id}`).expect(200)).body.total).toBe(0);
     });
