@@ -3,6 +3,7 @@ import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import { CLS_ID, ClsService } from 'nestjs-cls';
 import { StrataConfig } from '@strata/platform/config';
+import { backendErrorLog } from './backend-errors';
 import type { JobData, JobDefinition } from './job-definition';
 import { QueueHealthIndicator } from './queue.health';
 
@@ -52,6 +53,7 @@ export abstract class JobsWorker extends WorkerHost implements OnApplicationBoot
   @Inject(QueueHealthIndicator) private readonly queueHealth!: QueueHealthIndicator;
   protected readonly logger = new Logger(this.constructor.name);
   private closing = false;
+  private readonly warnBackendError = backendErrorLog((fields) => this.logger.warn(fields));
   /** The handlers running now, for a close that cannot leave the waiting to BullMQ. */
   private readonly running = new Set<Promise<void>>();
   /** Read once, on the first job: `process` runs for every job. */
@@ -87,8 +89,10 @@ export abstract class JobsWorker extends WorkerHost implements OnApplicationBoot
 
   @OnWorkerEvent('error')
   onWorkerError(error: Error): void {
+    const fields = { msg: 'queue backend error', err: error.message };
     // While closing, a dropped connection is expected (Ctrl-C reaches the embedded PostgreSQL too).
-    this.logger[this.closing ? 'debug' : 'warn']({ msg: 'queue backend error', err: error.message });
+    if (this.closing) this.logger.debug(fields);
+    else this.warnBackendError(fields);
   }
 
   @OnWorkerEvent('failed')

@@ -3,6 +3,7 @@ import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { TerminusModule } from '@nestjs/terminus';
 import { isDependencyUnavailable } from '@strata/platform/ports';
+import { backendErrorLog } from './backend-errors';
 import type { JobDefinition } from './job-definition';
 import { JobProducer } from './job-producer';
 import { QueueHealthIndicator, HEALTH_QUEUE } from './queue.health';
@@ -85,9 +86,12 @@ function superviseQueues(queues: string[]): Provider {
     inject: [QueueShutdown, ...queues.map((name) => getQueueToken(name))],
     useFactory: (shutdown: QueueShutdown, ...instances: Queue[]) =>
       instances.forEach((queue) => {
-        queue.on('error', (error) =>
-          logger[shutdown.closing ? 'debug' : 'warn']({ msg: 'queue backend error', queue: queue.name, err: error.message }),
-        );
+        const warn = backendErrorLog((fields) => logger.warn(fields));
+        queue.on('error', (error) => {
+          const fields = { msg: 'queue backend error', queue: queue.name, err: error.message };
+          if (shutdown.closing) logger.debug(fields);
+          else warn(fields);
+        });
         const close = queue.close.bind(queue);
         queue.close = async () => {
           try {
