@@ -5,4 +5,5 @@ export * from './lib/integer';
 export * from './lib/page';
 export * from './lib/port';
 export * from './lib/text';
+export * from './lib/validation-messages';
 export * from './lib/dependency-unavailable';

@@ -1,5 +1,5 @@
 import { BadRequestException, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
-import type { ValidationError } from 'class-validator';
+import { validationMessages } from '@strata/platform/ports';
 
 /** The message a JSON body that is not an object (an array, a string, a number, `null`) is answered with. */
 export const BODY_NOT_AN_OBJECT = 'the body must be a JSON object';
@@ -15,7 +15,7 @@ export const BODY_TOO_DEEP = `the body must not nest objects and arrays more tha
 
 /**
  * Nest's `ValidationPipe` as every API unit uses it: DTOs instantiated, unknown properties refused,
- * one message per failure ({@link validationMessages}).
+ * one message per failure (`validationMessages`).
  * A body that is not an object gets a 400 saying so: the pipe alone validates an array item by item
  * against the DTO ("property 0 should not exist", then every field as missing) and a string or a
  * number as if no field were given.
@@ -40,32 +40,6 @@ export class ApiValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && nestsDeeperThan(value, MAX_BODY_DEPTH)) throw new BadRequestException([BODY_TOO_DEEP]);
     return super.transform(value, metadata);
   }
-}
-
-/** Constraints on what a value is, rather than on its contents: when one fails, the others say nothing true. */
-const TYPE_CONSTRAINTS = new Set(['isArray', 'isBoolean', 'isDate', 'isInt', 'isNumber', 'isObject', 'isString']);
-
-/**
- * class-validator's errors as messages, each naming its field by its path
- * (`lines.0.quantity must not be less than 1`), as Nest's pipe writes them, with one difference: a
- * value of the wrong type is told only that. `{"lines": {}}` is "lines must be an array", not also
- * that it has too few items and too many and repeats a product, nor what its fields lack; `"lines": [null]` is
- * "lines.0 must be an object", not class-validator's "each value in nested property lines must be
- * either object or array".
- */
-export function validationMessages(errors: ValidationError[], path = ''): string[] {
-  return errors.flatMap((error) => {
-    const at = `${path}${error.property}`;
-    const constraints = Object.entries(error.constraints ?? {});
-    const typeFailures = constraints.filter(([name]) => TYPE_CONSTRAINTS.has(name));
-    // Of a value of the wrong type, nothing else is true: not its range, not its own fields' errors.
-    if (typeFailures.length > 0) return typeFailures.map(([, message]) => `${path}${message}`);
-    const messages = constraints.map(([name, message]) =>
-      // Only an item of an array can fail nestedValidation alone: its array is an array, the item no object.
-      name === 'nestedValidation' && constraints.length === 1 ? `${at} must be an object` : `${path}${message}`,
-    );
-    return [...messages, ...validationMessages(error.children ?? [], `${at}.`)];
-  });
 }
 
 /** Whether `value` nests objects and arrays more than `limit` deep; walked without recursion, so any depth is measured. */

@@ -10,11 +10,12 @@ import {
   InvalidInputError,
   isDependencyUnavailable,
   requirePortSpec,
+  validationMessages,
   type ArgumentClass,
   type PortSpec,
 } from '@strata/platform/ports';
 import { plainToInstance } from 'class-transformer';
-import { validate, type ValidationError } from 'class-validator';
+import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { CLS_ID, ClsService } from 'nestjs-cls';
@@ -151,7 +152,7 @@ async function validArguments(spec: PortSpec, method: string, args: unknown[], c
       }
       const instance = plainToInstance(argumentClass, arg) as object;
       const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
-      problems.push(...errors.flatMap((error) => messagesOf(error)));
+      problems.push(...validationMessages(errors));
       return instance;
     }),
   );
@@ -161,14 +162,6 @@ async function validArguments(spec: PortSpec, method: string, args: unknown[], c
 
 /** The code of the error a serving unit answers arguments that fail their class's validation with. */
 export const INVALID_ARGUMENT = 'transport.invalid_argument';
-
-function messagesOf(error: ValidationError, path = ''): string[] {
-  const at = `${path}${error.property}`;
-  return [
-    ...Object.values(error.constraints ?? {}).map((message) => (path ? `${at}: ${message}` : message)),
-    ...(error.children ?? []).flatMap((child) => messagesOf(child, `${at}.`)),
-  ];
-}
 
 function isCallMessage(message: unknown): message is CallMessage {
   const candidate = message as Partial<CallMessage> | null;

@@ -522,11 +522,11 @@ describe('the remote binding over TCP', () => {
     });
 
     it.each([
-      ['a negative quantity', { widgetId: 'w-1', quantity: -5 }],
-      ['a quantity that is not a number', { widgetId: 'w-1', quantity: '2' }],
-      ['an unknown property', { widgetId: 'w-1', quantity: 1, price: 0 }],
-      ['no object at all', 'w-1'],
-    ])('%s: refused as invalid input, before the implementation runs', async (_, order) => {
+      ['a negative quantity', { widgetId: 'w-1', quantity: -5 }, ['quantity must not be less than 1']],
+      ['a quantity that is not a number', { widgetId: 'w-1', quantity: '2' }, ['quantity must be an integer number']],
+      ['an unknown property', { widgetId: 'w-1', quantity: 1, price: 0 }, ['property price should not exist']],
+      ['no object at all', 'w-1', ['argument 1 must be an object']],
+    ])('%s: refused as invalid input, one problem per failure, before the implementation runs', async (_, order, problems) => {
       const before = local().calls;
 
       const error = reasonOf((await timed(widgets.order(order as unknown as WidgetOrder))).outcome);
@@ -534,6 +534,7 @@ describe('the remote binding over TCP', () => {
       expect(error).toBeInstanceOf(InvalidInputError);
       expect(error.status).toBe(400);
       expect(error.code).toBe('transport.invalid_argument');
+      expect(error.details?.problems).toEqual(problems);
       expect(local().calls).toBe(before);
     });
   });

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance, Type } from 'class-transformer';
 import { ArrayMinSize, IsArray, IsInt, IsUUID, Max, Min, ValidateNested, validateSync } from 'class-validator';
-import { validationMessages } from './api-validation.pipe';
+import { validationMessages } from './validation-messages';
 
 class Line {
   @IsUUID('all') productId!: string;
