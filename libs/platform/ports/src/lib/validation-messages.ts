@@ -7,7 +7,7 @@ const TYPE_CONSTRAINTS = new Set(['isArray', 'isBoolean', 'isDate', 'isInt', 'is
  * class-validator's errors as messages, each naming its field by its path
  * (`lines.0.quantity must not be less than 1`), as Nest's pipe writes them, with one difference: a
  * value of the wrong type is told only that. `{"lines": {}}` is "lines must be an array", not also
- * that it has too few items and too many and repeats a product, nor what its fields lack; `"lines": [null]` is
+ * that it has too few items, too many, a product twice, and fields missing. `"lines": [null]` is
  * "lines.0 must be an object", not class-validator's "each value in nested property lines must be
  * either object or array".
  */
