@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { loadConfig, redactCredentials } from '@strata/platform/config';
 import { provideDatabase, runMigrations, waitForMigrations } from '@strata/platform/database';
 import { migrations } from '@strata/migrations';
+import { parseArgs } from 'node:util';
 
 /**
  * `npm run migrate`: applies pending migrations to `DATABASE_URL` (or the embedded database) and
@@ -9,10 +10,11 @@ import { migrations } from '@strata/migrations';
  * another process has applied them all (a data unit's init container, beside the migration job).
  */
 async function main(): Promise<void> {
+  const { wait } = readArguments();
   const config = loadConfig(process.env);
   const database = await provideDatabase(config);
   try {
-    if (process.argv.includes('--wait')) {
+    if (wait) {
       await waitForMigrations(database.url, migrations, 5 * 60_000);
       console.log('The database is up to date.');
       return;
@@ -21,6 +23,16 @@ async function main(): Promise<void> {
     console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'The database is up to date.');
   } finally {
     await database.stop();
+  }
+}
+
+/** `--wait` or nothing: anything else is refused, not ignored. */
+function readArguments(): { wait: boolean } {
+  try {
+    const { values } = parseArgs({ options: { wait: { type: 'boolean', default: false } } });
+    return { wait: values.wait === true };
+  } catch (error) {
+    throw new Error(`${(error as Error).message.replace(/\. .*$/s, '')}. Usage: node dist/apps/server/migrate.js [--wait]`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { dropDatabase } from '@strata/platform/database';
 import { eventually, freePort } from '@strata/platform/testing';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -183,6 +183,29 @@ describe('launch.js and the public port', () => {
       await launcher.stop();
     }
   }, 60_000);
+
+  it.each([
+    [
+      'launch.js given two topologies (npm run start:split -- orders-service)',
+      'launch.js',
+      ['split', 'orders-service'],
+      'launch.js takes one topology',
+    ],
+    ['launch.js given an option', 'launch.js', ['--help'], 'Usage: node dist/apps/server/launch.js [topology]'],
+    [
+      'migrate.js given an unknown option',
+      'migrate.js',
+      ['--dry-run'],
+      "Unknown option '--dry-run'. Usage: node dist/apps/server/migrate.js [--wait]",
+    ],
+  ])('refuses arguments it does not take, before starting anything: %s', (_, program, args, message) => {
+    const run = spawnSync(process.execPath, [join(workspaceRoot, 'dist/apps/server', program), ...args], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 1, stderr: expect.stringContaining(message) });
+  });
 
   it('refuses, before starting anything, a topology with several API units where a unit is on the public port', async () => {
     const { file, units } = await onFreePorts('orders-service');
