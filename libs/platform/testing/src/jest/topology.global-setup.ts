@@ -1,7 +1,7 @@
 import type { Config } from '@jest/types';
 import { E2E_API_PROCESS_VARIABLE, E2E_API_URL_VARIABLE, E2E_TOPOLOGY_FILE_VARIABLE, TopologyProcesses } from '../lib/topology-processes';
 import startTestPostgres, { TEST_POSTGRES_URL_VARIABLE } from './postgres.global-setup';
-import { requireRedis, testRedisUrl } from './redis.global-setup';
+import { requireTestRedis, testRedisUrl } from './redis.global-setup';
 
 export interface TopologyGlobals {
   main: string;
@@ -22,7 +22,7 @@ export interface TopologyGlobals {
  */
 export default async function startTopology(_: unknown, project: Config.ProjectConfig): Promise<void> {
   const options = project.globals['strataTopology'] as TopologyGlobals;
-  await requireRedis();
+  await requireTestRedis();
   await startTestPostgres();
   const deployment = await TopologyProcesses.start({
     main: options.main,

@@ -1,5 +1,4 @@
 import { startEmbeddedPostgres } from '@strata/platform/database';
-import { Redis } from 'ioredis';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,18 +20,4 @@ export async function providePostgres(purpose: string): Promise<{ url: string; s
       rmSync(workDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Fails with `message` (and where it looked) unless a Redis answers at `url`. */
-export async function requireRedis(url: string, message: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch {
-    throw new Error(`${message}: nothing answers at ${url}`);
-  } finally {
-    redis.disconnect();
-  }
 }
