@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { IsIntBetween, QueryInt } from './integer';
+import { validationMessages } from './validation-messages';
 
 class Body {
   @IsIntBetween({ min: 1, max: 100 }) quantity!: number;
@@ -12,7 +13,7 @@ class Query {
 
 const check = (cls: new () => object, plain: object) => {
   const value = plainToInstance(cls, plain);
-  return { value, messages: validateSync(value).flatMap((error) => Object.values(error.constraints ?? {})) };
+  return { value, messages: validationMessages(validateSync(value)) };
 };
 
 describe('@IsIntBetween', () => {

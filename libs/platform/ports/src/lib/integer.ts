@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsInt, ValidateBy } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
 
 export interface IntegerOptions {
   /** The smallest value accepted. */
@@ -8,35 +8,13 @@ export interface IntegerOptions {
   max: number;
 }
 
-/** At least `min`; a non-integer is `IsInt`'s to refuse (`Min` would add a second, misleading message). */
-const AtLeast = (min: number) =>
-  ValidateBy({
-    name: 'min',
-    constraints: [min],
-    validator: {
-      validate: (value) => !Number.isInteger(value) || (value as number) >= min,
-      defaultMessage: (args) => `${args?.property} must not be less than ${min}`,
-    },
-  });
-
-/** At most `max`; a non-integer is `IsInt`'s to refuse. */
-const AtMost = (max: number) =>
-  ValidateBy({
-    name: 'max',
-    constraints: [max],
-    validator: {
-      validate: (value) => !Number.isInteger(value) || (value as number) <= max,
-      defaultMessage: (args) => `${args?.property} must not be greater than ${max}`,
-    },
-  });
-
 /**
- * An integer field of a request DTO, from `min` to `max`. Each failure gets its one message: a
- * value that is not an integer (`"abc"`, `"1"`, `1.5`, `null`) is told only that, not also that it
- * is out of range, as `IsInt`, `Min` and `Max` together would.
+ * An integer field of a request DTO, from `min` to `max`: `IsInt`, `Min` and `Max` in one. A value
+ * that is not an integer (`"abc"`, `"1"`, `1.5`, `null`) is told only that, not also that it is out
+ * of range: `validationMessages` keeps a type's failure alone.
  */
 export function IsIntBetween({ min, max }: IntegerOptions): PropertyDecorator {
-  const decorators: PropertyDecorator[] = [IsInt(), AtLeast(min), AtMost(max)];
+  const decorators: PropertyDecorator[] = [IsInt(), Min(min), Max(max)];
   return (target, property) => decorators.forEach((decorate) => decorate(target, property));
 }
 
