@@ -1,4 +1,4 @@
-import { BODY_NOT_AN_OBJECT } from '@strata/platform/http';
+import { BODY_NOT_AN_OBJECT, FORBIDDEN_JSON_KEY } from '@strata/platform/http';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { startApi, type ApiTarget } from './support/api-target';
@@ -74,6 +74,17 @@ describe('the HTTP surface', () => {
     const response = await api().post('/api/customers').set('content-type', 'application/json').send('{"email": "a@b.c",').expect(400);
 
     expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(/JSON/) });
+  });
+
+  it.each([
+    ['"__proto__"', (email: string) => `{"email": "${email}", "name": "Ada", "__proto__": {"isAdmin": true}}`],
+    ['"constructor": {"prototype"}', (email: string) => `{"email": "${email}", "name": "Ada", "constructor": {"prototype": {}}}`],
+  ])('answers a body holding %s with 400 saying so (not "not valid JSON"), and stores nothing', async (_key, bodyFor) => {
+    const email = `poisoned-${randomUUID()}@example.com`;
+    const response = await api().post('/api/customers').set('content-type', 'application/json').send(bodyFor(email)).expect(400);
+
+    expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request', message: FORBIDDEN_JSON_KEY });
+    await api().post('/api/customers').send({ email, name: 'Ada' }).expect(201);
   });
 
   it('answers a JSON POST with no body where a body is needed with 400 naming the fields', async () => {

@@ -1,3 +1,4 @@
+import { BadRequestException } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -47,11 +48,16 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
   // Many HTTP clients send `Content-Type: application/json` on every POST, also on action endpoints
   // that take no body (`POST /api/orders/:id/cancel`). Fastify's own JSON parser refuses an empty
   // body then ("Body cannot be empty"); an empty body is no body, and validation decides.
+  // A `__proto__` key, or a `constructor` key holding `prototype`, is refused (prototype
+  // poisoning), and said so: Fastify's parser calls such a body "not valid JSON", which it is.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
-    body.length === 0 ? done(null, undefined) : parseJson(request, body.toString(), done),
-  );
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body.length === 0) return done(null, undefined);
+    return parseJson(request, body.toString(), (error, value) =>
+      done(error && isJson(body) ? new BadRequestException(FORBIDDEN_JSON_KEY) : error, value),
+    );
+  });
   installRequestPipeline(fastify, { logger, timeoutMs: config.http.requestTimeoutMs });
 
   app.setGlobalPrefix('api', { exclude: ['health', 'health/live'] });
@@ -72,4 +78,16 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
         .build(),
     );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+/** What a JSON body with a key that would poison a prototype is answered (400). */
+export const FORBIDDEN_JSON_KEY = 'the body must not hold a "__proto__" key, nor a "constructor" key holding "prototype"';
+
+function isJson(text: string | Buffer): boolean {
+  try {
+    JSON.parse(text.toString());
+    return true;
+  } catch {
+    return false;
+  }
 }
