@@ -2,6 +2,8 @@ import { once } from 'node:events';
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CoalescingJsonSocket, coalescingSocketClass } from './coalescing-socket';
+import { internalSocketClass } from './internal-socket';
+import { ServiceCredentials } from './service-credentials';
 
 /** The framed messages and the reads they arrived in, as a peer on the other end of real TCP sees them. */
 class Peer {
@@ -105,5 +107,23 @@ describe('CoalescingJsonSocket', () => {
 
     await closed;
     expect(errors).toEqual([expect.stringMatching(/exceeds the maximum allowed length/)]);
+  });
+});
+
+describe('the internal sockets', () => {
+  it.each([
+    [
+      'the listener',
+      internalSocketClass({ credentials: new ServiceCredentials('s'.repeat(32)), maxConnections: 10, maxMessageBytes: 1024 }),
+    ],
+    ['the client', coalescingSocketClass({ maxBufferSize: 1024, maxSendBufferSize: 1024, incompleteMessageTimeout: 1000 })],
+  ])("turns Nagle's algorithm off on %s's sockets: the next turn's messages must not wait for an ACK", (_end, socketClass) => {
+    const netSocket = new Socket();
+    const setNoDelay = jest.spyOn(netSocket, 'setNoDelay');
+
+    new socketClass(netSocket);
+
+    expect(setNoDelay).toHaveBeenCalledWith(true);
+    netSocket.destroy();
   });
 });

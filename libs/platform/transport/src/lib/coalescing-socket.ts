@@ -20,13 +20,18 @@ export interface FramingLimits {
  * socket, and the check phase uncorks it, after the poll phase has handed over every ready
  * request and reply: the turn's messages leave in one `writev`. A lone call waits for nothing but
  * the rest of its own turn. Backpressure is unchanged: a corked socket still reports, from its
- * buffered length, when it is above its high-water mark.
+ * buffered length, when it is above its high-water mark. With the batching done here, the
+ * kernel's own (Nagle's algorithm) is turned off.
  */
 export class CoalescingJsonSocket extends JsonSocket {
   private corked = false;
 
   constructor(socket: Socket, limits?: Partial<FramingLimits>) {
     super(socket, limits);
+    // Nagle's algorithm off, as node-postgres, ioredis and gRPC set it: a turn's messages are
+    // already sent together, and Nagle would hold the next turn's in the kernel until the peer
+    // acknowledged the last (Node's sockets have it on unless told otherwise; ADR 0008).
+    socket.setNoDelay(true);
   }
 
   protected override handleSend(message: unknown, callback?: (error?: Error | null) => void): void {
