@@ -58,7 +58,7 @@ describe('/api/products', () => {
     ['limit=101', 'limit must not be greater than 100'],
     ['limit=abc', 'limit must be an integer number'],
     ['limit=', 'limit must be an integer number'],
-    ['limit=5&limit=6', 'limit must be an integer number'],
+    ['limit=5&limit=6', 'limit must be given once'],
     ['offset=-1', 'offset must not be less than 0'],
     ['offset=100000000000000000000', 'offset must not be greater than 9007199254740991'],
     ['offset=1.5', 'offset must be an integer number'],

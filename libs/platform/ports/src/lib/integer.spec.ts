@@ -46,8 +46,12 @@ describe('@QueryInt', () => {
     expect(check(Query, { offset })).toEqual({ value: expect.objectContaining({ offset: expected }), messages: [] });
   });
 
-  it.each(['abc', '', ' 1', '1.5', '1e2', '0x10', ['1', '2']])('refuses %j as not an integer, and only that', (offset) => {
+  it.each(['abc', '', ' 1', '1.5', '1e2', '0x10'])('refuses %j as not an integer, and only that', (offset) => {
     expect(check(Query, { offset }).messages).toEqual(['offset must be an integer number']);
+  });
+
+  it.each([[['1', '2']], [['1', '1']]])('refuses a repeated parameter (%j) as given more than once, and only that', (offset) => {
+    expect(check(Query, { offset }).messages).toEqual(['offset must be given once']);
   });
 
   it.each([
