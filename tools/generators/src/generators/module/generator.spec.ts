@@ -796,6 +796,9 @@ describe('module generator', () => {
         ['people', 'Person'],
         ['statuses', 'Status'],
         ['movie-aliases', 'MovieAlias'],
+        ['specimens', 'Specimen'],
+        ['blood-specimens', 'BloodSpecimen'],
+        ['women', 'Woman'],
       ])('%s: %s', (name, entity) => {
         expect(normalizeOptions({ name }).entity.className).toBe(entity);
       });
@@ -820,6 +823,11 @@ describe('module generator', () => {
           'a singular: invoice',
           { name: 'invoice' },
           /^Cannot derive the singular of "invoice": .*in the plural \(e\.g\. invoices, whose entity is invoice\)/,
+        ],
+        [
+          'a singular pluralize reads as the plural of a -man word: specimen',
+          { name: 'specimen' },
+          /^Cannot derive the singular of "specimen": .*in the plural \(e\.g\. specimens, whose entity is specimen\)/,
         ],
         [
           'an --entity equal to the module',

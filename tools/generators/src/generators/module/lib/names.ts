@@ -160,6 +160,22 @@ const SINGULAR_CORRECTIONS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Singulars `pluralize` reads as plurals of a `-man` word (`specimen` → `speciman`, as `women` →
+ * `woman`): a module named so is a singular, and refused as one. Their plurals add an `s`.
+ */
+const SINGULARS_IN_MEN: ReadonlySet<string> = new Set([
+  'abdomen',
+  'cyclamen',
+  'foramen',
+  'hymen',
+  'lumen',
+  'omen',
+  'regimen',
+  'specimen',
+  'stamen',
+]);
+
+/**
  * The singular of a kebab-case plural, from its last word, by the `pluralize` package:
  * `categories` → `category`, `line-items` → `line-item`, `people` → `person`, `statuses` → `status`.
  * Refuses a name that is its own singular, a singular (`invoice`) or an uncountable (`series`,
@@ -168,12 +184,13 @@ const SINGULAR_CORRECTIONS: Readonly<Record<string, string>> = {
 export function singularOf(plural: string): string {
   const words = plural.split('-');
   const last = words[words.length - 1];
-  const singular = SINGULAR_CORRECTIONS[last] ?? pluralize.singular(last);
+  const singular = SINGULARS_IN_MEN.has(last) ? last : (SINGULAR_CORRECTIONS[last] ?? pluralize.singular(last));
   if (singular === last) {
-    const example = [...words.slice(0, -1), pluralize.isPlural(last) ? `${last}-item` : last].join('-');
-    const plurals = [...words.slice(0, -1), pluralize.plural(last)].join('-');
+    const uncountable = pluralize.isPlural(last) && !SINGULARS_IN_MEN.has(last);
+    const example = [...words.slice(0, -1), uncountable ? `${last}-item` : last].join('-');
+    const plurals = [...words.slice(0, -1), SINGULARS_IN_MEN.has(last) ? `${last}s` : pluralize.plural(last)].join('-');
     throw new Error(
-      pluralize.isPlural(last)
+      uncountable
         ? `Cannot derive the singular of "${plural}": pass it with --entity (e.g. --entity=${example}), "${last}" being its own singular`
         : `Cannot derive the singular of "${plural}": pass it with --entity, or name the module in the plural (e.g. ${plurals}, whose entity is ${example})`,
     );
