@@ -49,7 +49,7 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
   // that take no body (`POST /api/orders/:id/cancel`). Fastify's own JSON parser refuses an empty
   // body then ("Body cannot be empty"); an empty body is no body, and validation decides.
   // A `__proto__` key, or a `constructor` key holding `prototype`, is refused (prototype
-  // poisoning), and said so: Fastify's parser calls such a body "not valid JSON", which it is.
+  // poisoning), and said so: Fastify's parser calls such a body "not valid JSON", though it is.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
