@@ -830,6 +830,11 @@ describe('module generator', () => {
           /^Cannot derive the singular of "specimen": .*in the plural \(e\.g\. specimens, whose entity is specimen\)/,
         ],
         [
+          'an uncountable pluralize reads as the plural of a -man word: semen',
+          { name: 'semen' },
+          /^Cannot derive the singular of "semen": pass it with --entity \(e\.g\. --entity=semen-item\)/,
+        ],
+        [
           'an --entity equal to the module',
           { name: 'series', entity: 'series' },
           /the singular must differ from the module name "series"; pass another with --entity/,

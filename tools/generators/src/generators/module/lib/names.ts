@@ -160,20 +160,14 @@ const SINGULAR_CORRECTIONS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Singulars `pluralize` reads as plurals of a `-man` word (`specimen` → `speciman`, as `women` →
- * `woman`): a module named so is a singular, and refused as one. Their plurals add an `s`.
+ * Words `pluralize`'s `-men` → `-man` rule (`women` → `woman`) gets wrong, taught to it once, for
+ * every use in this process: singulars whose plural adds an `s` (`specimen` is a singular, not the
+ * plural of "speciman"), and uncountables (`semen`).
  */
-const SINGULARS_IN_MEN: ReadonlySet<string> = new Set([
-  'abdomen',
-  'cyclamen',
-  'foramen',
-  'hymen',
-  'lumen',
-  'omen',
-  'regimen',
-  'specimen',
-  'stamen',
-]);
+for (const singular of ['abdomen', 'cyclamen', 'foramen', 'hymen', 'lumen', 'omen', 'regimen', 'specimen', 'stamen']) {
+  pluralize.addIrregularRule(singular, `${singular}s`);
+}
+for (const uncountable of ['acumen', 'albumen', 'bitumen', 'semen']) pluralize.addUncountableRule(uncountable);
 
 /**
  * The singular of a kebab-case plural, from its last word, by the `pluralize` package:
@@ -184,13 +178,12 @@ const SINGULARS_IN_MEN: ReadonlySet<string> = new Set([
 export function singularOf(plural: string): string {
   const words = plural.split('-');
   const last = words[words.length - 1];
-  const singular = SINGULARS_IN_MEN.has(last) ? last : (SINGULAR_CORRECTIONS[last] ?? pluralize.singular(last));
+  const singular = SINGULAR_CORRECTIONS[last] ?? pluralize.singular(last);
   if (singular === last) {
-    const uncountable = pluralize.isPlural(last) && !SINGULARS_IN_MEN.has(last);
-    const example = [...words.slice(0, -1), uncountable ? `${last}-item` : last].join('-');
-    const plurals = [...words.slice(0, -1), SINGULARS_IN_MEN.has(last) ? `${last}s` : pluralize.plural(last)].join('-');
+    const example = [...words.slice(0, -1), pluralize.isPlural(last) ? `${last}-item` : last].join('-');
+    const plurals = [...words.slice(0, -1), pluralize.plural(last)].join('-');
     throw new Error(
-      uncountable
+      pluralize.isPlural(last)
         ? `Cannot derive the singular of "${plural}": pass it with --entity (e.g. --entity=${example}), "${last}" being its own singular`
         : `Cannot derive the singular of "${plural}": pass it with --entity, or name the module in the plural (e.g. ${plurals}, whose entity is ${example})`,
     );
