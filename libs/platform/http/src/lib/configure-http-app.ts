@@ -53,9 +53,10 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body.length === 0) return done(null, undefined);
-    return parseJson(request, body.toString(), (error, value) =>
-      done(error && isJson(body) ? new BadRequestException(FORBIDDEN_JSON_KEY) : error, value),
+    const text = body.toString();
+    if (text.length === 0) return done(null, undefined);
+    return parseJson(request, text, (error, value) =>
+      done(error && isJson(text) ? new BadRequestException(FORBIDDEN_JSON_KEY) : error, value),
     );
   });
   installRequestPipeline(fastify, { logger, timeoutMs: config.http.requestTimeoutMs });
@@ -83,9 +84,9 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
 /** What a JSON body with a key that would poison a prototype is answered (400). */
 export const FORBIDDEN_JSON_KEY = 'the body must not hold a "__proto__" key, nor a "constructor" key holding "prototype"';
 
-function isJson(text: string | Buffer): boolean {
+function isJson(text: string): boolean {
   try {
-    JSON.parse(text.toString());
+    JSON.parse(text);
     return true;
   } catch {
     return false;

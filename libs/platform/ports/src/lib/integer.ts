@@ -14,7 +14,7 @@ export interface IntegerOptions {
  * of range: `validationMessages` keeps a type's failure alone.
  */
 export function IsIntBetween({ min, max }: IntegerOptions, notAnInteger?: ValidationOptions['message']): PropertyDecorator {
-  const decorators: PropertyDecorator[] = [IsInt(notAnInteger === undefined ? undefined : { message: notAnInteger }), Min(min), Max(max)];
+  const decorators: PropertyDecorator[] = [IsInt({ message: notAnInteger }), Min(min), Max(max)];
   return (target, property) => decorators.forEach((decorate) => decorate(target, property));
 }
 
