@@ -10,3 +10,4 @@ export * from './lib/request-deadline';
 export * from './lib/request-pipeline';
 export * from './lib/idempotent-route';
 export * from './lib/api-validation.pipe';
+export * from './lib/close-connections';

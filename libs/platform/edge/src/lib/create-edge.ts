@@ -1,6 +1,14 @@
 import replyFrom from '@fastify/reply-from';
 import fastifyStatic from '@fastify/static';
-import { errorResponseBody, isHealthPath, REQUEST_ID_HEADER, requestIdOf, securityHeadersFor } from '@strata/platform/http';
+import {
+  closeConnectionsAfterTheirAnswer,
+  errorResponseBody,
+  isHealthPath,
+  REQUEST_ID_HEADER,
+  requestIdOf,
+  securityHeadersFor,
+  SERVE_WHILE_CLOSING,
+} from '@strata/platform/http';
 import type { PublicRoute } from '@strata/platform/runtime';
 import Fastify, {
   LogController,
@@ -61,7 +69,9 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     genReqId: (request: IncomingMessage) => requestIdOf(request),
     // One line per request, written below once the answer is known (as units log them).
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+    ...SERVE_WHILE_CLOSING,
   });
+  closeConnectionsAfterTheirAnswer(server);
 
   // Bodies are passed on as the client sent them, never parsed: the unit validates them. Read as
   // bytes so that the body limit holds for chunked uploads too.

@@ -6,6 +6,7 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { StrataConfig } from '@strata/platform/config';
 import { ApiValidationPipe } from './api-validation.pipe';
 import { ApplicationErrorFilter } from './application-error.filter';
+import { closeConnectionsAfterTheirAnswer, SERVE_WHILE_CLOSING } from './close-connections';
 import { FallbackErrorFilter } from './fallback-error.filter';
 import { createLogger } from './logger';
 import { requestIdOf } from './request-id';
@@ -20,6 +21,7 @@ export function createHttpAdapter(config: StrataConfig): FastifyAdapter {
     requestTimeout: config.http.requestTimeoutMs,
     connectionTimeout: 2 * config.http.requestTimeoutMs,
     genReqId: (request: IncomingMessage) => requestIdOf(request),
+    ...SERVE_WHILE_CLOSING,
   });
 }
 
@@ -60,6 +62,7 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
     );
   });
   installRequestPipeline(fastify, { logger, timeoutMs: config.http.requestTimeoutMs });
+  closeConnectionsAfterTheirAnswer(fastify);
 
   app.setGlobalPrefix('api', { exclude: ['health', 'health/live'] });
   app.useGlobalPipes(new ApiValidationPipe());
