@@ -90,7 +90,7 @@ export abstract class JobsWorker extends WorkerHost implements OnApplicationBoot
   @OnWorkerEvent('error')
   onWorkerError(error: Error): void {
     const fields = { msg: 'queue backend error', err: error.message };
-    // While closing, a dropped connection is expected (Ctrl-C reaches the embedded PostgreSQL too).
+    // While closing, a dropped connection is expected (its backend may be going down with this unit).
     if (this.closing) this.logger.debug(fields);
     else this.warnBackendError(fields);
   }
