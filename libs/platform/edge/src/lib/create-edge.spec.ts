@@ -11,10 +11,20 @@ interface Received {
   body: string;
 }
 
-async function fakeUnit(name: string, paths: string[]): Promise<{ url: string; received: Received[]; server: Server; hang: () => void }> {
+async function fakeUnit(
+  name: string,
+  paths: string[],
+): Promise<{ url: string; received: Received[]; server: Server; hang: () => void; dropNextRequest: () => void }> {
   const received: Received[] = [];
   let hanging = false;
+  // Drops the connection of the next request without answering it: a unit closing its idle
+  // kept-alive connections as it shuts down, while a request is on its way on one.
+  let dropNext = false;
   const server = createServer((request, response) => {
+    if (dropNext) {
+      dropNext = false;
+      return void request.socket.destroy();
+    }
     let body = '';
     request.on('data', (chunk) => (body += chunk));
     request.on('end', () => {
@@ -40,7 +50,13 @@ async function fakeUnit(name: string, paths: string[]): Promise<{ url: string; r
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, server, hang: () => (hanging = true) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    server,
+    hang: () => (hanging = true),
+    dropNextRequest: () => (dropNext = true),
+  };
 }
 
 const close = (server: Server) =>
@@ -184,6 +200,19 @@ describe('the edge', () => {
     expect(health.json()).toMatchObject({ status: 'error', details: { core: { status: 'up' }, orders: { status: 'down' } } });
     // The other unit's routes still work.
     expect((await send('/api/products')).statusCode).toBe(200);
+  });
+
+  it('a connection its unit drops before answering a GET (a unit shutting down closes its kept-alive connections): the GET is sent again; a POST is not', async () => {
+    orders.dropNextRequest();
+    const read = await send('/api/orders/1');
+    expect(read.statusCode).toBe(200);
+    expect(read.json()).toEqual({ unit: 'orders', url: '/api/orders/1' });
+
+    orders.dropNextRequest();
+    const write = await send('/api/orders', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    expect(write.statusCode).toBe(503);
+    expect(write.json()).toMatchObject({ code: 'edge.unit_unavailable' });
+    expect(orders.received.map((request) => request.method)).toEqual(['GET']);
   });
 
   it('a unit that does not answer: 504 edge.unit_timeout after the timeout', async () => {

@@ -148,8 +148,11 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
         'x-forwarded-proto': original.protocol,
         ...(original.headers.host ? { 'x-forwarded-host': original.headers.host } : {}),
       }),
-      // Never retry: a request may not be safe to send twice, and a unit's 503 is its answer.
-      retryDelay: () => null,
+      // Sent once more, on a new connection, only when a kept-alive connection was dropped under
+      // a GET or HEAD (the unit closing it as it shut down, as in a rolling update): those may be
+      // sent twice. Nothing else: another request may not be safe to repeat, and a unit's 503 is its answer.
+      retryDelay: ({ err, req, attempt }) =>
+        attempt === 0 && SAFE_METHODS.has(req.method) && DROPPED_CONNECTION.has(err?.code ?? '') ? RESEND_AFTER_MS : null,
       onError: (failed, { error }) => {
         const { status, reason } = classify(error);
         failed.request.log.warn({ upstream: unit, reason, err: error }, `unit ${unit} did not answer`);
@@ -237,6 +240,13 @@ function sendError(reply: FastifyReply, status: number, message: string, code?: 
 }
 
 /** A failed call to a unit: 504 if it did not answer in time, 503 if it could not be reached or dropped the connection. */
+/** Methods that may be sent twice (RFC 9110's safe methods the edge routes). */
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+/** undici's and Node's codes for a connection dropped by the other side before it answered. */
+const DROPPED_CONNECTION = new Set(['UND_ERR_SOCKET', 'ECONNRESET']);
+/** As a unit's own retry of an idempotent call (the internal transport's first delay). */
+const RESEND_AFTER_MS = 25;
+
 function classify(error: Error & { statusCode?: number; code?: string; cause?: unknown }): { status: 503 | 504; reason: string } {
   const cause = (error.cause ?? {}) as { code?: string; message?: string };
   const code = cause.code ?? error.code ?? '';
