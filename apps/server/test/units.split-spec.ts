@@ -101,7 +101,7 @@ describe('units of the split topology', () => {
     });
   });
 
-  it('on SIGTERM: fails readiness first, finishes the request in flight, then exits 0', async () => {
+  it('on SIGTERM: fails readiness first, serves on (answers saying Connection: close), finishes the request in flight, then exits 0', async () => {
     const product = (
       await api()
         .post('/api/products')
@@ -118,7 +118,9 @@ describe('units of the split topology', () => {
     const exited = split.deployment.stopUnit('gateway', 'SIGTERM');
 
     await eventually(async () => expect((await fetch(`${gateway}/health`)).status).toBe(503), 1000);
-    await expect(fetch(`${gateway}/health/live`).then((response) => response.status)).resolves.toBe(200);
+    // Still serving while it drains, each answer telling a kept-alive client to reconnect elsewhere.
+    const draining = await request(gateway).get('/health/live');
+    expect({ status: draining.status, connection: draining.headers['connection'] }).toEqual({ status: 200, connection: 'close' });
     split.deployment.resume('data');
 
     expect((await answered).status).toBe(200);

@@ -227,7 +227,7 @@ describe('the edge', () => {
     expect(Date.now() - startedAt).toBeLessThan(2000);
   });
 
-  it('/health: 200 naming every unit while all answer, 503 once withdrawn; /health/live 200', async () => {
+  it('/health: 200 naming every unit while all answer, 503 once withdrawn (requests still served, saying Connection: close); /health/live 200', async () => {
     const health = await send('/health');
 
     expect(health.statusCode).toBe(200);
@@ -247,6 +247,10 @@ describe('the edge', () => {
     edge.withdraw();
     expect((await send('/health')).statusCode).toBe(503);
     expect((await send('/health/live')).statusCode).toBe(200);
+    // Still routed, each answer telling a kept-alive client to reconnect (to an edge that stays).
+    const routed = await send('/api/products');
+    expect(routed.statusCode).toBe(200);
+    expect(routed.headers.connection).toBe('close');
   });
 
   it("/docs-json: every unit's paths and components in one document; /docs: Swagger UI over it", async () => {

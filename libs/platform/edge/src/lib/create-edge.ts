@@ -42,7 +42,7 @@ export interface EdgeOptions {
 /** The edge: a Fastify server, and readiness to withdraw when it starts shutting down. */
 export interface Edge {
   server: FastifyInstance;
-  /** From now on `/health` answers 503, while requests are still served. */
+  /** From now on `/health` answers 503, while requests are still served, each answer saying `Connection: close`. */
   withdraw(): void;
 }
 
@@ -63,6 +63,11 @@ const PROBE_TIMEOUT_MS = 2000;
  */
 export async function createEdge(options: EdgeOptions): Promise<Edge> {
   let ready = true;
+  const withdraw = () => {
+    ready = false;
+    // Kept-alive clients (the ingress, a load balancer) reconnect meanwhile, to a replica that stays.
+    server.stopKeepingAlive();
+  };
   const server = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : {}),
     bodyLimit: options.bodyLimitBytes,
@@ -152,7 +157,9 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
       // a GET or HEAD (the unit closing it as it shut down, as in a rolling update): those may be
       // sent twice. Nothing else: another request may not be safe to repeat, and a unit's 503 is its answer.
       retryDelay: ({ err, req, attempt }) =>
-        attempt === 0 && SAFE_METHODS.has(req.method) && DROPPED_CONNECTION.has(err?.code ?? '') ? RESEND_AFTER_MS : null,
+        attempt === 0 && SAFE_METHODS.has(req.method) && DROPPED_CONNECTION.has((err as NodeJS.ErrnoException | undefined)?.code ?? '')
+          ? RESEND_AFTER_MS
+          : null,
       onError: (failed, { error }) => {
         const { status, reason } = classify(error);
         failed.request.log.warn({ upstream: unit, reason, err: error }, `unit ${unit} did not answer`);
@@ -196,7 +203,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     });
   });
 
-  if (!options.docs) return { server, withdraw: () => (ready = false) };
+  if (!options.docs) return { server, withdraw };
 
   // The whole API's OpenAPI document, from the units' own; a unit's last good one while it is down.
   const lastDocuments = new Map<string, OpenApiDocument>();
@@ -228,7 +235,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   server.get('/docs', async (_request, reply) => reply.type('text/html').send(swaggerUiPage(options.title)));
   server.get('/docs/strata-init.js', async (_request, reply) => reply.type('application/javascript').send(SWAGGER_UI_INIT));
 
-  return { server, withdraw: () => (ready = false) };
+  return { server, withdraw };
 }
 
 /** The kit's error body, as the units send it. */

@@ -54,6 +54,15 @@ describe('closeConnectionsAfterTheirAnswer: close() ends once the last request i
     await expect(answer).resolves.toEqual({ status: 200, connection: 'close', body: '{"answered":true}' });
   });
 
+  it('once told to stop keeping connections alive (readiness withdrawn), it still serves, and every answer says Connection: close', async () => {
+    expect((await getKeptAlive(url('/slow'), agent)).connection).toBe('keep-alive');
+
+    server.stopKeepingAlive();
+
+    await expect(getKeptAlive(url('/slow'), agent)).resolves.toEqual({ status: 200, connection: 'close', body: '{"answered":true}' });
+    await expect(getKeptAlive(url('/slow'), agent)).resolves.toEqual({ status: 200, connection: 'close', body: '{"answered":true}' });
+  });
+
   it('an answer whose headers left before closing started: its connection is closed once the answer ends', async () => {
     const answer = getKeptAlive(url('/streamed'), agent);
     await sleep(100);

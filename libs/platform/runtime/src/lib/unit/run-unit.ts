@@ -65,6 +65,8 @@ async function main(application: StrataApplication): Promise<void> {
       // 1. Readiness fails first; under an orchestrator (SIGTERM) the unit keeps serving for the
       //    drain period while load balancers take it out of rotation. Ctrl-C skips the wait.
       app.get(Readiness).withdraw();
+      // Kept-alive clients (an edge, a proxy) reconnect meanwhile, to a replica that stays.
+      app.getHttpAdapter().getInstance().stopKeepingAlive();
       if (signal === 'SIGTERM' && config.shutdown.drainMs > 0) {
         logger.info(`${signal} received: readiness withdrawn, serving for ${config.shutdown.drainMs} ms more`);
         await sleep(config.shutdown.drainMs);
