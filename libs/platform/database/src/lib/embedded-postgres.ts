@@ -112,6 +112,7 @@ async function startPostmaster(
   const postmaster = spawn(postgres, ['-D', dataDir, '-p', String(port)], {
     ...(runsAsItsOwnUser ? postgresUser() : {}),
     detached: true,
+    windowsHide: true, // detached on Windows would open a console window of its own
     stdio: ['ignore', 'ignore', 'pipe'],
     // English messages, which the readiness line below and startFailure's causes are read from.
     env: { ...process.env, LC_MESSAGES: 'C' },
