@@ -223,6 +223,7 @@ describe('/api/orders', () => {
   it.each([
     ['no customerId', '', 'customerId'],
     ['a malformed customerId', '?customerId=42', 'customerId must be a UUID'],
+    ['customerId given twice', `?customerId=${randomUUID()}&customerId=${randomUUID()}`, 'customerId must be given once'],
   ])('answers 400 when listing with %s', async (_, query, field) => {
     expect((await api().get(`/api/orders${query}`).expect(400)).body.message.join('\n')).toContain(field);
   });

@@ -1,5 +1,6 @@
-import { BadRequestException, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import { BadRequestException, ValidationPipe, type ArgumentMetadata, type Type } from '@nestjs/common';
 import { validationMessages } from '@strata/platform/ports';
+import { getMetadataStorage } from 'class-validator';
 
 /** The message a JSON body that is not an object (an array, a string, a number, `null`) is answered with. */
 export const BODY_NOT_AN_OBJECT = 'the body must be a JSON object';
@@ -38,8 +39,30 @@ export class ApiValidationPipe extends ValidationPipe {
       throw new BadRequestException([BODY_NOT_AN_OBJECT]);
     }
     if (metadata.type === 'body' && nestsDeeperThan(value, MAX_BODY_DEPTH)) throw new BadRequestException([BODY_TOO_DEEP]);
+    if (metadata.type === 'query' && this.toValidate(metadata)) {
+      const repeated = repeatedParameters(value, metadata.metatype as Type<unknown>);
+      if (repeated.length > 0) throw new BadRequestException(repeated.map((name) => `${name} must be given once`));
+    }
     return super.transform(value, metadata);
   }
+}
+
+/**
+ * The query parameters given more than once (`?limit=1&limit=2`, which arrives as an array) for
+ * fields of `dto` that take one value: told so, not that `["1","2"]` is not an integer or a UUID.
+ * A field validated as an array (`IsArray`, or a rule with `each`) takes several; a parameter the
+ * DTO does not have is left to the whitelist ("should not exist").
+ */
+function repeatedParameters(query: unknown, dto: Type<unknown>): string[] {
+  if (typeof query !== 'object' || query === null) return [];
+  const repeated = Object.entries(query).filter(([, given]) => Array.isArray(given));
+  if (repeated.length === 0) return [];
+  const takesSeveral = new Map<string, boolean>();
+  for (const rule of getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false)) {
+    const several = rule.each || rule.name === 'isArray';
+    takesSeveral.set(rule.propertyName, (takesSeveral.get(rule.propertyName) ?? false) || several);
+  }
+  return repeated.filter(([name]) => takesSeveral.get(name) === false).map(([name]) => name);
 }
 
 /** Whether `value` nests objects and arrays more than `limit` deep; walked without recursion, so any depth is measured. */

@@ -50,10 +50,6 @@ describe('@QueryInt', () => {
     expect(check(Query, { offset }).messages).toEqual(['offset must be an integer number']);
   });
 
-  it.each([[['1', '2']], [['1', '1']]])('refuses a repeated parameter (%j) as given more than once, and only that', (offset) => {
-    expect(check(Query, { offset }).messages).toEqual(['offset must be given once']);
-  });
-
   it.each([
     ['-1', 'offset must not be less than 0'],
     ['51', 'offset must not be greater than 50'],
