@@ -63,11 +63,6 @@ const PROBE_TIMEOUT_MS = 2000;
  */
 export async function createEdge(options: EdgeOptions): Promise<Edge> {
   let ready = true;
-  const withdraw = () => {
-    ready = false;
-    // Kept-alive clients (the ingress, a load balancer) reconnect meanwhile, to a replica that stays.
-    server.stopKeepingAlive();
-  };
   const server = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : {}),
     bodyLimit: options.bodyLimitBytes,
@@ -77,6 +72,11 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     ...SERVE_WHILE_CLOSING,
   });
   closeConnectionsAfterTheirAnswer(server);
+  const withdraw = () => {
+    ready = false;
+    // Kept-alive clients (the ingress, a load balancer) reconnect meanwhile, to a replica that stays.
+    server.stopKeepingAlive();
+  };
 
   // Bodies are passed on as the client sent them, never parsed: the unit validates them. Read as
   // bytes so that the body limit holds for chunked uploads too.
@@ -246,7 +246,6 @@ function sendError(reply: FastifyReply, status: number, message: string, code?: 
     .send(errorResponseBody(status, message, code));
 }
 
-/** A failed call to a unit: 504 if it did not answer in time, 503 if it could not be reached or dropped the connection. */
 /** Methods that may be sent twice (RFC 9110's safe methods the edge routes). */
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 /** undici's and Node's codes for a connection dropped by the other side before it answered. */
@@ -254,6 +253,7 @@ const DROPPED_CONNECTION = new Set(['UND_ERR_SOCKET', 'ECONNRESET']);
 /** As a unit's own retry of an idempotent call (the internal transport's first delay). */
 const RESEND_AFTER_MS = 25;
 
+/** A failed call to a unit: 504 if it did not answer in time, 503 if it could not be reached or dropped the connection. */
 function classify(error: Error & { statusCode?: number; code?: string; cause?: unknown }): { status: 503 | 504; reason: string } {
   const cause = (error.cause ?? {}) as { code?: string; message?: string };
   const code = cause.code ?? error.code ?? '';
