@@ -147,3 +147,38 @@ describe('an embedded PostgreSQL whose folder or port is taken: started where it
     }
   }, 60_000);
 });
+
+describe('the embedded PostgreSQL of a process that does not handle the signal that ends it (a benchmark, a test run)', () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'strata-embedded-'));
+    chmodSync(root, 0o755);
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)(
+    '%s: the server is stopped, then the process ends as the signal would have ended it',
+    async (signal) => {
+      const dataDir = join(root, signal);
+      const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+      // The signal as it arrives; its re-raise, which would end this test run, is only recorded.
+      const raised: [number, string | number | undefined][] = [];
+      const realKill = process.kill.bind(process);
+      const kill = jest.spyOn(process, 'kill').mockImplementation((pid, sent) => {
+        if (pid !== process.pid) return realKill(pid, sent);
+        raised.push([pid, sent]);
+        return true;
+      });
+      try {
+        expect(process.listenerCount(signal)).toBe(1);
+        process.emit(signal, signal);
+        for (const waitUntil = Date.now() + 10_000; postmasterRunning(dataDir) && Date.now() < waitUntil;) await sleep(20);
+        expect({ running: postmasterRunning(dataDir), raised }).toEqual({ running: false, raised: [[process.pid, signal]] });
+      } finally {
+        kill.mockRestore();
+        await server.stop();
+      }
+    },
+    60_000,
+  );
+});

