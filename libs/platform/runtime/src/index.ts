@@ -8,5 +8,6 @@ export * from './lib/topology/topology';
 export * from './lib/unit/create-unit-app';
 export * from './lib/unit/resolve-unit';
 export * from './lib/unit/run-unit';
+export * from './lib/unit/stop-signals';
 export * from './lib/unit/strata-application';
 export * from './lib/unit/unit.module';

@@ -4,6 +4,7 @@ import {
   apiUnitsOf,
   DEFAULT_PUBLIC_PORT,
   loadTopology,
+  onStopSignals,
   planTopology,
   publicPortProblems,
   publicRoutesOf,
@@ -64,7 +65,7 @@ export function planEdge(topology: string, plans: Map<string, UnitPlan>, edge: E
 /**
  * The `main` of the edge (`dist/apps/server/edge.js`): reads the configuration and the topology
  * (`TOPOLOGY`), serves the public API on `PORT` (default 3000) by sending each route to its unit,
- * and on SIGTERM or SIGINT withdraws readiness, finishes the requests in flight and exits.
+ * and on SIGTERM, SIGINT or SIGHUP withdraws readiness, finishes the requests in flight and exits.
  */
 export function runEdge(application: StrataApplication): void {
   main(application).catch((error: unknown) => {
@@ -126,7 +127,6 @@ async function main(application: StrataApplication): Promise<void> {
     logger.flush();
     process.exit(0);
   };
-  process.on('SIGINT', (signal) => void shutdown(signal));
-  process.on('SIGTERM', (signal) => void shutdown(signal));
+  onStopSignals((signal) => void shutdown(signal));
   stopWithLauncher(config.unit.launcherPid, (message) => main.warn(message));
 }

@@ -6,12 +6,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stopWithLauncher } from '../launch/stop-with-launcher';
 import { TopologyError } from '../topology/topology';
 import { createUnitApp, startUnitApp } from './create-unit-app';
+import { onStopSignals } from './stop-signals';
 import { resolveUnit } from './resolve-unit';
 import type { StrataApplication } from './strata-application';
 
 /**
  * The `main` of every unit: reads the configuration, picks and checks the unit, provides its
- * database, starts it, and shuts it down in order on SIGTERM or SIGINT. A configuration or
+ * database, starts it, and shuts it down in order on SIGTERM, SIGINT or SIGHUP. A configuration or
  * topology that cannot work stops the process with a message saying what to change.
  */
 export function runUnit(application: StrataApplication): void {
@@ -93,9 +94,6 @@ async function main(application: StrataApplication): Promise<void> {
     logger.info('Stopped');
     process.exit(exitCode);
   };
-  // `on`, not `once`: a second Ctrl-C (a terminal sends it to every process of the group, and
-  // concurrently forwards its own) must not fall through to Node's default and kill the shutdown.
-  process.on('SIGINT', (signal) => void shutdown(signal));
-  process.on('SIGTERM', (signal) => void shutdown(signal));
+  onStopSignals((signal) => void shutdown(signal));
   stopWithLauncher(config.unit.launcherPid, (message) => logger.warn(message));
 }
