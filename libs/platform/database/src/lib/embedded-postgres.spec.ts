@@ -5,6 +5,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type AddressInfo } from 'node:net';
+import { Client } from 'pg';
 import { firstFolderClosedToOthers, postmasterRunning, startEmbeddedPostgres } from './embedded-postgres';
 
 describe('the embedded PostgreSQL in a folder its own user cannot enter', () => {
@@ -82,6 +83,47 @@ describe('stopping the embedded PostgreSQL', () => {
       sleep(5_000, undefined, { ref: false }).then(() => 'still waiting after 5 s'),
     ]);
     expect(stopped).toBe('stopped');
+  }, 60_000);
+});
+
+describe('stopping the embedded PostgreSQL while clients are connected', () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'strata-embedded-'));
+    chmodSync(root, 0o755);
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('waits for a client still there (a pool still closing its connections) to leave, without cutting it off', async () => {
+    const server = await startEmbeddedPostgres({ dataDir: join(root, 'waits'), port: await freePort() });
+    const client = new Client({ connectionString: server.url });
+    await client.connect();
+
+    const stopped = server.stop();
+    await sleep(300);
+    await expect(client.query('SELECT 1 AS still')).resolves.toMatchObject({ rows: [{ still: 1 }] });
+    const leftAt = Date.now();
+    await client.end();
+    await stopped;
+
+    expect(Date.now() - leftAt).toBeLessThan(1_000);
+  }, 60_000);
+
+  it('cuts off a client that does not leave, after 2 s, rather than waiting for it forever', async () => {
+    const dataDir = join(root, 'cuts');
+    const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+    const client = new Client({ connectionString: server.url });
+    const errors: Error[] = [];
+    client.on('error', (error) => errors.push(error));
+    await client.connect();
+    const startedAt = Date.now();
+
+    await server.stop();
+
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1_900);
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    expect(postmasterRunning(dataDir)).toBe(false);
+    await client.end().catch(() => undefined);
   }, 60_000);
 });
 

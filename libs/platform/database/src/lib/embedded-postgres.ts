@@ -83,8 +83,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     stop: async () => {
       if (postmaster.exitCode !== null || postmaster.signalCode !== null) return; // already gone: stopped by someone else, or crashed
       const exited = once(postmaster, 'exit');
-      postmaster.kill('SIGINT'); // PostgreSQL's fast shutdown: rolls back open transactions, then stops
+      // PostgreSQL's smart shutdown: it waits for its clients to leave. A pool's `end()` resolves
+      // before its connections have closed, and a fast shutdown cut those still closing off
+      // ("terminating connection due to administrator command", logged as queue connection
+      // failures). A client still there after SMART_SHUTDOWN_MS gets the fast one, which rolls
+      // back open transactions.
+      postmaster.kill('SIGTERM');
+      const fast = setTimeout(() => postmaster.kill('SIGINT'), SMART_SHUTDOWN_MS);
       await exited;
+      clearTimeout(fast);
       rmSync(ownerFile(dataDir), { force: true });
     },
   };
@@ -159,6 +166,9 @@ function postgresUser(): { uid: number; gid: number } {
   const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
   return { uid: id('-u'), gid: id('-g') };
 }
+
+/** How long a stop waits for the server's last clients to leave before cutting them off. */
+const SMART_SHUTDOWN_MS = 2000;
 
 /** Names the process that started a folder's server; beside the folder, not in PostgreSQL's own. */
 const ownerFile = (dataDir: string) => `${dataDir}.owner`;
