@@ -12,6 +12,9 @@ export interface EnqueueOptions {
   delayMs?: number;
 }
 
+/** How long {@link JobProducer.withdraw} waits for the queue backend. */
+export const WITHDRAW_TIMEOUT_MS = 1000;
+
 /** Adds declared jobs to their queues, with the current request's context attached. */
 @Injectable()
 export class JobProducer {
@@ -31,10 +34,24 @@ export class JobProducer {
 
   /**
    * Withdraws a job that has not started (waiting or delayed), e.g. a safety net made redundant.
-   * A job running is left to finish; an unknown id is no error.
+   * A job running is left to finish; an unknown id is no error. Best effort, so bounded: a backend
+   * that does not answer within {@link WITHDRAW_TIMEOUT_MS} (ioredis holds a command sent just
+   * before Redis went away until Redis is back) is given up on with an error, rather than holding
+   * the job handler that withdraws, and its unit's shutdown, until then. The job then runs, and
+   * must find nothing to do.
    */
   async withdraw<Payload>(job: JobDefinition<Payload>, jobId: string): Promise<void> {
-    await this.queueOf(job).remove(jobId);
+    const removed = this.queueOf(job).remove(jobId);
+    removed.catch(() => undefined); // once given up on, its outcome no longer matters
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the queue backend did not answer within ${WITHDRAW_TIMEOUT_MS} ms`)), WITHDRAW_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([removed, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private queueOf(job: JobDefinition<unknown>): Queue {

@@ -8,7 +8,7 @@ import { CLS_ID, ClsModule, ClsService } from 'nestjs-cls';
 import { ConfigModule, loadConfig } from '@strata/platform/config';
 import { createTestDatabase, eventually, FaultProxy, type TestDatabase } from '@strata/platform/testing';
 import { defineJob } from './job-definition';
-import { JobProducer } from './job-producer';
+import { JobProducer, WITHDRAW_TIMEOUT_MS } from './job-producer';
 import { JobsWorker, MAX_STALLED_COUNT, OnJob } from './jobs-worker';
 import { QueueHealthIndicator } from './queue.health';
 import { QueueModule } from './queue.module';
@@ -303,5 +303,41 @@ describe.each([
     await closing;
     expect(handled.finished.has(key)).toBe(true);
     expect(Date.now() - releasedAt).toBeLessThan(3000);
+  }, 20_000);
+});
+
+describe.each([
+  ['Redis', 'redis'],
+  ['PostgreSQL', 'postgres'],
+] as const)('withdrawing a job from a queue on %s that does not answer', (_, kind) => {
+  let database: TestDatabase | undefined;
+  let backend: FaultProxy;
+  let module: TestingModule;
+
+  beforeAll(async () => {
+    if (kind === 'postgres') database = await createTestDatabase({ migrate: false });
+    const url = new URL(kind === 'postgres' ? (database as TestDatabase).url : REDIS_URL);
+    backend = await FaultProxy.start({ host: url.hostname, port: Number(url.port || (kind === 'postgres' ? 5432 : 6379)) });
+    url.port = String(backend.port);
+    module = await startQueue({ kind, url: url.toString() });
+  });
+  afterAll(async () => {
+    backend.heal();
+    await module.close();
+    await backend.close();
+    await database?.drop();
+  });
+
+  // A job handler that withdraws a job as Redis goes away held its unit's shutdown until Redis came
+  // back: ioredis keeps a command it has sent until it can send it again.
+  it(`gives up after ${WITHDRAW_TIMEOUT_MS} ms with an error, instead of waiting for the backend`, async () => {
+    const producer = module.get(JobProducer);
+    await producer.withdraw(GreetJob, randomUUID()); // answered while the backend answers
+    backend.blackHole();
+    const startedAt = Date.now();
+
+    await expect(producer.withdraw(GreetJob, randomUUID())).rejects.toThrow(`did not answer within ${WITHDRAW_TIMEOUT_MS} ms`);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(WITHDRAW_TIMEOUT_MS - 50);
+    expect(Date.now() - startedAt).toBeLessThan(WITHDRAW_TIMEOUT_MS + 1000);
   }, 20_000);
 });
