@@ -265,6 +265,18 @@ describe('the queue on PostgreSQL reached first while the database is unreachabl
   }, 20_000);
 });
 
+/**
+ * A queue on `kind` reached through a {@link FaultProxy}: the backend as the unit sees it, which
+ * the proxy can stop (`close`: connections closed, new ones refused) or silence (`blackHole`).
+ */
+async function startQueueBehindProxy(kind: QueueBackend['kind']) {
+  const database = kind === 'postgres' ? await createTestDatabase({ migrate: false }) : undefined;
+  const url = new URL(database ? database.url : REDIS_URL);
+  const backend = await FaultProxy.start({ host: url.hostname, port: Number(url.port || (kind === 'postgres' ? 5432 : 6379)) });
+  url.port = String(backend.port);
+  return { database, backend, module: await startQueue({ kind, url: url.toString() }) };
+}
+
 describe.each([
   ['Redis', 'redis'],
   ['PostgreSQL', 'postgres'],
@@ -273,14 +285,7 @@ describe.each([
   let backend: FaultProxy;
   let module: TestingModule;
 
-  beforeAll(async () => {
-    if (kind === 'postgres') database = await createTestDatabase({ migrate: false });
-    const url = new URL(kind === 'postgres' ? (database as TestDatabase).url : REDIS_URL);
-    // The backend as the unit sees it: closing the proxy stops it (connections closed, new ones refused).
-    backend = await FaultProxy.start({ host: url.hostname, port: Number(url.port || (kind === 'postgres' ? 5432 : 6379)) });
-    url.port = String(backend.port);
-    module = await startQueue({ kind, url: url.toString() });
-  });
+  beforeAll(async () => ({ database, backend, module } = await startQueueBehindProxy(kind)));
   afterAll(() => database?.drop());
 
   // BullMQ 6.7's graceful close of a worker never ends while its backend is unreachable, and its
@@ -314,13 +319,7 @@ describe.each([
   let backend: FaultProxy;
   let module: TestingModule;
 
-  beforeAll(async () => {
-    if (kind === 'postgres') database = await createTestDatabase({ migrate: false });
-    const url = new URL(kind === 'postgres' ? (database as TestDatabase).url : REDIS_URL);
-    backend = await FaultProxy.start({ host: url.hostname, port: Number(url.port || (kind === 'postgres' ? 5432 : 6379)) });
-    url.port = String(backend.port);
-    module = await startQueue({ kind, url: url.toString() });
-  });
+  beforeAll(async () => ({ database, backend, module } = await startQueueBehindProxy(kind)));
   afterAll(async () => {
     backend.heal();
     await module.close();
