@@ -3,6 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { ClsService } from 'nestjs-cls';
+import { answerWithin } from './answer-within';
 import type { JobData, JobDefinition } from './job-definition';
 
 export interface EnqueueOptions {
@@ -41,17 +42,7 @@ export class JobProducer {
    * must find nothing to do.
    */
   async withdraw<Payload>(job: JobDefinition<Payload>, jobId: string): Promise<void> {
-    const removed = this.queueOf(job).remove(jobId);
-    removed.catch(() => undefined); // once given up on, its outcome no longer matters
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the queue backend did not answer within ${WITHDRAW_TIMEOUT_MS} ms`)), WITHDRAW_TIMEOUT_MS);
-    });
-    try {
-      await Promise.race([removed, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await answerWithin(this.queueOf(job).remove(jobId), WITHDRAW_TIMEOUT_MS);
   }
 
   private queueOf(job: JobDefinition<unknown>): Queue {

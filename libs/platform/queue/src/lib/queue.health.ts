@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { Queue } from 'bullmq';
+import { answerWithin } from './answer-within';
 
 export const HEALTH_QUEUE = 'strata-health';
 
@@ -32,16 +33,6 @@ export class QueueHealthIndicator {
   }
 
   private async roundTrip(timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        this.queue.getJobCounts('waiting'),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await answerWithin(this.queue.getJobCounts('waiting'), timeoutMs);
   }
 }
