@@ -59,6 +59,8 @@ export interface RequestPipelineOptions {
 const DEADLINE = Symbol('strata.requestDeadline');
 type RequestWithDeadline = FastifyRequest & { [DEADLINE]: NodeJS.Timeout | null };
 
+const IDEMPOTENCY_KEY_HEADER_NAME = IDEMPOTENCY_KEY_HEADER.toLowerCase();
+
 export function installRequestPipeline(fastify: FastifyInstance, { logger, timeoutMs }: RequestPipelineOptions): void {
   fastify.decorateRequest(DEADLINE, null);
 
@@ -74,13 +76,9 @@ export function installRequestPipeline(fastify: FastifyInstance, { logger, timeo
   // a context entered earlier would be lost across the body's stream events.
   const context = ClsServiceManager.getClsService();
   fastify.addHook('preHandler', (request, _reply, done) => {
-    context.run(() => {
-      context.set(CLS_ID, request.id);
-      // Read by the operations that honour it (`runIdempotently`), which also check its form.
-      const key = request.headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()];
-      if (typeof key === 'string') context.set(IDEMPOTENCY_KEY, key);
-      done();
-    });
+    // The idempotency key is read by the operations that honour it (`runIdempotently`), which also check its form.
+    const key = request.headers[IDEMPOTENCY_KEY_HEADER_NAME];
+    context.runWith({ [CLS_ID]: request.id, [IDEMPOTENCY_KEY]: typeof key === 'string' ? key : undefined }, done);
   });
 
   fastify.addHook('onResponse', (request, reply, done) => {

@@ -94,11 +94,8 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
     this.inFlight++;
     const startedAt = performance.now();
     try {
-      return await this.cls.run(async () => {
-        this.cls.set(CLS_ID, requestId ?? randomUUID());
-        this.cls.set(CALLER_KEY, caller);
-        this.cls.set(DEADLINE_KEY, deadline);
-        this.cls.set(IDEMPOTENCY_KEY, idempotencyKey);
+      const context = { [CLS_ID]: requestId ?? randomUUID(), [CALLER_KEY]: caller, [DEADLINE_KEY]: deadline, [IDEMPOTENCY_KEY]: idempotencyKey };
+      return await this.cls.runWith(context, async () => {
         const call = `${message.port}.${message.method}`;
         const took = () => Math.round((performance.now() - startedAt) * 1000) / 1000;
         try {
