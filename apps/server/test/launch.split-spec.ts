@@ -42,7 +42,9 @@ type Wrap = (command: string, args: string[]) => [string, string[]];
 function launch(topologyFile: string, env: Record<string, string>, wrap: Wrap = (command, args) => [command, args]) {
   const database = new URL(process.env['STRATA_TEST_POSTGRES_URL'] as string);
   database.pathname = `/strata_launch_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  // detached: the launcher leads a process group of its own, as a terminal's foreground job does.
   const child = spawn(...wrap(process.execPath, [launchJs, topologyFile]), {
+    detached: true,
     env: {
       ...process.env,
       DATABASE_URL: database.toString(),
@@ -58,8 +60,10 @@ function launch(topologyFile: string, env: Record<string, string>, wrap: Wrap = 
   return {
     state,
     exited,
-    stop: async (signal: NodeJS.Signals = 'SIGINT') => {
-      child.kill(signal);
+    /** Sends `signal` to the launcher, or with `wholeGroup` to it and its units at once, as a terminal's Ctrl-C does. */
+    stop: async (signal: NodeJS.Signals = 'SIGINT', { wholeGroup = false } = {}) => {
+      if (wholeGroup) process.kill(-(child.pid as number), signal);
+      else child.kill(signal);
       const code = await exited;
       await dropDatabase(database.toString()).catch(() => undefined);
       return code;
@@ -133,6 +137,42 @@ describe('launch.js and the public port', () => {
         await request(`http://127.0.0.1:${units[unit].httpPort}`).get('/health').expect(200);
     } finally {
       await expectCleanStop(launcher);
+    }
+  }, 60_000);
+
+  it('Ctrl-C in its terminal under load (SIGINT to every process at once): callers stop first, and every request in flight is answered, with nothing logged as a problem', async () => {
+    const { file } = await onFreePorts('split');
+    const port = await freePort();
+    const launcher = launch(file, { PORT: String(port) });
+    let code: number | null = null;
+    try {
+      await eventually(() => expect(launcher.state.output).toMatch(/\[launch\] all 4 units ready/), 30_000);
+      // Readers that keep every unit busy until the gateway closes their connection.
+      const statuses: number[] = [];
+      const reader = async () => {
+        for (;;) {
+          const response = await fetch(`http://127.0.0.1:${port}/api/products?limit=5`).catch(() => undefined);
+          if (!response) return;
+          statuses.push(response.status);
+          await response.arrayBuffer();
+        }
+      };
+      const readers = Promise.all(Array.from({ length: 8 }, reader));
+      await eventually(() => expect(statuses.length).toBeGreaterThan(100));
+
+      code = await launcher.stop('SIGINT', { wholeGroup: true });
+
+      await readers;
+      // Each unit stopped at once used to leave the gateway's last requests without the business
+      // and data units they call: a few 503s and a screen of retries at every Ctrl-C.
+      expect(statuses.filter((status) => status !== 200)).toEqual([]);
+      const problems = launcher.state.output.split('\n').filter((line) => /"level":(40|50|60)/.test(line));
+      expect(problems).toEqual([]);
+      for (const unit of ['gateway', 'business', 'data', 'worker'])
+        expect(launcher.state.output).toMatch(new RegExp(`^\\{.*"unit":"${unit}".*"msg":"Stopped"`, 'm'));
+      expect(code).toBe(0);
+    } finally {
+      if (code === null) await launcher.stop();
     }
   }, 60_000);
 

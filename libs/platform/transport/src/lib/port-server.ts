@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Controller, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { MessagePattern } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload, TcpContext } from '@nestjs/microservices';
 import {
   ApplicationError,
   CALLER_KEY,
@@ -17,11 +17,24 @@ import {
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CLS_ID, ClsService } from 'nestjs-cls';
 import { ServiceCredentials } from './service-credentials';
 import { TRANSPORT_OPTIONS, type TransportOptions } from './transport.options';
 import { CALL_PATTERN, type CallMessage, type CallReply } from './wire';
+
+/**
+ * A stopping unit keeps taking calls until its callers have closed their connections: the units
+ * of a deployment stopped at once (Ctrl-C to `npm run start:split`, whose units share the
+ * terminal's process group) then stop callers first, each finishing its requests with the calls
+ * they still need. A caller that stays (an orchestrator stopping this replica alone) is served
+ * until it has been quiet this long, or for {@link CALLERS_WAIT_MS} at most.
+ */
+export const CALLERS_QUIET_MS = 500;
+/** The longest a stopping unit keeps taking calls from callers that go on calling (they are not stopping). */
+export const CALLERS_WAIT_MS = 2000;
 
 interface ServedPort {
   spec: PortSpec;
@@ -43,6 +56,10 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
   /** Per calling unit, the names of the ports it may call. */
   private readonly allowed = new Map<string, Set<string>>();
   private inFlight = 0;
+  /** When a call last arrived or finished (`performance.now()`). */
+  private lastCallAt = -Infinity;
+  /** The open connections calls came in on. */
+  private readonly callerConnections = new Set<Socket>();
   private draining = false;
   private whenIdle?: () => void;
 
@@ -63,7 +80,8 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   @MessagePattern(CALL_PATTERN)
-  async call(message: unknown): Promise<CallReply> {
+  async call(@Payload() message: unknown, @Ctx() tcp: TcpContext): Promise<CallReply> {
+    this.trackConnection(tcp.getSocketRef().netSocket);
     const caller = this.credentials.verify((message as { credential?: unknown } | null)?.credential);
     if (!caller) {
       this.logger.warn({ msg: 'refused an internal call without a valid credential' });
@@ -93,6 +111,7 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
 
     this.inFlight++;
     const startedAt = performance.now();
+    this.lastCallAt = startedAt;
     try {
       const context = { [CLS_ID]: requestId ?? randomUUID(), [CALLER_KEY]: caller, [DEADLINE_KEY]: deadline, [IDEMPOTENCY_KEY]: idempotencyKey };
       return await this.cls.runWith(context, async () => {
@@ -119,14 +138,37 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
         }
       });
     } finally {
+      this.lastCallAt = performance.now();
       if (--this.inFlight === 0) this.whenIdle?.();
     }
   }
 
-  /** On shutdown: refuse new calls, let the ones in flight finish (the process bounds the wait). */
+  /**
+   * On shutdown: serve the callers until they have gone (they may be stopping too, finishing
+   * requests that need this unit) or gone quiet, then refuse new calls as not run (safe to retry
+   * elsewhere) and let the ones in flight finish. The process bounds the whole wait.
+   */
   async beforeApplicationShutdown(): Promise<void> {
+    await this.untilCallersLeave();
     this.draining = true;
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.whenIdle = resolve));
+  }
+
+  private async untilCallersLeave(): Promise<void> {
+    const giveUpAt = performance.now() + CALLERS_WAIT_MS;
+    for (;;) {
+      const now = performance.now();
+      const gone = this.callerConnections.size === 0;
+      const quiet = this.inFlight === 0 && now - this.lastCallAt >= CALLERS_QUIET_MS;
+      if (gone || quiet || now >= giveUpAt) return;
+      await sleep(10);
+    }
+  }
+
+  private trackConnection(connection: Socket): void {
+    if (this.callerConnections.has(connection)) return;
+    this.callerConnections.add(connection);
+    connection.once('close', () => this.callerConnections.delete(connection));
   }
 }
 

@@ -29,7 +29,7 @@ import { lastValueFrom } from 'rxjs';
 
 import { internalListenerOptions } from './internal-listener';
 import { AUTH_TIMEOUT_MS, HELLO_PATTERN, PRE_AUTH_MAX_BYTES } from './internal-socket';
-import { PortServer } from './port-server';
+import { CALLERS_QUIET_MS, CALLERS_WAIT_MS, PortServer } from './port-server';
 import { CREDENTIAL_WINDOW_MS, ServiceCredentials } from './service-credentials';
 import { TransportModule } from './transport.module';
 import type { InternalTls } from './transport.options';
@@ -629,7 +629,7 @@ describe('the remote binding over TCP', () => {
   });
 
   describe('shutdown', () => {
-    it('finishes calls in flight, refuses new ones as not run (safe to retry elsewhere)', async () => {
+    it('serves callers still calling, then, once they are quiet, refuses new calls as not run (safe to retry elsewhere) and finishes those in flight', async () => {
       const peerPort = await freePort();
       const peer = await startServerUnit(peerPort);
       const caller = await startClientUnit(peerPort, { callTimeoutMs: 2000 });
@@ -638,12 +638,56 @@ describe('the remote binding over TCP', () => {
         await sleep(50);
 
         const draining = peer.get(PortServer).beforeApplicationShutdown();
-        const refused = reasonOf((await timed(caller.get(WidgetsPort).count())).outcome);
+        // The caller may be stopping too, and finishing a request that needs this call.
+        await expect(caller.get(WidgetsPort).count()).resolves.toEqual(expect.any(Number));
+        await expect(inFlight).resolves.toBe('done');
+        const { ms } = await timed(draining);
 
+        expect(ms).toBeGreaterThanOrEqual(CALLERS_QUIET_MS - 50);
+        const refused = reasonOf((await timed(caller.get(WidgetsPort).count())).outcome);
         expect(refused).toBeInstanceOf(PeerUnavailableError);
         expect(refused.details).toMatchObject({ executed: false });
-        await expect(inFlight).resolves.toBe('done');
-        await draining;
+      } finally {
+        await caller.close();
+        await peer.close();
+      }
+    });
+
+    it('stops taking calls as soon as its callers have closed their connections (they stopped first)', async () => {
+      const peerPort = await freePort();
+      const peer = await startServerUnit(peerPort);
+      const caller = await startClientUnit(peerPort);
+      try {
+        await caller.get(WidgetsPort).count();
+        const draining = timed(peer.get(PortServer).beforeApplicationShutdown());
+
+        await caller.close();
+
+        expect((await draining).ms).toBeLessThan(CALLERS_QUIET_MS - 200);
+      } finally {
+        await peer.close();
+      }
+    });
+
+    it('serves callers that go on calling for CALLERS_WAIT_MS at most, then refuses them', async () => {
+      const peerPort = await freePort();
+      const peer = await startServerUnit(peerPort);
+      const caller = await startClientUnit(peerPort);
+      try {
+        await caller.get(WidgetsPort).count();
+        let drained = false;
+        const draining = timed(peer.get(PortServer).beforeApplicationShutdown()).finally(() => (drained = true));
+        const servedWhileDraining: PromiseSettledResult<number>[] = [];
+        while (!drained) {
+          servedWhileDraining.push((await timed(caller.get(WidgetsPort).count())).outcome);
+          await sleep(50);
+        }
+
+        const { ms } = await draining;
+        expect(ms).toBeGreaterThanOrEqual(CALLERS_WAIT_MS - 50);
+        expect(ms).toBeLessThan(CALLERS_WAIT_MS + 1000);
+        expect(servedWhileDraining.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+        expect(reasonOf((await timed(caller.get(WidgetsPort).count())).outcome)).toBeInstanceOf(PeerUnavailableError);
       } finally {
         await caller.close();
         await peer.close();
