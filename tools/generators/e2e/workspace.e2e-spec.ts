@@ -96,6 +96,26 @@ describe('the generators on a copy of the workspace', () => {
     '--no-interactive',
   ];
 
+  it("in a terminal, a clone's first nx command asks nothing and changes no file", () => {
+    // `script` gives nx a terminal, where Nx 23 asks once whether to share usage data and writes
+    // the answer into nx.json, reformatted: a clone's first `npx nx g` waited on that question and
+    // left a change in git (nx.json sets `analytics` to settle it).
+    const { CI: _ci, ...terminalEnvironment } = userEnvironment;
+    const result = spawnSync('script', ['-qec', 'npx nx show projects', '/dev/null'], {
+      cwd: copy,
+      env: { ...terminalEnvironment, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: MINUTES,
+    });
+    const output = `${result.stdout}${result.stderr}`;
+
+    expect(output).not.toContain('usage data');
+    expect({ status: result.status, signal: result.signal }).toEqual({ status: 0, signal: null });
+    expect(output).toContain('orders-business');
+    expect(changedFiles()).toEqual([]);
+  });
+
   it('generates a module with fields and jobs, registered in the application, the migrations and every topology', () => {
     succeed('npx', ...moduleCommand);
 
