@@ -145,7 +145,7 @@ describe('the monolith with PostgreSQL going away', () => {
 
     proxy.heal();
 
-    // BullMQ's workers wait `runRetryDelay` (15 s) after a lost connection before they try again.
+    // BullMQ's workers wait `runRetryDelay` (RUN_RETRY_DELAY_MS, 1 s) after a lost connection before they try again.
     await eventually(async () => expect((await order()).status).toBe(201), 30_000);
     await eventually(async () => expect((await api().get('/health')).status).toBe(200), 30_000);
     await eventually(

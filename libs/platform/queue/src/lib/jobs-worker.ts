@@ -17,6 +17,14 @@ const HANDLERS = Symbol('strata:job-handlers');
  */
 export const MAX_STALLED_COUNT = 5;
 
+/**
+ * How long a worker waits, after its backend connection failed, before it asks for jobs again.
+ * BullMQ's default, 15 s, left jobs waiting that long once Redis or PostgreSQL was back (and held
+ * a timer that long after a close). One attempt a second per worker is no load on a backend that
+ * is down, and no busy loop: the connection's own reconnection is paced by its client.
+ */
+export const RUN_RETRY_DELAY_MS = 1000;
+
 /** How long a closing worker waits for its backend to answer before it counts it unreachable. */
 export const CLOSE_PROBE_TIMEOUT_MS = 1000;
 type HandlerMap = Map<string, string | symbol>;
@@ -65,6 +73,8 @@ export abstract class JobsWorker extends WorkerHost implements OnApplicationBoot
     // @nestjs/bullmq builds the worker from `@Processor`'s options; set here, every subclass gets it.
     // BullMQ's stalled-job check reads this option each time it runs.
     this.worker.opts.maxStalledCount = MAX_STALLED_COUNT;
+    // Read each time a request for jobs fails.
+    this.worker.opts.runRetryDelay = RUN_RETRY_DELAY_MS;
   }
 
   /**

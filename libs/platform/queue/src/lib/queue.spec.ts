@@ -9,7 +9,7 @@ import { ConfigModule, loadConfig } from '@strata/platform/config';
 import { createTestDatabase, eventually, FaultProxy, type TestDatabase } from '@strata/platform/testing';
 import { defineJob } from './job-definition';
 import { JobProducer, WITHDRAW_TIMEOUT_MS } from './job-producer';
-import { JobsWorker, MAX_STALLED_COUNT, OnJob } from './jobs-worker';
+import { JobsWorker, MAX_STALLED_COUNT, OnJob, RUN_RETRY_DELAY_MS } from './jobs-worker';
 import { QueueHealthIndicator } from './queue.health';
 import { QueueModule } from './queue.module';
 import type { QueueBackend } from './queue-connection';
@@ -276,6 +276,42 @@ async function startQueueBehindProxy(kind: QueueBackend['kind']) {
   url.port = String(backend.port);
   return { database, backend, module: await startQueue({ kind, url: url.toString() }) };
 }
+
+describe.each([
+  ['Redis', 'redis'],
+  ['PostgreSQL', 'postgres'],
+] as const)('a worker whose connection to %s was lost', (_, kind) => {
+  let database: TestDatabase | undefined;
+  let backend: FaultProxy;
+  let module: TestingModule;
+
+  beforeAll(async () => ({ database, backend, module } = await startQueueBehindProxy(kind)));
+  afterAll(async () => {
+    await module.close();
+    await backend.close();
+    await database?.drop();
+  });
+
+  // BullMQ waits `runRetryDelay` after a failed request for jobs: 15 s by default, during which
+  // the jobs queued once the backend was back waited too. (On PostgreSQL the lost connection fails
+  // the request; on Redis, ioredis sends the worker's blocking command again once reconnected.)
+  it(`runs the jobs queued after it within ${RUN_RETRY_DELAY_MS} ms or so, not BullMQ's 15 s`, async () => {
+    const producer = module.get(JobProducer);
+    const greeted = (name: string) => module.get(Handled).greetings.some((greeting) => greeting.name === name);
+    const before = randomUUID();
+    await producer.enqueue(GreetJob, { name: before });
+    await eventually(() => expect(greeted(before)).toBe(true));
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the worker waits for its next job
+
+    expect(backend.reset()).toBeGreaterThan(0); // every connection dropped; new ones go through
+    const lostAt = Date.now();
+    const after = randomUUID();
+    await eventually(() => producer.enqueue(GreetJob, { name: after }));
+
+    await eventually(() => expect(greeted(after)).toBe(true), RUN_RETRY_DELAY_MS + 5000);
+    expect(Date.now() - lostAt).toBeLessThan(RUN_RETRY_DELAY_MS + 3000);
+  }, 20_000);
+});
 
 describe.each([
   ['Redis', 'redis'],
