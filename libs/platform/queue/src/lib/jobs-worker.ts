@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap, SetMetadata } from '@nestjs/common';
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import { CLS_ID, ClsService } from 'nestjs-cls';
@@ -27,6 +27,20 @@ export const RUN_RETRY_DELAY_MS = 1000;
 
 /** How long a closing worker waits for its backend to answer before it counts it unreachable. */
 export const CLOSE_PROBE_TIMEOUT_MS = 1000;
+
+/**
+ * The BullMQ options every {@link JobsWorker}'s worker is built with. They must be there when it is
+ * built, not set after: the worker asks for its first jobs at once, and that request kept BullMQ's
+ * 15 s retry delay when its options were changed at bootstrap (a database cut in a unit's first
+ * moments left its jobs waiting 15 s). A subclass that gives `@Processor` worker options of its own
+ * replaces these: it spreads them into its own.
+ */
+export const JOBS_WORKER_OPTIONS = { maxStalledCount: MAX_STALLED_COUNT, runRetryDelay: RUN_RETRY_DELAY_MS } as const;
+/**
+ * Where @nestjs/bullmq reads a processor's worker options (its `WORKER_METADATA`, which the package
+ * does not export), with Nest's Reflector: set on this base class, every subclass finds them.
+ */
+const WORKER_OPTIONS_METADATA = 'bullmq:worker_metadata';
 type HandlerMap = Map<string, string | symbol>;
 
 /**
@@ -55,6 +69,7 @@ export function OnJob<Payload>(job: JobDefinition<Payload>) {
  *   async confirm({ orderId }: ConfirmOrderPayload) { ... }
  * }
  */
+@SetMetadata(WORKER_OPTIONS_METADATA, JOBS_WORKER_OPTIONS)
 export abstract class JobsWorker extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   @Inject(ClsService) private readonly cls!: ClsService;
   @Inject(StrataConfig) private readonly config!: StrataConfig;
@@ -70,11 +85,6 @@ export abstract class JobsWorker extends WorkerHost implements OnApplicationBoot
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.queue.workerConcurrency;
-    // @nestjs/bullmq builds the worker from `@Processor`'s options; set here, every subclass gets it.
-    // BullMQ's stalled-job check reads this option each time it runs.
-    this.worker.opts.maxStalledCount = MAX_STALLED_COUNT;
-    // Read each time a request for jobs fails.
-    this.worker.opts.runRetryDelay = RUN_RETRY_DELAY_MS;
   }
 
   /**

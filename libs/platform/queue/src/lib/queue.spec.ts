@@ -3,13 +3,13 @@ import { Processor } from '@nestjs/bullmq';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { getQueueToken } from '@nestjs/bullmq';
 import { randomUUID } from 'node:crypto';
-import type { Queue } from 'bullmq';
+import { Worker, type Queue, type WorkerOptions } from 'bullmq';
 import { CLS_ID, ClsModule, ClsService } from 'nestjs-cls';
 import { ConfigModule, loadConfig } from '@strata/platform/config';
 import { createTestDatabase, eventually, FaultProxy, type TestDatabase } from '@strata/platform/testing';
 import { defineJob } from './job-definition';
 import { JobProducer, WITHDRAW_TIMEOUT_MS } from './job-producer';
-import { JobsWorker, MAX_STALLED_COUNT, OnJob, RUN_RETRY_DELAY_MS } from './jobs-worker';
+import { JOBS_WORKER_OPTIONS, JobsWorker, MAX_STALLED_COUNT, OnJob, RUN_RETRY_DELAY_MS } from './jobs-worker';
 import { QueueHealthIndicator } from './queue.health';
 import { QueueModule } from './queue.module';
 import type { QueueBackend } from './queue-connection';
@@ -211,6 +211,22 @@ describe.each([
   it(`runs a job again after its worker died under it, up to ${MAX_STALLED_COUNT} times, not BullMQ's 1`, () => {
     // Both backends' stalled-job checks read the worker's options each time they run.
     expect(module.get(TestJobsWorker).worker.opts.maxStalledCount).toBe(MAX_STALLED_COUNT);
+  });
+
+  it('builds its worker with its options: its first request for jobs, made as it is built, has them', async () => {
+    const optionsAtFirstRequest: Partial<WorkerOptions>[] = [];
+    const originalRun = Worker.prototype.run;
+    const run = jest.spyOn(Worker.prototype, 'run').mockImplementation(function (this: Worker) {
+      optionsAtFirstRequest.push({ ...this.opts });
+      return originalRun.call(this);
+    });
+    try {
+      const another = await startQueue({ kind, url: kind === 'postgres' ? (database as TestDatabase).url : REDIS_URL });
+      await another.close();
+    } finally {
+      run.mockRestore();
+    }
+    expect(optionsAtFirstRequest).toEqual([expect.objectContaining(JOBS_WORKER_OPTIONS)]);
   });
 });
 
