@@ -19,8 +19,8 @@ export const MAX_STALLED_COUNT = 5;
 
 /**
  * How long a worker waits, after its backend connection failed, before it asks for jobs again.
- * BullMQ's default, 15 s, left jobs waiting that long once Redis or PostgreSQL was back (and held
- * a timer that long after a close). One attempt a second per worker is no load on a backend that
+ * BullMQ's default, 15 s, left jobs waiting that long once their backend was back (seen on
+ * PostgreSQL, whose lost connection fails the request; ioredis re-sends it instead). One attempt a second per worker is no load on a backend that
  * is down, and no busy loop: the connection's own reconnection is paced by its client.
  */
 export const RUN_RETRY_DELAY_MS = 1000;
@@ -41,6 +41,7 @@ export const JOBS_WORKER_OPTIONS = { maxStalledCount: MAX_STALLED_COUNT, runRetr
  * does not export), with Nest's Reflector: set on this base class, every subclass finds them.
  */
 const WORKER_OPTIONS_METADATA = 'bullmq:worker_metadata';
+
 type HandlerMap = Map<string, string | symbol>;
 
 /**
