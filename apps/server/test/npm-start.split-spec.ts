@@ -89,7 +89,7 @@ async function stopTreeLeavesFirst(root: number): Promise<void> {
     const leaves = [...tree.keys()].filter((pid) => ![...tree.values()].includes(pid));
     for (const pid of leaves) signal(pid, 'SIGTERM');
     if (leaves.includes(root)) return;
-    for (const giveUpAt = Date.now() + 5000; Date.now() < giveUpAt && leaves.some(isRunning); ) await sleep(20);
+    for (const giveUpAt = Date.now() + 5000; Date.now() < giveUpAt && leaves.some(isRunning);) await sleep(20);
   }
 }
 
@@ -102,7 +102,7 @@ function processTree(root: number): Map<number, number> {
       .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]),
   );
   const tree = new Map<number, number>([[root, parents.get(root) as number]]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [pid, parent] of parents)
       if (!tree.has(pid) && tree.has(parent)) {

@@ -167,7 +167,7 @@ describe('an embedded PostgreSQL whose folder or port is taken: started where it
     expect(pid).not.toBe(orphanPid);
     expect(postmasterRunning(dataDir)).toBe(true);
     // Its last process may still be ending (it is no child of this one, which would have reaped it).
-    for (const giveUpAt = Date.now() + 5000; Date.now() < giveUpAt && isAlive(orphanPid); ) await sleep(20);
+    for (const giveUpAt = Date.now() + 5000; Date.now() < giveUpAt && isAlive(orphanPid);) await sleep(20);
     expect(isAlive(orphanPid)).toBe(false);
     expect(notices).toEqual([
       `Stopping the embedded PostgreSQL in ${dataDir} (pid ${orphanPid}) left running by process ${endedProcess}, which has ended`,

@@ -113,7 +113,12 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
     const startedAt = performance.now();
     this.lastCallAt = startedAt;
     try {
-      const context = { [CLS_ID]: requestId ?? randomUUID(), [CALLER_KEY]: caller, [DEADLINE_KEY]: deadline, [IDEMPOTENCY_KEY]: idempotencyKey };
+      const context = {
+        [CLS_ID]: requestId ?? randomUUID(),
+        [CALLER_KEY]: caller,
+        [DEADLINE_KEY]: deadline,
+        [IDEMPOTENCY_KEY]: idempotencyKey,
+      };
       return await this.cls.runWith(context, async () => {
         const call = `${message.port}.${message.method}`;
         const took = () => Math.round((performance.now() - startedAt) * 1000) / 1000;
