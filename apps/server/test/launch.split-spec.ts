@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import request from 'supertest';
+import { readUntilClosed } from './support/readers';
 
 /** `launch.js` and the public port: PORT goes to the public entry only, the edge in front of several API units. */
 
@@ -148,16 +149,7 @@ describe('launch.js and the public port', () => {
     try {
       await eventually(() => expect(launcher.state.output).toMatch(/\[launch\] all 4 units ready/), 30_000);
       // Readers that keep every unit busy until the gateway closes their connection.
-      const statuses: number[] = [];
-      const reader = async () => {
-        for (;;) {
-          const response = await fetch(`http://127.0.0.1:${port}/api/products?limit=5`).catch(() => undefined);
-          if (!response) return;
-          statuses.push(response.status);
-          await response.arrayBuffer();
-        }
-      };
-      const readers = Promise.all(Array.from({ length: 8 }, reader));
+      const { statuses, done: readers } = readUntilClosed(`http://127.0.0.1:${port}/api/products?limit=5`, 8);
       await eventually(() => expect(statuses.length).toBeGreaterThan(100));
 
       code = await launcher.stop('SIGINT', { wholeGroup: true });

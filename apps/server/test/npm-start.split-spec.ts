@@ -5,6 +5,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readUntilClosed } from './support/readers';
 
 /** `npm start` as a user runs it: the built monolith, with no DATABASE_URL, on its embedded PostgreSQL. */
 
@@ -48,16 +49,7 @@ describe('npm start (the built monolith on its embedded PostgreSQL) stopped', ()
         await eventually(() => expect(output).toMatch(/Unit monolith of topology monolith ready/), 90_000);
 
         // Readers that keep the database busy until the server closes their connection.
-        const statuses: number[] = [];
-        const reader = async () => {
-          for (;;) {
-            const response = await fetch(`http://127.0.0.1:${port}/api/products?limit=5`).catch(() => undefined);
-            if (!response) return;
-            statuses.push(response.status);
-            await response.arrayBuffer();
-          }
-        };
-        const readers = Promise.all([reader(), reader(), reader(), reader()]);
+        const { statuses, done: readers } = readUntilClosed(`http://127.0.0.1:${port}/api/products?limit=5`, 4);
         await eventually(() => expect(statuses.length).toBeGreaterThan(40));
 
         await stop(app.pid as number);

@@ -98,7 +98,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
 /** A server this process started; not its child (see {@link startPostmaster}). */
 interface Postmaster {
-  pid: number;
   /** Resolves once the server and its processes have exited (they all hold its log's pipe). */
   exited: Promise<void>;
   hasExited(): boolean;
@@ -149,7 +148,6 @@ async function startPostmaster(
   const pid = positivePid(pidText);
   if (pid === undefined) throw new Error(`PostgreSQL started with no pid reported (${JSON.stringify(pidText)})`);
   return {
-    pid,
     exited,
     hasExited: () => hasExited,
     kill: (signal) => {
