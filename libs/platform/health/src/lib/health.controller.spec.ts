@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { ConsoleLogger, Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
@@ -14,26 +14,27 @@ import { Readiness } from './readiness';
  */
 type State = { database: boolean; queue: boolean };
 
-async function startHealth(state: State): Promise<NestFastifyApplication> {
+async function startHealth(
+  state: State,
+  { logFormat = 'json', logger = false }: { logFormat?: 'json' | 'pretty'; logger?: false | ConsoleLogger } = {},
+): Promise<NestFastifyApplication> {
   const indicators = new HealthIndicatorService();
   const report = (key: string, up: boolean) => (up ? indicators.check(key).up() : indicators.check(key).down({ message: 'unreachable' }));
 
   @Global()
   @Module({
-    providers: [
-      { provide: QueueHealthIndicator, useValue: { isHealthy: async (key = 'queue') => report(key, state.queue) } },
-    ],
+    providers: [{ provide: QueueHealthIndicator, useValue: { isHealthy: async (key = 'queue') => report(key, state.queue) } }],
     exports: [QueueHealthIndicator],
   })
   class IndicatorStandIns {}
 
   const module = await Test.createTestingModule({
-    imports: [IndicatorStandIns, HealthModule.forRoot({ database: true, queue: true })],
+    imports: [IndicatorStandIns, HealthModule.forRoot({ database: true, queue: true }, { logFormat })],
   })
     .overrideProvider(TypeOrmHealthIndicator)
     .useValue({ pingCheck: async (key: string) => report(key, state.database) })
     .compile();
-  const app = module.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+  const app = module.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
@@ -81,5 +82,45 @@ describe('GET /health', () => {
     } finally {
       await app.close();
     }
+  });
+
+  describe('logs a failed check', () => {
+    /** The messages the app logs at error level. */
+    function errorLog(): { logger: ConsoleLogger; errors: string[] } {
+      const errors: string[] = [];
+      const logger = new ConsoleLogger();
+      logger.error = (message: unknown) => void errors.push(String(message));
+      return { logger, errors };
+    }
+
+    it('as one line naming the failed dependency and why, in a JSON log', async () => {
+      const { logger, errors } = errorLog();
+      const app = await startHealth({ database: true, queue: false }, { logFormat: 'json', logger });
+      try {
+        await request(app.getHttpServer()).get('/health').expect(503);
+
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).not.toContain('\n');
+        expect(errors[0]).not.toContain('\u001b'); // no colour codes
+        const [message, details] = errors[0].split(/ (?=\{)/);
+        expect(message).toBe('Health Check has failed!');
+        expect(JSON.parse(details)).toEqual({ database: { status: 'up' }, queue: { status: 'down', message: 'unreachable' } });
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('in boxes, in the pretty log of a terminal', async () => {
+      const { logger, errors } = errorLog();
+      const app = await startHealth({ database: true, queue: false }, { logFormat: 'pretty', logger });
+      try {
+        await request(app.getHttpServer()).get('/health').expect(503);
+
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toMatch(/┌ ❌ queue/);
+      } finally {
+        await app.close();
+      }
+    });
   });
 });

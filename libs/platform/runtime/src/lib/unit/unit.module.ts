@@ -78,7 +78,7 @@ export class UnitModule {
               }),
             ]
           : []),
-        HealthModule.forRoot({ database: plan.database, queue: plan.queue }),
+        HealthModule.forRoot({ database: plan.database, queue: plan.queue }, { logFormat: config.log.format }),
         ...plan.tiers.map((tier) => tier.nestModule),
         ...plan.workers.map((workers) => workers.nestModule),
       ],
