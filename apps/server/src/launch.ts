@@ -6,15 +6,15 @@ import { join } from 'node:path';
 import { application } from './application';
 
 /**
- * `npm run start:split` (or `node dist/apps/server/launch.js <topology name or file>`): every unit
- * of a topology as its own process on this machine, and the edge when several units serve the API.
+ * `npm run start:split [-- <topology name or file>]` (or, once built, `node dist/apps/server/launch.js
+ * [topology]`): every unit of a topology, `split` unless named, as its own process on this machine,
+ * and the edge when several units serve the API.
  */
 const args = process.argv.slice(2);
 if (args.length > 1 || args[0]?.startsWith('-')) {
-  // `npm run start:split -- orders-service` would otherwise run split and say nothing of the rest.
   console.error(
     `launch.js takes one topology, a shipped name or a file (got ${args.join(' ')}). ` +
-      'Usage: node dist/apps/server/launch.js [topology], after npm run build; npm run start:split runs split',
+      'Usage: npm run start:split [-- topology], or node dist/apps/server/launch.js [topology] once built; split unless named',
   );
   process.exit(1);
 }

@@ -217,13 +217,13 @@ describe('launch.js and the public port', () => {
   }, 60_000);
 
   it.each([
+    ['launch.js given two topologies', 'launch.js', ['split', 'orders-service'], 'launch.js takes one topology'],
     [
-      'launch.js given two topologies (npm run start:split -- orders-service)',
+      'launch.js given an option',
       'launch.js',
-      ['split', 'orders-service'],
-      'launch.js takes one topology',
+      ['--help'],
+      'Usage: npm run start:split [-- topology], or node dist/apps/server/launch.js [topology]',
     ],
-    ['launch.js given an option', 'launch.js', ['--help'], 'Usage: node dist/apps/server/launch.js [topology]'],
     [
       'migrate.js given an unknown option',
       'migrate.js',

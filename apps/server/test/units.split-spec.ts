@@ -2,7 +2,7 @@ import { ClientTCP } from '@nestjs/microservices';
 import { dropDatabase } from '@strata/platform/database';
 import { eventually, freePort, type TopologyProcesses } from '@strata/platform/testing';
 import { CALL_PATTERN, type CallReply } from '@strata/platform/transport';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
@@ -180,6 +180,20 @@ describe('a unit that cannot run stops at once and says why', () => {
 });
 
 describe('npm run start:split (the launcher)', () => {
+  it.each([
+    [[], 'node dist/apps/server/launch.js'],
+    [['--', 'orders-service'], 'node dist/apps/server/launch.js orders-service'],
+    [['--', './my-topology.json'], 'node dist/apps/server/launch.js ./my-topology.json'],
+  ])('npm run start:split %j builds, then runs the launcher on that topology alone (split when none is named)', (args, launcher) => {
+    // npm's script shell replaced by `echo` prints the command npm would run, without running it.
+    const run = spawnSync('npm', ['run', 'start:split', '--silent', '--script-shell=/bin/echo', ...args], {
+      cwd: workspaceRoot,
+      encoding: 'utf8',
+    });
+
+    expect(run.stdout.trim().split(' && ')).toEqual(['-c webpack --config apps/server/webpack.config.js', launcher]);
+  });
+
   it('starts every unit of a topology, passes their JSON log lines on as written, serves the API, and stops them all on Ctrl-C', async () => {
     // The shipped split topology on free ports, so the test can run beside anything else.
     const topology = JSON.parse(readFileSync(join(workspaceRoot, 'topologies/split.json'), 'utf8'));
