@@ -61,6 +61,7 @@ describe('/api/customers', () => {
     ['a name of the wrong type', { email: 'EMAIL', name: 42 }, 'name'],
     ['a name of spaces', { email: 'EMAIL', name: ' \t ' }, 'name must not be empty or blank'],
     ['a name with a NUL byte', { email: 'EMAIL', name: 'Ada\u0000' }, 'name must not contain NUL'],
+    ['a name with half a surrogate pair', { email: 'EMAIL', name: 'Ada\ud800' }, 'name must be valid Unicode'],
     ['an unknown property', { email: 'EMAIL', name: 'Ada', admin: true }, 'property admin should not exist'],
   ])('answers 400 naming the field for %s, and stores nothing', async (_, template, field) => {
     const address = email();

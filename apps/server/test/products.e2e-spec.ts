@@ -79,6 +79,7 @@ describe('/api/products', () => {
     ['a sku with spaces', { sku: 'A B' }, 'sku'],
     ['a name of spaces', { name: '   ' }, 'name must not be empty or blank'],
     ['a name with a NUL byte', { name: 'Key\u0000board' }, 'name must not contain NUL'],
+    ['a name with half a surrogate pair', { name: 'Key\udc00board' }, 'name must be valid Unicode'],
     ['a sku with a NUL byte', { sku: `SKU-\u0000-${randomUUID()}` }, 'sku'],
     ['an unknown property', { color: 'red' }, 'property color should not exist'],
   ])('answers 400 naming the field for %s, and stores nothing', async (_, change, field) => {

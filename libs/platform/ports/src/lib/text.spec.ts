@@ -15,12 +15,16 @@ const check = (plain: object) => {
 describe('@IsText', () => {
   it('trims, and accepts what PostgreSQL text can hold', () => {
     expect(check({ name: '  Ada ', note: ' ' })).toEqual({ value: expect.objectContaining({ name: 'Ada', note: '' }), messages: [] });
+    // A character outside the Basic Multilingual Plane is a surrogate pair, and valid.
+    expect(check({ name: 'Ada😀', note: 'é' }).messages).toEqual([]);
   });
 
   it.each([
     [{ name: '   ' }, 'name must not be empty or blank'],
     [{ name: 'a\u0000b' }, 'name must not contain NUL (\\u0000) characters'],
     [{ name: 'Ada', note: '\u0000' }, 'note must not contain NUL (\\u0000) characters'],
+    [{ name: 'a\ud800b' }, 'name must be valid Unicode (no unpaired surrogate, \\uD800 to \\uDFFF)'],
+    [{ name: 'Ada', note: 'x\udfff' }, 'note must be valid Unicode (no unpaired surrogate, \\uD800 to \\uDFFF)'],
     [{ name: 'abcdef' }, 'name must be shorter than or equal to 5 characters'],
     [{ name: 42 }, 'name must be a string'],
   ])('refuses %j, naming the field', (plain, message) => {

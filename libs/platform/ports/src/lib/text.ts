@@ -20,6 +20,23 @@ const NoNul = () =>
     },
   });
 
+/** Half of a surrogate pair, alone: in a `u` pattern, a whole pair is one code point and does not match. */
+const UNPAIRED_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Valid Unicode: no half of a surrogate pair (`\uD800` to `\uDFFF`) alone, which JSON allows
+ * but UTF-8 cannot encode. The driver would store U+FFFD in its place: the answer to the request
+ * would show one value and every later read another.
+ */
+const WellFormed = () =>
+  ValidateBy({
+    name: 'wellFormed',
+    validator: {
+      validate: (value) => typeof value !== 'string' || !UNPAIRED_SURROGATE.test(value),
+      defaultMessage: (args) => `${args?.property} must be valid Unicode (no unpaired surrogate, \\uD800 to \\uDFFF)`,
+    },
+  });
+
 /** At least `min` characters; a non-string is `IsString`'s to refuse. */
 const MinText = (min: number) =>
   ValidateBy({
@@ -47,7 +64,7 @@ const MaxText = (max: number) =>
 
 /**
  * A string field of a request DTO that PostgreSQL `text` can store: a string, trimmed, at least
- * `min` (default 1, so a blank value is refused) and at most `max` characters, without NUL. Each
+ * `min` (default 1, so a blank value is refused) and at most `max` characters, valid Unicode without NUL. Each
  * refusal is a 400 whose message names the field. Put other rules (`@Matches`, `@IsEmail`) below it.
  *
  * @example
@@ -58,6 +75,7 @@ export function IsText({ min = 1, max, keepWhitespace = false }: TextOptions): P
     ...(keepWhitespace ? [] : [Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))]),
     IsString(),
     NoNul(),
+    WellFormed(),
     ...(min > 0 ? [MinText(min)] : []),
     MaxText(max),
   ];
