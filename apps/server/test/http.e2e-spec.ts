@@ -1,5 +1,6 @@
 import { BODY_NOT_AN_OBJECT, FORBIDDEN_JSON_KEY } from '@strata/platform/http';
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { startApi, type ApiTarget } from './support/api-target';
 
@@ -101,7 +102,10 @@ describe('the HTTP surface', () => {
     ['null', () => null],
   ])('answers %s as a JSON body with 400 saying the body must be an object, and stores nothing', async (_what, bodyFor) => {
     const email = `not-an-object-${randomUUID()}@example.com`;
-    const response = await api().post('/api/customers').set('content-type', 'application/json').send(JSON.stringify(bodyFor(email)));
+    const response = await api()
+      .post('/api/customers')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify(bodyFor(email)));
 
     expect(response.status).toBe(400);
     expect(response.body.message).toEqual([BODY_NOT_AN_OBJECT]);
@@ -125,6 +129,21 @@ describe('the HTTP surface', () => {
     const response = await api().post('/api/customers').set('content-type', 'text/plain').send('email=a@b.c').expect(415);
 
     expect(response.body).toMatchObject({ statusCode: 415, error: 'Unsupported Media Type', message: expect.any(String) });
+  });
+
+  it('answers a compressed body with 415 naming its encoding, and stores nothing', async () => {
+    const email = `gzip-${randomUUID()}@example.com`;
+    const body = gzipSync(JSON.stringify({ email, name: 'Zipped' }));
+
+    const response = await api()
+      .post('/api/customers')
+      .set('content-type', 'application/json')
+      .set('content-encoding', 'gzip')
+      .send(body)
+      .expect(415);
+
+    expect(response.body).toMatchObject({ statusCode: 415, error: 'Unsupported Media Type', message: expect.stringContaining('gzip') });
+    await api().post('/api/customers').send({ email, name: 'Plain' }).expect(201);
   });
 
   it('answers an unknown route with a JSON 404', async () => {
