@@ -1,6 +1,6 @@
 import { ConfigurationError } from '@strata/platform/config';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,13 +15,16 @@ describe('the embedded PostgreSQL in a folder its own user cannot enter', () => 
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
+  // As root, the folders are root's (startedBy 0); run by another user, they are that user's.
+  const me = userInfo().uid;
+
   it('finds the first folder on the way that others cannot enter', () => {
     mkdirSync(join(root, 'clone/.data'), { recursive: true });
     chmodSync(root, 0o700);
 
-    expect(firstFolderClosedToOthers([join(root, 'clone/.data/postgres')])).toBe(root);
+    expect(firstFolderClosedToOthers([join(root, 'clone/.data/postgres')], me)).toBe(root);
     chmodSync(root, 0o755);
-    expect(firstFolderClosedToOthers([join(root, 'clone/.data/postgres')])).toBeUndefined();
+    expect(firstFolderClosedToOthers([join(root, 'clone/.data/postgres')], me)).toBeUndefined();
   });
 
   it("does not count the cluster's own data folder, 0700 and its user's, as closed: npm start a second time starts", () => {
@@ -29,10 +32,10 @@ describe('the embedded PostgreSQL in a folder its own user cannot enter', () => 
     const dataDir = join(root, 'clone/.data/postgres');
     mkdirSync(join(root, 'clone/.data'), { recursive: true });
     mkdirSync(dataDir, { mode: 0o700 });
-    // As root, the embedded PostgreSQL's own user owns its data folder after the first start.
-    if (userInfo().uid === 0) chownSync(dataDir, 12345, 12345);
 
-    expect(firstFolderClosedToOthers([dataDir])).toBeUndefined();
+    // After the first start, the data folder is PostgreSQL's own user's, not the starting user's.
+    expect(firstFolderClosedToOthers([dataDir], me + 1)).toBeUndefined();
+    expect(firstFolderClosedToOthers([dataDir], me)).toBe(dataDir);
   });
 
   it('as root, stops with one message naming the folder and DATABASE_URL, instead of an EACCES from initdb', async () => {

@@ -34,7 +34,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (runsAsItsOwnUser) {
     // As root, PostgreSQL runs as the user postgres, who must reach its binaries and its data; in
     // a private folder (a clone in root's home, `mktemp -d`) initdb would die with a bare EACCES.
-    const closed = firstFolderClosedToOthers([binariesFolder(), dataDir]);
+    const closed = firstFolderClosedToOthers([binariesFolder(), dataDir], 0);
     if (closed) {
       throw new ConfigurationError([
         `DATABASE_URL is not set, and the embedded PostgreSQL cannot start here: as root it runs as the user postgres, ` +
@@ -295,11 +295,12 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * The first existing folder, on the way from `/` down to any of `paths`, that belongs to root and
- * that other users cannot enter (no `o+x`): where PostgreSQL, running as its own user, would stop.
- * A folder of another owner (the cluster's own data folder, 0700 and PostgreSQL's) does not count.
+ * The first existing folder, on the way from `/` down to any of `paths`, that belongs to the user
+ * `startedBy` (root, who starts PostgreSQL as its own user) and that other users cannot enter (no
+ * `o+x`): where PostgreSQL would stop. A folder of another owner (the cluster's own data folder,
+ * 0700 and PostgreSQL's) does not count.
  */
-export function firstFolderClosedToOthers(paths: string[]): string | undefined {
+export function firstFolderClosedToOthers(paths: string[], startedBy: number): string | undefined {
   for (const path of paths) {
     const ancestors: string[] = [];
     for (let folder = path; ; folder = dirname(folder)) {
@@ -309,7 +310,7 @@ export function firstFolderClosedToOthers(paths: string[]): string | undefined {
     for (const folder of ancestors) {
       const stats = statSync(folder, { throwIfNoEntry: false });
       if (!stats) break; // created later, by us, with the default umask
-      if (stats.isDirectory() && stats.uid === 0 && (stats.mode & 0o001) === 0) return folder;
+      if (stats.isDirectory() && stats.uid === startedBy && (stats.mode & 0o001) === 0) return folder;
     }
   }
   return undefined;
