@@ -31,6 +31,12 @@ describe('loadConfig', () => {
     expect(config.log.format).toBe('json');
   });
 
+  it('reads LOG_LEVEL and LOG_FORMAT in any case, as other stacks spell them (LOG_LEVEL=DEBUG)', () => {
+    const config = loadConfig({ LOG_LEVEL: 'DEBUG', LOG_FORMAT: 'Json' });
+
+    expect(config.log).toEqual({ level: 'debug', format: 'json' });
+  });
+
   it.each([
     ['PORT', 'abc'],
     ['PORT', '70000'],

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
-import { ConfigurationError, readVariables, Secret, toBoolean, toInteger } from './variables';
+import { ConfigurationError, readVariables, Secret, toBoolean, toInteger, toLowerCase } from './variables';
 
 /** The shortest `INTERNAL_AUTH_SECRET` accepted: 32 random bytes as hex or base64 are longer. */
 export const MIN_SECRET_LENGTH = 32;
@@ -217,10 +217,12 @@ class EnvironmentVariables {
   DOCS_ENABLED?: boolean;
 
   @IsOptional()
+  @Transform(toLowerCase)
   @IsIn(LOG_LEVELS)
   LOG_LEVEL?: LogLevel;
 
   @IsOptional()
+  @Transform(toLowerCase)
   @IsIn(LOG_FORMATS)
   LOG_FORMAT?: LogFormat;
 }

@@ -15,6 +15,9 @@ export const toInteger = ({ value }: { value: unknown }) =>
 export const toBoolean = ({ value }: { value: unknown }) =>
   value === undefined ? undefined : value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 
+/** `@Transform(toLowerCase)`: a name in any case (`LOG_LEVEL=DEBUG`, as other stacks spell it), compared in lower case. */
+export const toLowerCase = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value);
+
 const secrets = new WeakMap<object, Set<string>>();
 
 /** Marks a variable whose value must never appear in a message or a log, e.g. `INTERNAL_AUTH_SECRET`. */
