@@ -33,7 +33,7 @@ export const CLOSE_PROBE_TIMEOUT_MS = 1000;
  * built, not set after: the worker asks for its first jobs at once, and that request kept BullMQ's
  * 15 s retry delay when its options were changed at bootstrap (a database cut in a unit's first
  * moments left its jobs waiting 15 s). A subclass that gives `@Processor` worker options of its own
- * replaces these: it spreads them into its own.
+ * replaces these: it spreads them into its own (a worker that does not is warned about at start).
  */
 export const JOBS_WORKER_OPTIONS = { maxStalledCount: MAX_STALLED_COUNT, runRetryDelay: RUN_RETRY_DELAY_MS } as const;
 /**
@@ -86,6 +86,16 @@ export abstract class JobsWorker extends WorkerHost implements OnApplicationBoot
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.queue.workerConcurrency;
+    const { maxStalledCount, runRetryDelay } = this.worker.opts;
+    if (maxStalledCount !== JOBS_WORKER_OPTIONS.maxStalledCount && runRetryDelay !== JOBS_WORKER_OPTIONS.runRetryDelay) {
+      // Nest reads one worker-options value per class: the subclass's own replaced the base's.
+      this.logger.warn({
+        msg:
+          `${this.constructor.name}: its @Processor worker options replace JOBS_WORKER_OPTIONS, so a job waits up to ` +
+          `${runRetryDelay} ms after an outage and runs again ${maxStalledCount} time(s) after its worker died: ` +
+          `spread them in, @Processor(queue, { ...JOBS_WORKER_OPTIONS, ... })`,
+      });
+    }
   }
 
   /**

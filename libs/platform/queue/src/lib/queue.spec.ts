@@ -1,4 +1,4 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable, Logger, Module, type Type } from '@nestjs/common';
 import { Processor } from '@nestjs/bullmq';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { getQueueToken } from '@nestjs/bullmq';
@@ -227,6 +227,58 @@ describe.each([
       run.mockRestore();
     }
     expect(optionsAtFirstRequest).toEqual([expect.objectContaining(JOBS_WORKER_OPTIONS)]);
+  });
+});
+
+describe('a JobsWorker whose @Processor gives worker options of its own', () => {
+  const OPTIONS_QUEUE = `queue-options-${randomUUID()}`;
+  const NoteJob = defineJob<{ note: string }>(OPTIONS_QUEUE, 'test.note');
+
+  @Processor(OPTIONS_QUEUE, { lockDuration: 60_000 })
+  class OwnOptionsWorker extends JobsWorker {
+    @OnJob(NoteJob)
+    async note({ note }: { note: string }): Promise<void> {
+      this.logger.debug({ msg: 'noted', note });
+    }
+  }
+
+  @Processor(OPTIONS_QUEUE, { ...JOBS_WORKER_OPTIONS, lockDuration: 60_000 })
+  class SpreadOptionsWorker extends JobsWorker {
+    @OnJob(NoteJob)
+    async note({ note }: { note: string }): Promise<void> {
+      this.logger.debug({ msg: 'noted', note });
+    }
+  }
+
+  /** The warnings logged while a module with `worker` starts and stops. */
+  async function warningsStarting(worker: Type<JobsWorker>): Promise<string[]> {
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      const module = await Test.createTestingModule({
+        imports: [
+          ConfigModule.forRoot(loadConfig({})),
+          ClsModule.forRoot({ global: true }),
+          QueueModule.forRoot({ kind: 'redis', url: REDIS_URL }),
+          QueueModule.forJobs(NoteJob),
+        ],
+        providers: [worker],
+      }).compile();
+      await module.init();
+      await module.close();
+      return warn.mock.calls.map(([message]) => JSON.stringify(message));
+    } finally {
+      warn.mockRestore();
+    }
+  }
+
+  it('says at start that they replace JOBS_WORKER_OPTIONS, naming the fix', async () => {
+    expect(await warningsStarting(OwnOptionsWorker)).toEqual([
+      expect.stringContaining('OwnOptionsWorker: its @Processor worker options replace JOBS_WORKER_OPTIONS'),
+    ]);
+  });
+
+  it('says nothing when they spread JOBS_WORKER_OPTIONS in', async () => {
+    expect(await warningsStarting(SpreadOptionsWorker)).toEqual([]);
   });
 });
 
