@@ -158,7 +158,7 @@ describe('launch.js and the public port', () => {
       // Each unit stopped at once used to leave the gateway's last requests without the business
       // and data units they call: a few 503s and a screen of retries at every Ctrl-C.
       expect(statuses.filter((status) => status !== 200)).toEqual([]);
-      const problems = launcher.state.output.split('\n').filter((line) => /"level":(40|50|60)/.test(line));
+      const problems = launcher.state.output.split('\n').filter((line) => /"level":(40|50|60)|exited by itself/.test(line));
       expect(problems).toEqual([]);
       for (const unit of ['gateway', 'business', 'data', 'worker'])
         expect(launcher.state.output).toMatch(new RegExp(`^\\{.*"unit":"${unit}".*"msg":"Stopped"`, 'm'));
@@ -183,6 +183,26 @@ describe('launch.js and the public port', () => {
       expect(launcher.state.output).not.toMatch(/^\{/m);
     } finally {
       await expect(launcher.stop('SIGTERM')).resolves.toBe(0);
+    }
+  }, 60_000);
+
+  it('a unit that dies on its own: the launcher says which and how, stops the others, and exits 1', async () => {
+    const { file } = await onFreePorts('split');
+    const launcher = launch(file, { PORT: String(await freePort()) });
+    try {
+      await eventually(() => expect(launcher.state.output).toMatch(/\[launch\] all 4 units ready/), 30_000);
+      const dataPid = Number(/^\{"level":\d+,"time":\d+,"pid":(\d+),[^\n]*"unit":"data"/m.exec(launcher.state.output)?.[1]);
+
+      process.kill(dataPid, 'SIGKILL');
+
+      await expect(launcher.exited).resolves.toBe(1);
+      expect(launcher.state.output).toContain('[launch] data exited by itself (SIGKILL): stopping the other processes');
+      for (const unit of ['gateway', 'business', 'worker'])
+        expect(launcher.state.output).toMatch(new RegExp(`^\\{.*"unit":"${unit}".*"msg":"Stopped"`, 'm'));
+      // Only the unit that died is reported: the others were stopped.
+      expect(launcher.state.output.match(/exited by itself/g)).toHaveLength(1);
+    } finally {
+      await launcher.stop();
     }
   }, 60_000);
 

@@ -1,6 +1,6 @@
 import { loadConfig, redactCredentials } from '@strata/platform/config';
 import { provideDatabase, runMigrations, type ProvidedDatabase } from '@strata/platform/database';
-import { concurrently } from 'concurrently';
+import { concurrently, type Command } from 'concurrently';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,7 +29,7 @@ export const EDGE_PROCESS = 'edge';
 /**
  * Runs every unit of a topology on this machine, each as its own process of `scripts.unit`, with
  * `concurrently` supervising them: output labelled by unit in a terminal (elsewhere, JSON lines
- * naming their unit), Ctrl-C stopping them all, one failing at start-up stopping the rest. Before
+ * naming their unit), Ctrl-C stopping them all, one exiting by itself (named) stopping the rest. Before
  * the units start it does what a deployment does once: it provides the database (embedded when
  * `DATABASE_URL` is unset), runs the migrations, picks the queue (`REDIS_URL`, else a Redis on
  * 127.0.0.1:6379 if one answers, else PostgreSQL), and makes a one-off internal auth secret if
@@ -77,7 +77,7 @@ export async function launchTopology(application: StrataApplication, topologyNam
       LAUNCHER_PID: String(process.pid),
       ...(process.stdout.isTTY ? { LOG_FORMAT: config.log.format, FORCE_COLOR: '1' } : {}),
     };
-    const { result } = concurrently(
+    const { result, commands } = concurrently(
       [
         ...plans.map((plan) => ({
           name: plan.unit,
@@ -113,6 +113,7 @@ export async function launchTopology(application: StrataApplication, topologyNam
         restartTries: 0,
       },
     );
+    reportExitsOfTheirOwn(commands, say);
     void reportWhenReady(plans, httpPortOf, edge ? (publicPort as number) : undefined, say);
     exitCode = await result.then(
       () => 0,
@@ -134,6 +135,23 @@ async function answers(url: string): Promise<boolean> {
     return false;
   } finally {
     redis.disconnect();
+  }
+}
+
+/**
+ * Says which process ended by itself, and how, as `killOthersOn` stops the rest: off a terminal
+ * (raw output) concurrently prints nothing of it, and the others' "Stopped" lines were all there
+ * was to see of a unit that crashed or was killed. Processes it stopped itself (Ctrl-C, or after
+ * another's exit) are not reported.
+ */
+function reportExitsOfTheirOwn(commands: Command[], say: (message: string) => void): void {
+  for (const command of commands) {
+    command.close.subscribe(({ exitCode, killed }) => {
+      if (killed || exitCode === 0) return;
+      say(
+        `${command.name} exited by itself (${typeof exitCode === 'number' ? `code ${exitCode}` : exitCode}): stopping the other processes`,
+      );
+    });
   }
 }
 
