@@ -85,42 +85,36 @@ describe('GET /health', () => {
   });
 
   describe('logs a failed check', () => {
-    /** The messages the app logs at error level. */
-    function errorLog(): { logger: ConsoleLogger; errors: string[] } {
+    /** What the app logs at error level when `/health` finds the queue down, in `logFormat`. */
+    async function errorsLogged(logFormat: 'json' | 'pretty'): Promise<string[]> {
       const errors: string[] = [];
       const logger = new ConsoleLogger();
       logger.error = (message: unknown) => void errors.push(String(message));
-      return { logger, errors };
+      const app = await startHealth({ database: true, queue: false }, { logFormat, logger });
+      try {
+        await request(app.getHttpServer()).get('/health').expect(503);
+      } finally {
+        await app.close();
+      }
+      return errors;
     }
 
     it('as one line naming the failed dependency and why, in a JSON log', async () => {
-      const { logger, errors } = errorLog();
-      const app = await startHealth({ database: true, queue: false }, { logFormat: 'json', logger });
-      try {
-        await request(app.getHttpServer()).get('/health').expect(503);
+      const errors = await errorsLogged('json');
 
-        expect(errors).toHaveLength(1);
-        expect(errors[0]).not.toContain('\n');
-        expect(errors[0]).not.toContain('\u001b'); // no colour codes
-        const [message, details] = errors[0].split(/ (?=\{)/);
-        expect(message).toBe('Health Check has failed!');
-        expect(JSON.parse(details)).toEqual({ database: { status: 'up' }, queue: { status: 'down', message: 'unreachable' } });
-      } finally {
-        await app.close();
-      }
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).not.toContain('\n');
+      expect(errors[0]).not.toContain('\u001b'); // no colour codes
+      const [message, details] = errors[0].split(/ (?=\{)/);
+      expect(message).toBe('Health Check has failed!');
+      expect(JSON.parse(details)).toEqual({ database: { status: 'up' }, queue: { status: 'down', message: 'unreachable' } });
     });
 
     it('in boxes, in the pretty log of a terminal', async () => {
-      const { logger, errors } = errorLog();
-      const app = await startHealth({ database: true, queue: false }, { logFormat: 'pretty', logger });
-      try {
-        await request(app.getHttpServer()).get('/health').expect(503);
+      const errors = await errorsLogged('pretty');
 
-        expect(errors).toHaveLength(1);
-        expect(errors[0]).toMatch(/┌ ❌ queue/);
-      } finally {
-        await app.close();
-      }
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/┌ ❌ queue/);
     });
   });
 });
