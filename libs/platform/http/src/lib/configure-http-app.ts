@@ -1,4 +1,4 @@
-import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { BadRequestException } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -60,13 +60,6 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
     return parseJson(request, text, (error, value) =>
       done(error && isJson(text) ? new BadRequestException(FORBIDDEN_JSON_KEY) : error, value),
     );
-  });
-  // A compressed body is not decompressed: it is refused as 415 naming its encoding (RFC 9110,
-  // 15.5.16), before it is read as text and refused as not matching its Content-Length (a 400).
-  fastify.addHook('preParsing', (request, _reply, payload, done) => {
-    const encoding = request.headers['content-encoding'];
-    if (encoding === undefined || encoding.trim().toLowerCase() === 'identity') return done(null, payload);
-    done(new UnsupportedMediaTypeException(`Content-Encoding ${encoding} is not supported: send the body uncompressed`));
   });
   installRequestPipeline(fastify, { logger, timeoutMs: config.http.requestTimeoutMs });
   closeConnectionsAfterTheirAnswer(fastify);
