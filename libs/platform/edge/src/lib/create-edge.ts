@@ -8,6 +8,7 @@ import {
   requestIdOf,
   securityHeadersFor,
   SERVE_WHILE_CLOSING,
+  unsupportedMediaType,
 } from '@strata/platform/http';
 import type { PublicRoute } from '@strata/platform/runtime';
 import Fastify, {
@@ -122,6 +123,8 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     if (status >= 500) request.log.error({ err: error }, 'edge error');
     if (status === 413)
       return sendError(reply, 413, `The request body is larger than ${options.bodyLimitBytes} bytes`, 'edge.body_too_large');
+    // A Content-Type Fastify cannot read as a media type: named as a unit names it.
+    if (status === 415) return sendError(reply, 415, unsupportedMediaType(request.headers['content-type']).message);
     return sendError(reply, status, status >= 500 ? 'Internal server error' : error.message, error.code);
   });
 
@@ -146,13 +149,18 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
     return reply.from(`${upstream}${request.url}`, {
       ...(body ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' } : {}),
-      rewriteRequestHeaders: (original, headers) => ({
-        ...headers,
-        [REQUEST_ID_HEADER]: original.id,
-        'x-forwarded-for': [original.headers['x-forwarded-for'], original.ip].filter(Boolean).join(', '),
-        'x-forwarded-proto': original.protocol,
-        ...(original.headers.host ? { 'x-forwarded-host': original.headers.host } : {}),
-      }),
+      rewriteRequestHeaders: (original, headers) => {
+        const passedOn: typeof headers = {
+          ...headers,
+          [REQUEST_ID_HEADER]: original.id,
+          'x-forwarded-for': [original.headers['x-forwarded-for'], original.ip].filter(Boolean).join(', '),
+          'x-forwarded-proto': original.protocol,
+          ...(original.headers.host ? { 'x-forwarded-host': original.headers.host } : {}),
+        };
+        // reply-from needs a type for a body, and the unit is told none was stated, as it would be without the edge.
+        if (original.headers['content-type'] === undefined) delete passedOn['content-type'];
+        return passedOn;
+      },
       // Sent once more, on a new connection, only when a kept-alive connection was dropped under
       // a GET or HEAD (the unit closing it as it shut down, as in a rolling update): those may be
       // sent twice. Nothing else: another request may not be safe to repeat, and a unit's 503 is its answer.

@@ -10,7 +10,7 @@ import { closeConnectionsAfterTheirAnswer, SERVE_WHILE_CLOSING } from './close-c
 import { FallbackErrorFilter } from './fallback-error.filter';
 import { createLogger } from './logger';
 import { requestIdOf } from './request-id';
-import { installRequestPipeline } from './request-pipeline';
+import { installRequestPipeline, unsupportedMediaType } from './request-pipeline';
 
 /** The Fastify adapter every HTTP unit uses: body size limit and request ids set here. */
 export function createHttpAdapter(config: StrataConfig): FastifyAdapter {
@@ -45,8 +45,13 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
-  // The API speaks JSON only: anything else is 415, not a string for validation to trip over.
+  // The API speaks JSON only: any other body is 415, naming its type, not a string for validation
+  // to trip over. An empty body is no body, whatever its stated type: a browser's
+  // `fetch(url, { method: 'POST', body: '' })` says `text/plain` for it.
   fastify.removeContentTypeParser('text/plain');
+  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) =>
+    body.length === 0 ? done(null, undefined) : done(unsupportedMediaType(request.headers['content-type'])),
+  );
   // Many HTTP clients send `Content-Type: application/json` on every POST, also on action endpoints
   // that take no body (`POST /api/orders/:id/cancel`). Fastify's own JSON parser refuses an empty
   // body then ("Body cannot be empty"); an empty body is no body, and validation decides.

@@ -1,9 +1,10 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { redactCredentials } from '@strata/platform/config';
 import { DependencyUnavailableError, isDependencyUnavailable } from '@strata/platform/ports';
 import { errorResponseBody } from './application-error.filter';
+import { unsupportedMediaType } from './request-pipeline';
 
 /**
  * Every error that is not an application error (those are {@link ApplicationErrorFilter}'s):
@@ -11,7 +12,8 @@ import { errorResponseBody } from './application-error.filter';
  *   retry, not a 500;
  * - an HTTP exception made from a bare message gets the API's error body, with its `error`: Nest
  *   sends `{statusCode, message}` alone for them, and that is how it answers what Fastify refuses
- *   before any handler runs (malformed JSON 400, 413, 415);
+ *   before any handler runs (malformed JSON 400, 413, 415). Its 415 (a Content-Type it cannot
+ *   read, such as `json`) names the type sent, where Fastify's says only "Unsupported Media Type";
  * - anything else keeps Nest's answer (an HTTP exception's own body; 500, logged).
  */
 @Catch()
@@ -24,7 +26,11 @@ export class FallbackErrorFilter extends BaseExceptionFilter implements Exceptio
     if (error instanceof HttpException) {
       const response = error.getResponse();
       if (typeof response !== 'string') return super.catch(error, host);
-      void reply.status(error.getStatus()).send(errorResponseBody(error.getStatus(), response));
+      const status = error.getStatus();
+      const request = host.switchToHttp().getRequest<FastifyRequest>();
+      const message =
+        status === HttpStatus.UNSUPPORTED_MEDIA_TYPE ? unsupportedMediaType(request.headers['content-type']).message : response;
+      void reply.status(status).send(errorResponseBody(status, message));
       return;
     }
     if (isDependencyUnavailable(error)) {

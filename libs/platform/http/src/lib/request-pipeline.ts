@@ -145,6 +145,19 @@ function unsupportedEncoding(encoding: string | undefined): UnsupportedMediaType
 }
 
 /**
+ * Why a body is refused as 415: the API takes JSON only, sent as `application/json`. Named here,
+ * where Fastify's own answer says only "Unsupported Media Type".
+ */
+export function unsupportedMediaType(contentType: string | undefined): UnsupportedMediaTypeException {
+  const mediaType = contentType?.split(';')[0].trim();
+  return new UnsupportedMediaTypeException(
+    mediaType
+      ? `Content-Type ${mediaType} is not supported: send the body as application/json`
+      : 'A body needs a Content-Type: send it as application/json',
+  );
+}
+
+/**
  * Answers 503 when the handler has not answered within the deadline, whatever it waits for. The
  * work itself is not cancelled (the database's `statement_timeout` and the queue's fail-fast bound
  * it); its answer, when it comes, is dropped.
