@@ -6,12 +6,14 @@ import { startApi, type ApiTarget } from './support/api-target';
 
 describe('the HTTP surface', () => {
   let target: ApiTarget;
+  let sameOriginOnly: ApiTarget;
   const api = () => request(target.baseUrl);
+  const PAGE = 'http://app.example.com:5173';
 
   beforeAll(async () => {
-    target = await startApi({ BODY_LIMIT_BYTES: '2048' });
+    [target, sameOriginOnly] = await Promise.all([startApi({ BODY_LIMIT_BYTES: '2048', CORS_ORIGINS: `${PAGE}/` }), startApi()]);
   });
-  afterAll(() => target.stop());
+  afterAll(() => Promise.all([target.stop(), sameOriginOnly.stop()]));
 
   it("GET /health: 200 with every dependency of the API's unit up", async () => {
     const response = await api().get('/health').expect(200);
@@ -165,6 +167,57 @@ describe('the HTTP surface', () => {
 
     expect(response.body).toMatchObject({ statusCode: 415, error: 'Unsupported Media Type', message: expect.stringContaining('gzip') });
     await api().post('/api/customers').send({ email, name: 'Plain' }).expect(201);
+  });
+
+  it('answers the preflight of a page of a CORS_ORIGINS origin, and lets it read the answer and its request id', async () => {
+    const preflight = await api()
+      .options('/api/orders')
+      .set('origin', PAGE)
+      .set('access-control-request-method', 'POST')
+      .set('access-control-request-headers', 'content-type,idempotency-key')
+      .expect(204);
+    expect(preflight.headers).toMatchObject({
+      'access-control-allow-origin': PAGE,
+      'access-control-allow-methods': expect.stringContaining('POST'),
+      'access-control-allow-headers': 'content-type,idempotency-key',
+      'access-control-max-age': '3600',
+    });
+
+    const created = await api()
+      .post('/api/customers')
+      .set('origin', PAGE)
+      .send({ email: `cors-${randomUUID()}@example.com`, name: 'From a page' })
+      .expect(201);
+    const read = await api().get(`/api/customers/${created.body.id}`).set('origin', PAGE).expect(200);
+    for (const answer of [created, read]) {
+      // One value, though the edge and the unit behind it both allow the origin.
+      expect(answer.headers['access-control-allow-origin']).toBe(PAGE);
+      expect(answer.headers['access-control-expose-headers']).toBe('x-request-id, retry-after');
+      expect(answer.headers['vary']).toMatch(/origin/i);
+    }
+  });
+
+  it('tells a page of another origin nothing that lets it read an answer', async () => {
+    const preflight = await api()
+      .options('/api/orders')
+      .set('origin', 'http://elsewhere.example.com')
+      .set('access-control-request-method', 'POST');
+    const read = await api().get('/api/products').set('origin', 'http://elsewhere.example.com').expect(200);
+
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    expect(read.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('without CORS_ORIGINS, allows no other origin: no preflight is answered', async () => {
+    const preflight = await request(sameOriginOnly.baseUrl)
+      .options('/api/orders')
+      .set('origin', PAGE)
+      .set('access-control-request-method', 'POST')
+      .expect(404);
+    const read = await request(sameOriginOnly.baseUrl).get('/api/products').set('origin', PAGE).expect(200);
+
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    expect(read.headers['access-control-allow-origin']).toBeUndefined();
   });
 
   it('answers an unknown route with a JSON 404', async () => {

@@ -11,3 +11,4 @@ export * from './lib/request-pipeline';
 export * from './lib/idempotent-route';
 export * from './lib/api-validation.pipe';
 export * from './lib/close-connections';
+export * from './lib/cors';

@@ -136,6 +136,29 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig: CORS_ORIGINS', () => {
+  it('is none by default: same origin only', () => {
+    expect(loadConfig({}).http.corsOrigins).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: ' ' }).http.corsOrigins).toEqual([]);
+  });
+
+  it('reads origins as a browser sends them: a trailing slash, a default port and upper case dropped', () => {
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://App.Example.com/, http://localhost:5173,https://b.example.com:443' }).http.corsOrigins,
+    ).toEqual(['https://app.example.com', 'http://localhost:5173', 'https://b.example.com']);
+    expect(loadConfig({ CORS_ORIGINS: '*' }).http.corsOrigins).toBe('*');
+  });
+
+  it.each([
+    ['a path, which no Origin header holds', 'https://app.example.com/app', /CORS_ORIGINS.*"https:\/\/app.example.com\/app"/],
+    ['a host without a scheme', 'app.example.com', /CORS_ORIGINS.*"app.example.com"/],
+    ['another scheme', 'ftp://app.example.com', /CORS_ORIGINS.*"ftp:\/\/app.example.com"/],
+    ['* beside an origin', '*,https://app.example.com', /CORS_ORIGINS must be \* alone/],
+  ])('refuses %s, naming the variable and the entry', (_case, value, message) => {
+    expect(() => loadConfig({ CORS_ORIGINS: value })).toThrow(message);
+  });
+});
+
 describe('loadConfig: the internal listener', () => {
   it('binds loopback, with caps, unless told otherwise', () => {
     expect(loadConfig({}).transport).toMatchObject({ host: '127.0.0.1', maxConnections: 256, maxInFlight: 512, tls: undefined });

@@ -217,6 +217,10 @@ class EnvironmentVariables {
   DOCS_ENABLED?: boolean;
 
   @IsOptional()
+  @IsString()
+  CORS_ORIGINS?: string;
+
+  @IsOptional()
   @Transform(toLowerCase)
   @IsIn(LOG_LEVELS)
   LOG_LEVEL?: LogLevel;
@@ -249,6 +253,8 @@ export class StrataConfig {
     rateLimitPerMinute: number;
     /** Serve Swagger UI at `/docs` and the document at `/docs-json` (a unit with an API). */
     docsEnabled: boolean;
+    /** Web origins whose pages may call the API from a browser (CORS); `*`: any; none: same origin only. */
+    corsOrigins: readonly string[] | '*';
   };
   /** Which unit of which topology this process runs. */
   readonly unit: {
@@ -341,6 +347,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
     }
     peers[peer[1].toLowerCase().replace(/_/g, '-')] = { host: address[1].replace(/^\[|\]$/g, ''), port: Number(address[2]) };
   }
+  const corsOrigins = parseCorsOrigins(vars.CORS_ORIGINS ?? '', problems);
   if (!vars.INTERNAL_TLS_CERT !== !vars.INTERNAL_TLS_KEY || (vars.INTERNAL_TLS_CA && !vars.INTERNAL_TLS_CERT)) {
     problems.push('INTERNAL_TLS_CERT and INTERNAL_TLS_KEY must be set together (and INTERNAL_TLS_CA only with them)');
   }
@@ -354,6 +361,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
       requestTimeoutMs: vars.REQUEST_TIMEOUT_MS ?? 15_000,
       rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 0,
       docsEnabled: vars.DOCS_ENABLED ?? true,
+      corsOrigins,
     },
     unit: { topology: vars.TOPOLOGY ?? 'monolith', name: vars.UNIT, internalPort: vars.INTERNAL_PORT, launcherPid: vars.LAUNCHER_PID },
     transport: {
@@ -386,4 +394,35 @@ export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
     shutdown: { drainMs: vars.SHUTDOWN_DRAIN_MS ?? 1000, timeoutMs: vars.SHUTDOWN_TIMEOUT_MS ?? 10_000 },
     log: { level: vars.LOG_LEVEL ?? 'info', format: vars.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },
   });
+}
+
+/**
+ * `CORS_ORIGINS`: origins as a browser sends them (`https://app.example.com`, `http://localhost:5173`),
+ * comma separated, or `*` alone. An origin is a scheme, a host and a port: a trailing `/` is
+ * dropped, a path is refused (a browser never sends one, so such an entry could never match).
+ */
+function parseCorsOrigins(value: string, problems: string[]): readonly string[] | '*' {
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (entries.includes('*')) {
+    if (entries.length > 1) problems.push(`CORS_ORIGINS must be * alone or a list of origins (got ${JSON.stringify(value)})`);
+    return '*';
+  }
+  const origins: string[] = [];
+  for (const entry of entries) {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.hash || url.username) {
+      problems.push(`CORS_ORIGINS entries must be origins such as https://app.example.com, without a path (got ${JSON.stringify(entry)})`);
+      continue;
+    }
+    origins.push(url.origin);
+  }
+  return origins;
 }

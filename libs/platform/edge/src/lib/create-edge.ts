@@ -1,6 +1,7 @@
 import replyFrom from '@fastify/reply-from';
 import fastifyStatic from '@fastify/static';
 import {
+  allowCrossOriginCalls,
   closeConnectionsAfterTheirAnswer,
   errorResponseBody,
   isHealthPath,
@@ -36,6 +37,8 @@ export interface EdgeOptions {
   /** For the merged OpenAPI document. */
   title: string;
   description?: string;
+  /** `CORS_ORIGINS`: web origins whose pages may call the API from a browser; none: same origin only. */
+  corsOrigins?: readonly string[] | '*';
   /** A pino logger; none: silent. */
   logger?: FastifyBaseLogger;
 }
@@ -104,6 +107,8 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     );
   });
 
+  // Preflights are answered here, as a unit answers them; a proxied answer keeps the unit's CORS headers.
+  await allowCrossOriginCalls(server, options.corsOrigins ?? []);
   await server.register(replyFrom, {
     undici: {
       headersTimeout: options.timeoutMs,

@@ -89,6 +89,7 @@ async function main(application: StrataApplication): Promise<void> {
     timeoutMs: edgeConfig.timeoutMs,
     bodyLimitBytes: config.http.bodyLimitBytes,
     docs: config.http.docsEnabled,
+    corsOrigins: config.http.corsOrigins,
     title: application.title,
     description: application.description,
     logger,

@@ -7,6 +7,7 @@ import { StrataConfig } from '@strata/platform/config';
 import { ApiValidationPipe } from './api-validation.pipe';
 import { ApplicationErrorFilter } from './application-error.filter';
 import { closeConnectionsAfterTheirAnswer, SERVE_WHILE_CLOSING } from './close-connections';
+import { allowCrossOriginCalls } from './cors';
 import { FallbackErrorFilter } from './fallback-error.filter';
 import { createLogger } from './logger';
 import { requestIdOf } from './request-id';
@@ -68,6 +69,7 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
   });
   installRequestPipeline(fastify, { logger, timeoutMs: config.http.requestTimeoutMs });
   closeConnectionsAfterTheirAnswer(fastify);
+  if (options.api) await allowCrossOriginCalls(fastify, config.http.corsOrigins);
 
   app.setGlobalPrefix('api', { exclude: ['health', 'health/live'] });
   app.useGlobalPipes(new ApiValidationPipe());
