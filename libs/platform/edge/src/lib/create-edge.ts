@@ -163,7 +163,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
           ...(original.headers.host ? { 'x-forwarded-host': original.headers.host } : {}),
         };
         // reply-from needs a type for a body, and the unit is told none was stated, as it would be without the edge.
-        if (original.headers['content-type'] === undefined) delete passedOn['content-type'];
+        if (passedOn['content-type'] !== undefined && original.headers['content-type'] === undefined) delete passedOn['content-type'];
         return passedOn;
       },
       // Sent once more, on a new connection, only when a kept-alive connection was dropped under
