@@ -245,6 +245,13 @@ describe('launch.js and the public port', () => {
       'Usage: npm run start:split [-- topology], or node dist/apps/server/launch.js [topology]',
     ],
     [
+      'main.js given an option, such as a port',
+      'main.js',
+      ['--port=4000'],
+      'main.js takes no arguments (got --port=4000): it is configured by environment variables, e.g. PORT=4000 npm start',
+    ],
+    ['edge.js given an argument', 'edge.js', ['orders-service'], 'edge.js takes no arguments (got orders-service)'],
+    [
       'migrate.js given an unknown option',
       'migrate.js',
       ['--dry-run'],
