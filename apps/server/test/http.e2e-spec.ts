@@ -1,5 +1,6 @@
 import { BODY_NOT_AN_OBJECT, FORBIDDEN_JSON_KEY } from '@strata/platform/http';
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { startApi, type ApiTarget } from './support/api-target';
@@ -167,6 +168,33 @@ describe('the HTTP surface', () => {
 
     expect(response.body).toMatchObject({ statusCode: 415, error: 'Unsupported Media Type', message: expect.stringContaining('gzip') });
     await api().post('/api/customers').send({ email, name: 'Plain' }).expect(201);
+  });
+
+  it('serves a client that sends Expect: 100-continue or other fields of its connection (Keep-Alive, Upgrade, TE)', async () => {
+    // Older curl sends Expect for a body over 1 KiB, Windows PowerShell 5 for every POST. The body
+    // goes once the server says 100 Continue, as such a client sends it.
+    const body = JSON.stringify({ email: `expect-${randomUUID()}@example.com`, name: 'Expecting' });
+    const created = await new Promise<{ status?: number; continued: boolean; body: string }>((resolve, reject) => {
+      let continued = false;
+      const post = httpRequest(`${target.baseUrl}/api/customers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue', te: 'trailers' },
+      });
+      post.on('continue', () => {
+        continued = true;
+        post.end(body);
+      });
+      post.on('response', (response) => {
+        let answer = '';
+        response.on('data', (chunk) => (answer += chunk));
+        response.on('end', () => resolve({ status: response.statusCode, continued, body: answer }));
+      });
+      post.on('error', reject);
+    });
+    expect({ status: created.status, continued: created.continued }).toEqual({ status: 201, continued: true });
+
+    const { id } = JSON.parse(created.body) as { id: string };
+    await api().get(`/api/customers/${id}`).set({ upgrade: 'h2c', 'keep-alive': 'timeout=5' }).expect(200);
   });
 
   it('answers the preflight of a page of a CORS_ORIGINS origin, and lets it read the answer and its request id', async () => {

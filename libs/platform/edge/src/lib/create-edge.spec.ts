@@ -139,6 +139,27 @@ describe('the edge', () => {
     expect((await send('/health')).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('passes a request on without the fields of its connection to the edge (Expect: 100-continue, Keep-Alive, Upgrade, TE)', async () => {
+    const hopByHop = {
+      expect: '100-continue',
+      'keep-alive': 'timeout=5',
+      upgrade: 'h2c',
+      te: 'trailers',
+      'proxy-connection': 'keep-alive',
+    };
+    const order = await send('/api/orders', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...hopByHop },
+      body: '{"customerId":"c"}',
+    });
+    const product = await send('/api/products', { headers: hopByHop });
+
+    expect([order.statusCode, product.statusCode]).toEqual([201, 200]);
+    for (const received of [orders.received.at(-1), core.received.at(-1)])
+      for (const name of Object.keys(hopByHop)) expect(received?.headers[name]).toBeUndefined();
+    expect(orders.received.at(-1)?.body).toBe('{"customerId":"c"}');
+  });
+
   it('tells the unit who asked: x-forwarded-for, -proto, -host', async () => {
     await send('/api/products', { headers: { host: 'api.example.com' } });
 

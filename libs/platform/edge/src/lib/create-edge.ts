@@ -164,6 +164,10 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
         };
         // reply-from needs a type for a body, and the unit is told none was stated, as it would be without the edge.
         if (passedOn['content-type'] !== undefined && original.headers['content-type'] === undefined) delete passedOn['content-type'];
+        // Fields about the client's connection to the edge, not for the unit (RFC 9110, 7.6.1):
+        // reply-from drops those the Connection field lists, and undici refuses a request that
+        // still holds one (the client got a 503).
+        for (const name of HOP_BY_HOP_HEADERS) if (passedOn[name] !== undefined) delete passedOn[name];
         return passedOn;
       },
       // Sent once more, on a new connection, only when a kept-alive connection was dropped under
@@ -258,6 +262,12 @@ function sendError(reply: FastifyReply, status: number, message: string, code?: 
     .type('application/json; charset=utf-8')
     .send(errorResponseBody(status, message, code));
 }
+
+/**
+ * Request fields for the connection they came on: RFC 9110's hop-by-hop fields, and `Expect`,
+ * which the edge has met itself (Node answers `100 Continue` before the body is read).
+ */
+const HOP_BY_HOP_HEADERS = ['keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'expect'] as const;
 
 /** Methods that may be sent twice (RFC 9110's safe methods the edge routes). */
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
