@@ -197,6 +197,22 @@ describe('the HTTP surface', () => {
     await api().get(`/api/customers/${id}`).set({ upgrade: 'h2c', 'keep-alive': 'timeout=5' }).expect(200);
   });
 
+  it('serves a request whose target is in absolute form (GET http://host/api/...), as a server must (RFC 9112, 3.2.2)', async () => {
+    const { hostname, port } = new URL(target.baseUrl);
+    const answer = await new Promise<{ status?: number; body: string }>((resolve, reject) =>
+      httpRequest({ host: hostname, port, path: `http://api.example.com/api/products?limit=1` }, (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode, body }));
+      })
+        .on('error', reject)
+        .end(),
+    );
+
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toMatchObject({ limit: 1, offset: 0 });
+  });
+
   it('answers the preflight of a page of a CORS_ORIGINS origin, and lets it read the answer and its request id', async () => {
     const preflight = await api()
       .options('/api/orders')

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEdge, type Edge } from './create-edge';
 
@@ -158,6 +158,22 @@ describe('the edge', () => {
     for (const received of [orders.received.at(-1), core.received.at(-1)])
       for (const name of Object.keys(hopByHop)) expect(received?.headers[name]).toBeUndefined();
     expect(orders.received.at(-1)?.body).toBe('{"customerId":"c"}');
+  });
+
+  it('sends a request whose target is in absolute form (GET http://host/path) to its unit, with its path and query', async () => {
+    await edge.server.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = edge.server.server.address() as AddressInfo;
+    const status = await new Promise<number | undefined>((resolve, reject) =>
+      request({ host: '127.0.0.1', port, path: 'http://api.example.com/api/products/42?expand=1' }, (response) => {
+        response.resume();
+        resolve(response.statusCode);
+      })
+        .on('error', reject)
+        .end(),
+    );
+
+    expect(status).toBe(200);
+    expect(core.received.at(-1)?.url).toBe('/api/products/42?expand=1');
   });
 
   it('tells the unit who asked: x-forwarded-for, -proto, -host', async () => {

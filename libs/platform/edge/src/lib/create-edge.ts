@@ -152,7 +152,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
 
   function proxy(request: FastifyRequest, reply: FastifyReply, unit: string, upstream: string) {
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
-    return reply.from(`${upstream}${request.url}`, {
+    return reply.from(`${upstream}${pathAndQueryOf(request.url)}`, {
       ...(body ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' } : {}),
       rewriteRequestHeaders: (original, headers) => {
         const passedOn: typeof headers = {
@@ -268,6 +268,17 @@ function sendError(reply: FastifyReply, status: number, message: string, code?: 
  * which the edge has met itself (Node answers `100 Continue` before the body is read).
  */
 const HOP_BY_HOP_HEADERS = ['keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'expect'] as const;
+
+/**
+ * A request target's path and query: the target itself, or, in absolute form
+ * (`GET http://api.example.com/api/products`, which a server must accept: RFC 9112, 3.2.2), its
+ * path and query. Fastify routes both by their path.
+ */
+function pathAndQueryOf(target: string): string {
+  if (target.startsWith('/')) return target;
+  const { pathname, search } = new URL(target);
+  return `${pathname}${search}`;
+}
 
 /** Methods that may be sent twice (RFC 9110's safe methods the edge routes). */
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
