@@ -176,6 +176,23 @@ describe('the edge', () => {
     expect(core.received.at(-1)?.url).toBe('/api/products/42?expand=1');
   });
 
+  it("answers with its own connection's fields, not those of the unit's answer (Connection, Keep-Alive)", async () => {
+    await edge.server.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = edge.server.server.address() as AddressInfo;
+    const headers = await new Promise<IncomingMessage['headers']>((resolve, reject) =>
+      request({ host: '127.0.0.1', port, path: '/api/products' }, (response) => {
+        response.resume();
+        resolve(response.headers);
+      })
+        .on('error', reject)
+        .end(),
+    );
+
+    // The stand-in unit, a Node server, says `Keep-Alive: timeout=5`; the edge keeps a connection 72 s (Fastify's).
+    expect(core.received.at(-1)?.url).toBe('/api/products');
+    expect(headers['keep-alive']).toBe('timeout=72');
+  });
+
   it('tells the unit who asked: x-forwarded-for, -proto, -host', async () => {
     await send('/api/products', { headers: { host: 'api.example.com' } });
 

@@ -170,6 +170,13 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
         for (const name of HOP_BY_HOP_HEADERS) if (passedOn[name] !== undefined) delete passedOn[name];
         return passedOn;
       },
+      // The same of the unit's answer: its `Connection: close` (a unit withdrawn as it shuts down)
+      // and `Keep-Alive` are about its connection to the edge; the edge keeps its client's alive or
+      // not by its own state.
+      rewriteHeaders: (headers) => {
+        for (const name of HOP_BY_HOP_ANSWER_HEADERS) if (headers[name] !== undefined) delete headers[name];
+        return headers;
+      },
       // Sent once more, on a new connection, only when a kept-alive connection was dropped under
       // a GET or HEAD (the unit closing it as it shut down, as in a rolling update): those may be
       // sent twice. Nothing else: another request may not be safe to repeat, and a unit's 503 is its answer.
@@ -268,6 +275,8 @@ function sendError(reply: FastifyReply, status: number, message: string, code?: 
  * which the edge has met itself (Node answers `100 Continue` before the body is read).
  */
 const HOP_BY_HOP_HEADERS = ['keep-alive', 'proxy-connection', 'te', 'transfer-encoding', 'upgrade', 'expect'] as const;
+/** An answer's fields for the connection it came on (Node frames the edge's own answer). */
+const HOP_BY_HOP_ANSWER_HEADERS = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'] as const;
 
 /**
  * A request target's path and query: the target itself, or, in absolute form
