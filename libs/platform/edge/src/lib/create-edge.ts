@@ -170,9 +170,9 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
         for (const name of HOP_BY_HOP_HEADERS) if (passedOn[name] !== undefined) delete passedOn[name];
         return passedOn;
       },
-      // The same of the unit's answer: its `Connection: close` (a unit withdrawn as it shuts down)
-      // and `Keep-Alive` are about its connection to the edge; the edge keeps its client's alive or
-      // not by its own state.
+      // Nor the fields of the unit's answer about its connection to the edge: its `Connection: close`
+      // (a unit withdrawn as it shuts down) and `Keep-Alive`. The edge keeps its client's connection
+      // alive, or not, by its own state.
       rewriteHeaders: (headers) => {
         for (const name of HOP_BY_HOP_ANSWER_HEADERS) if (headers[name] !== undefined) delete headers[name];
         return headers;
