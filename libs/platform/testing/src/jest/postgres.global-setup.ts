@@ -5,9 +5,15 @@ import { freePort } from '../lib/free-port';
 
 export const TEST_POSTGRES_URL_VARIABLE = 'STRATA_TEST_POSTGRES_URL';
 
+/** What the teardown stops and removes: the server, and the temporary folder its data was in. */
+export interface TestPostgres {
+  server: { stop(): Promise<void> };
+  workDir: string;
+}
+
 /**
  * Jest global setup for suites that need PostgreSQL: the server at `DATABASE_URL` when set,
- * otherwise an embedded one on a free port in a temporary folder, removed in the teardown.
+ * otherwise an embedded one on a free port in a temporary folder, both removed in the teardown.
  * Each test file then creates its own database on it (see `createTestDatabase`).
  *
  * Jest loads this file outside its module resolver, so it imports npm packages only (no
@@ -37,6 +43,6 @@ export default async function startTestPostgres(): Promise<void> {
   });
   await server.initialise();
   await server.start();
-  (globalThis as { __strataTestPostgres__?: { stop(): Promise<void> } }).__strataTestPostgres__ = server;
+  (globalThis as { __strataTestPostgres__?: TestPostgres }).__strataTestPostgres__ = { server, workDir };
   process.env[TEST_POSTGRES_URL_VARIABLE] = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
 }
