@@ -4,8 +4,7 @@ import { EDGE, freePort, TopologyProcesses } from '@strata/platform/testing';
 import { Redis } from 'ioredis';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Pool } from 'pg';
 import type { Endpoint } from './measure';
@@ -228,12 +227,10 @@ export async function startBehindEdge(postgresUrl: string, redisUrl: string): Pr
   ];
 }
 
-/** Stops the units, drops their database, and removes what they left: their queue's keys, their log files. */
+/** Stops the units, drops their database and their log files, and removes their queue's keys. */
 async function stopDeployment(deployment: TopologyProcesses, redisUrl: string, prefix: string): Promise<void> {
   await deployment.stop();
   await deleteRedisKeys(redisUrl, prefix);
-  const logDirs = new Set([...deployment.units.values()].map((unit) => dirname(unit.logFile)));
-  for (const dir of logDirs) rmSync(dir, { recursive: true, force: true });
 }
 
 /** Deletes every key under a queue prefix (BullMQ's keys are `<prefix>:<queue>:…`). */

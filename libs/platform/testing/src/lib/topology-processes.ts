@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -48,6 +48,8 @@ export interface TopologyProcessesOptions {
   routePeer?: (caller: string, peer: string, peerAddress: string) => Promise<string | undefined>;
   /** How long a unit may take to start before `start` or `startUnit` fails (default 30 s). */
   startTimeoutMs?: number;
+  /** Keep the units' log files once stopped (a chaos run reports where they are); by default `stop` removes them. */
+  keepLogs?: boolean;
 }
 
 interface UnitDeclaration {
@@ -74,6 +76,8 @@ export class TopologyProcesses {
     private readonly environments: Map<string, NodeJS.ProcessEnv>,
     private readonly options: TopologyProcessesOptions,
     readonly databaseUrl: string,
+    /** The folder of the units' log files. */
+    readonly logDir: string,
   ) {}
 
   /**
@@ -141,12 +145,13 @@ export class TopologyProcesses {
         script: options.edge,
       });
     }
-    const deployment = new TopologyProcesses(units, environments, options, databaseUrl);
+    const deployment = new TopologyProcesses(units, environments, options, databaseUrl, logDir);
     try {
       await Promise.all([...units.keys()].filter((unit) => unit !== EDGE).map((unit) => deployment.startUnit(unit)));
       if (options.edge) await deployment.startUnit(EDGE);
     } catch (error) {
-      await deployment.stop();
+      // The error names a unit's log file: it stays.
+      await deployment.stop({ keepLogs: true });
       throw error;
     }
     return deployment;
@@ -206,10 +211,13 @@ export class TopologyProcesses {
     await Promise.all([...this.units.values()].map((unit) => waitUntilReady(`${unit.httpUrl}/health`, timeoutMs)));
   }
 
-  async stop(): Promise<void> {
+  /** Stops every unit and drops the deployment's database; removes the units' logs unless `keepLogs`. */
+  async stop({ keepLogs = this.options.keepLogs ?? false }: { keepLogs?: boolean } = {}): Promise<void> {
     for (const name of this.units.keys()) this.resume(name);
     await Promise.all([...this.units.keys()].map((name) => this.stopUnit(name, 'SIGTERM')));
     await dropDatabase(this.databaseUrl);
+    // Not left behind in the temporary folder by every run.
+    if (!keepLogs) rmSync(this.logDir, { recursive: true, force: true });
   }
 }
 

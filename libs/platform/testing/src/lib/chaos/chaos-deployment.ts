@@ -25,6 +25,8 @@ export class ChaosDeployment {
     try {
       const processes = await TopologyProcesses.start({
         ...options,
+        // The run's report says where the units' logs are, to read after it.
+        keepLogs: true,
         routePeer: async (caller, peer, address) => {
           const [host, port] = address.split(':');
           const proxy = await FaultProxy.start({ host, port: Number(port) });
