@@ -2,7 +2,7 @@ import { dropDatabase } from '@strata/platform/database';
 import { eventually, freePort } from '@strata/platform/testing';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -13,6 +13,10 @@ import { readUntilClosed } from './support/readers';
 
 const workspaceRoot = join(__dirname, '../../..');
 const launchJs = join(workspaceRoot, 'dist/apps/server/launch.js');
+
+/** The topology files these tests write, removed after them. */
+const scratch = mkdtempSync(join(tmpdir(), 'strata-topology-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 interface UnitDeclaration {
   httpPort: number;
@@ -28,7 +32,7 @@ async function onFreePorts(name: string): Promise<{ file: string; units: Record<
     unit.httpPort = await freePort();
     if (unit.internalPort) unit.internalPort = await freePort();
   }
-  const file = join(mkdtempSync(join(tmpdir(), 'strata-topology-')), `${name}.json`);
+  const file = join(mkdtempSync(join(scratch, 'topology-')), `${name}.json`);
   writeFileSync(file, JSON.stringify(topology));
   return { file, units: topology.units };
 }

@@ -4,7 +4,7 @@ import { eventually, freePort, type TopologyProcesses } from '@strata/platform/t
 import { CALL_PATTERN, type CallReply } from '@strata/platform/transport';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,10 @@ import { stripVTControlCharacters } from 'node:util';
 import { lastValueFrom } from 'rxjs';
 import request from 'supertest';
 import { startSplit, type ApiTarget } from './support/api-target';
+
+/** The topology files these tests write, removed after them. */
+const scratch = mkdtempSync(join(tmpdir(), 'strata-topology-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** The units of the split topology as processes: their internal ports, their logs, their lifecycle. */
 
@@ -168,7 +172,7 @@ describe('a unit that cannot run stops at once and says why', () => {
   });
 
   it('a topology file where a port has no host', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'strata-topology-')), 'broken.json');
+    const file = join(mkdtempSync(join(scratch, 'topology-')), 'broken.json');
     writeFileSync(file, JSON.stringify({ units: { gateway: { hosts: ['*/presentation'], httpPort: 3999 } } }));
 
     const { code, output } = await boot({ TOPOLOGY: file });
@@ -201,7 +205,7 @@ describe('npm run start:split (the launcher)', () => {
       unit.httpPort = await freePort();
       if (unit.internalPort) unit.internalPort = await freePort();
     }
-    const file = join(mkdtempSync(join(tmpdir(), 'strata-topology-')), 'split.json');
+    const file = join(mkdtempSync(join(scratch, 'topology-')), 'split.json');
     writeFileSync(file, JSON.stringify(topology));
     const database = new URL(process.env['STRATA_TEST_POSTGRES_URL'] as string);
     database.pathname = `/strata_launch_${randomUUID().replace(/-/g, '').slice(0, 12)}`;

@@ -19,7 +19,7 @@ import {
 import { IsInt, IsString, Min } from 'class-validator';
 import { ClsModule, ClsService, CLS_ID } from 'nestjs-cls';
 import { execSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -716,15 +716,19 @@ describe('internal traffic over TLS', () => {
   let strangerTls: InternalTls;
   let tlsPort: number;
   let server: INestMicroservice;
+  let dir: string;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'strata-tls-'));
+    dir = mkdtempSync(join(tmpdir(), 'strata-tls-'));
     tls = makeCertificates(dir, 'deployment');
     strangerTls = makeCertificates(dir, 'stranger');
     tlsPort = await freePort();
     server = await startServerUnit(tlsPort, { tls });
   });
-  afterAll(() => server?.close());
+  afterAll(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('a unit holding a certificate of the deployment CA calls over TLS', async () => {
     const caller = await startClientUnit(tlsPort, { tls });
