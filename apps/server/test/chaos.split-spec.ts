@@ -1,6 +1,7 @@
 import { ORDERS_QUEUE } from '@strata/orders/contracts';
 import { QUEUE_SCHEMA } from '@strata/platform/queue';
 import { FAULT_KINDS, formatFigures, runChaos, type ChaosReport } from '@strata/platform/testing';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -45,11 +46,13 @@ describe.each([
   ['PostgreSQL', undefined],
 ])('the split topology under chaos, the queue on %s', (_, redisUrl) => {
   it('keeps every invariant through kills, freezes, delays, black holes and resets', async () => {
-    const { figures, violations } = await chaos(redisUrl);
+    const { figures, violations, logDir } = await chaos(redisUrl);
 
     expect(figures.orders.acknowledged).toBeGreaterThanOrEqual(10);
     expect(figures.cancels.acknowledged).toBeGreaterThan(0);
     for (const kind of FAULT_KINDS) expect({ kind, injected: figures.faults[kind] > 0 }).toEqual({ kind, injected: true });
     expect(violations).toEqual([]);
+    // Passed: the units' logs are not needed. A failure keeps them, at the path printed above.
+    rmSync(logDir, { recursive: true, force: true });
   }, 110_000);
 });
