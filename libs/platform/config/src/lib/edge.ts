@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { ConfigurationError, readVariables, toInteger } from './variables';
+import { ConfigurationError, parseUrl, readVariables, toInteger } from './variables';
 
 /** The edge's own variables; the rest (`PORT`, `HOST`, `BODY_LIMIT_BYTES`, `LOG_*`, `TOPOLOGY`...) are the platform's. */
 class EdgeVariables {
@@ -35,12 +35,7 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv, callTimeoutMs: number): E
   for (const [name, value] of Object.entries(env)) {
     const upstream = UPSTREAM_VARIABLE.exec(name);
     if (!upstream || value === undefined || value === '') continue;
-    let url: URL | undefined;
-    try {
-      url = new URL(value);
-    } catch {
-      url = undefined;
-    }
+    const url = parseUrl(value);
     if (!url || !['http:', 'https:'].includes(url.protocol) || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
       problems.push(`${name} must be an http:// or https:// URL without a path, e.g. http://orders:3000 (got ${JSON.stringify(value)})`);
       continue;

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
-import { ConfigurationError, readVariables, Secret, toBoolean, toInteger, toLowerCase } from './variables';
+import { ConfigurationError, parseUrl, readVariables, Secret, toBoolean, toInteger, toLowerCase } from './variables';
 
 /** The shortest `INTERNAL_AUTH_SECRET` accepted: 32 random bytes as hex or base64 are longer. */
 export const MIN_SECRET_LENGTH = 32;
@@ -412,12 +412,7 @@ function parseCorsOrigins(value: string, problems: string[]): readonly string[] 
   }
   const origins: string[] = [];
   for (const entry of entries) {
-    let url: URL | undefined;
-    try {
-      url = new URL(entry);
-    } catch {
-      url = undefined;
-    }
+    const url = parseUrl(entry);
     if (!url || !['http:', 'https:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.hash || url.username) {
       problems.push(`CORS_ORIGINS entries must be origins such as https://app.example.com, without a path (got ${JSON.stringify(entry)})`);
       continue;

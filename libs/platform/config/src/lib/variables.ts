@@ -18,6 +18,15 @@ export const toBoolean = ({ value }: { value: unknown }) =>
 /** `@Transform(toLowerCase)`: a name in any case (`LOG_LEVEL=DEBUG`, as other stacks spell it), compared in lower case. */
 export const toLowerCase = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value);
 
+/** `value` parsed as a URL, or undefined where it is none. */
+export function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
 const secrets = new WeakMap<object, Set<string>>();
 
 /** Marks a variable whose value must never appear in a message or a log, e.g. `INTERNAL_AUTH_SECRET`. */
