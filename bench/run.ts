@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { providePostgres, requireRedis } from '@strata/platform/testing';
 import { join } from 'node:path';
 import { benchHop } from './hop/bench-hop';
+import { benchInstructions } from './instructions/bench-instructions';
 import {
   addFailures,
   combineSlices,
@@ -18,6 +19,8 @@ import {
   benchDir,
   CONNECTIONS,
   HOP_CALLS,
+  INSTRUCTION_READS,
+  INSTRUCTION_RUNS,
   QUEUE_BACKENDS,
   QUEUE_JOBS,
   QUEUE_ROUNDS,
@@ -52,6 +55,9 @@ import { benchStart } from './start/bench-start';
  * - hop: one call between units alone, against the same call in-process, BENCH_ROUNDS runs.
  * - queue: Strata's queue wrapper against raw BullMQ, add→done, on Redis and on PostgreSQL.
  * - start: the built monolith's time from spawn to ready (`/health` 200) and its idle memory.
+ * - instructions (only when BENCH_ONLY names it; needs valgrind): the read's instructions per
+ *   request under callgrind, on bare NestJS, the monolith at info and at warn, and the monolith
+ *   with the request context's AsyncLocalStorage never turned on (bench/instructions).
  *
  * Load: autocannon at BENCH_CONNECTIONS for BENCH_SECONDS after a warm-up, in BENCH_SLICES slices
  * (the targets taking turns slice by slice, each slice once every target's processes are idle),
@@ -77,7 +83,9 @@ import { benchStart } from './start/bench-start';
  *   BENCH_QUEUE_BACKENDS      redis,postgres (default) or either
  *   BENCH_STARTS              starts of the monolith timed (default 3)
  *   BENCH_ONLY                only some parts, comma-separated: floor, baseline, monolith, split,
- *                             edge, hop, queue, start (default: all)
+ *                             edge, hop, queue, start (default: all of those), instructions
+ *   BENCH_INSTRUCTION_READS   reads counted per run of the instructions part (default 2000)
+ *   BENCH_INSTRUCTION_RUNS    runs per target of the instructions part, the fewest kept (default 3)
  *   DATABASE_URL              a PostgreSQL server (default: an embedded one in a temporary folder)
  *   REDIS_URL                 the Redis of every queue but the PostgreSQL one (default redis://127.0.0.1:6379)
  */
@@ -102,6 +110,7 @@ async function main(): Promise<void> {
     runs('split') ||
     runs('edge') ||
     runs('start') ||
+    runs('instructions') ||
     (runs('queue') && QUEUE_BACKENDS.includes('redis'));
   if (usesRedis) await requireRedis(REDIS_URL, "The units' queue and the queue benchmark need Redis (set REDIS_URL)");
   const results: Results = { rows: [], seconds: {} };
@@ -117,6 +126,11 @@ async function main(): Promise<void> {
     if (runs('queue')) {
       const options = { postgresUrl: postgres.url, redisUrl: REDIS_URL, jobs: QUEUE_JOBS, rounds: QUEUE_ROUNDS, slices: SLICES, benchDir };
       results.queue = await phase('queue', () => benchQueue(QUEUE_BACKENDS, options));
+    }
+
+    if (runs('instructions')) {
+      const options = { postgresUrl: postgres.url, redisUrl: REDIS_URL, reads: INSTRUCTION_READS, runs: INSTRUCTION_RUNS, main, benchDir };
+      results.instructions = await phase('instructions', () => benchInstructions(options));
     }
 
     await phase('targets starting', async () => {

@@ -4,7 +4,8 @@ const server = require('../apps/server/webpack.config.js');
 /**
  * The benchmark programs, bundled like the server (same loader, same externals) into dist/bench:
  * the runner, the floor (Fastify and pg), the bare NestJS baseline, the peer the per-hop
- * measurement calls, and the queue benchmark (one process per queue backend).
+ * measurement calls, the queue benchmark (one process per queue backend), and the module the instructions part
+ * preloads into one of its targets.
  * @type {import('webpack').Configuration}
  */
 module.exports = {
@@ -16,6 +17,7 @@ module.exports = {
     'echo-unit': './bench/hop/echo-unit.ts',
     'tcp-echo': './bench/hop/tcp-echo.ts',
     queue: './bench/queue/main.ts',
+    'without-request-context': './bench/instructions/without-request-context.ts',
   },
   output: { ...server.output, path: path.join(__dirname, '../dist/bench') },
   cache: { type: 'filesystem', cacheDirectory: path.join(__dirname, '../node_modules/.cache/webpack/bench') },

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import type { HopResult } from '../hop/bench-hop';
+import type { InstructionsResult } from '../instructions/bench-instructions';
 import type { QueueResult } from '../queue/bench-queue';
 import type { StartResult } from '../start/bench-start';
 import { describeFailures, median, type Sequential, type Throughput } from './measure';
@@ -25,6 +26,7 @@ export interface Results {
   hop?: HopResult;
   queue?: QueueResult[];
   start?: StartResult;
+  instructions?: InstructionsResult;
 }
 
 export interface Ratio {
@@ -156,9 +158,23 @@ export function report(results: Results): Summary {
   byCpu('split / monolith, GET /api/products/:id', 'split', 'monolith', GET);
   byCpu('split / monolith, POST /api/orders', 'split', 'monolith', POST);
   byCpu('split (warn) / monolith (warn), GET /api/products/:id', 'split (warn)', 'monolith (warn)', GET);
+  // And by the instructions a read costs under callgrind (the instructions part), the same way round.
+  const instructionsOf = (target: string) => results.instructions?.rows.find((row) => row.target === target)?.perRead;
+  const byInstructions = (name: string, target: string, other: string) => {
+    const [mine, theirs] = [instructionsOf(target), instructionsOf(other)];
+    ratio(`${name}, by instructions per read`, mine && theirs ? theirs / mine : undefined);
+  };
+  byInstructions('monolith / baseline (bare), GET /api/products/:id', 'monolith', 'baseline (bare)');
+  byInstructions('monolith (warn) / baseline (bare), GET /api/products/:id', 'monolith (warn)', 'baseline (bare)');
+  byInstructions(
+    'monolith, no request context / baseline (bare), GET /api/products/:id',
+    'monolith, no request context',
+    'baseline (bare)',
+  );
+  byInstructions('monolith / monolith, no request context, GET /api/products/:id', 'monolith', 'monolith, no request context');
 
   if (ratios.length > 0) {
-    console.log('\nRequests per second (jobs per second for the queue), as a share of the other:');
+    console.log('\nEach as a share of the other (requests per second, or jobs per second for the queue, unless stated):');
     for (const { name, value } of ratios) console.log(`- ${name}: ${fixed(value * 100, 1)} %`);
   }
 
@@ -201,6 +217,18 @@ export function report(results: Results): Summary {
       console.log(
         `| ${queue.backend} | ${queue.jobs} | ${queue.concurrency} | ${Math.round(queue.raw.jobsPerSecond)} (${Math.round(queue.raw.addsPerSecond)}) | ` +
           `${Math.round(queue.wrapper.jobsPerSecond)} (${Math.round(queue.wrapper.addsPerSecond)}) | ${fixed(queue.ratio * 100, 1)} % |`,
+      );
+    }
+  }
+  if (results.instructions) {
+    const { reads, rows: counted } = results.instructions;
+    console.log(
+      `\n| target | \`GET /api/products/:id\`: instructions a read, main thread (fewest of the runs) | each run (${reads} reads one at a time) |`,
+    );
+    console.log('| --- | ---: | ---: |');
+    for (const row of counted) {
+      console.log(
+        `| ${row.target} | ${row.perRead.toLocaleString('en')} | ${row.runs.map((count) => count.toLocaleString('en')).join(', ')} |`,
       );
     }
   }

@@ -51,13 +51,18 @@ if (QUEUE_BACKENDS.some((backend) => backend !== 'redis' && backend !== 'postgre
 export const STARTS = number('BENCH_STARTS', 3);
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
-export const PARTS = ['floor', 'baseline', 'monolith', 'split', 'edge', 'hop', 'queue', 'start'] as const;
+export const INSTRUCTION_READS = number('BENCH_INSTRUCTION_READS', 2000);
+export const INSTRUCTION_RUNS = number('BENCH_INSTRUCTION_RUNS', 3);
+
+export const PARTS = ['floor', 'baseline', 'monolith', 'split', 'edge', 'hop', 'queue', 'start', 'instructions'] as const;
 export type Part = (typeof PARTS)[number];
+/** Parts run only when BENCH_ONLY names them: instructions needs valgrind and takes about 15 minutes. */
+const OPT_IN: readonly Part[] = ['instructions'];
 /** BENCH_ONLY=hop (or any of PARTS, comma-separated): measure only those. */
 const ONLY = process.env['BENCH_ONLY']?.split(',').map((part) => part.trim());
 const unknown = ONLY?.filter((part) => !(PARTS as readonly string[]).includes(part));
 if (unknown?.length) throw new Error(`BENCH_ONLY: unknown part(s) ${unknown.join(', ')}; the parts are ${PARTS.join(', ')}`);
-export const runs = (part: Part) => !ONLY || ONLY.includes(part);
+export const runs = (part: Part) => (ONLY ? ONLY.includes(part) : !OPT_IN.includes(part));
 
 /** What results.json records of the settings. */
 export const settings = {
@@ -74,5 +79,7 @@ export const settings = {
   queueRounds: QUEUE_ROUNDS,
   queueBackends: QUEUE_BACKENDS,
   starts: STARTS,
+  instructionReads: INSTRUCTION_READS,
+  instructionRuns: INSTRUCTION_RUNS,
   only: ONLY ?? null,
 };
