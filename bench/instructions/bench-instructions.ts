@@ -1,5 +1,5 @@
 import { dropDatabase } from '@strata/platform/database';
-import { freePort } from '@strata/platform/testing';
+import { deleteQueueKeys, freePort } from '@strata/platform/testing';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { describeFailures, throughput } from '../lib/measure';
-import { deleteRedisKeys, endpoints, migratedDatabase, seed, stopChild, untilAnswers } from '../lib/targets';
+import { endpoints, migratedDatabase, seed, stopChild, untilAnswers } from '../lib/targets';
 
 /*
  * The read (`GET /api/products/:id`) counted in instructions rather than timed: each target runs
@@ -95,7 +95,7 @@ export async function benchInstructions(options: {
         rows.push(row);
       } finally {
         await stopChild(child);
-        if (target.queuePrefix) await deleteRedisKeys(options.redisUrl, target.queuePrefix);
+        if (target.queuePrefix) await deleteQueueKeys(options.redisUrl, target.queuePrefix);
         rmSync(outputDir, { recursive: true, force: true });
       }
     }

@@ -1,7 +1,6 @@
 import { migrations } from '@strata/migrations';
 import { dropDatabase, ensureDatabaseExists, runMigrations, withDatabase } from '@strata/platform/database';
-import { EDGE, freePort, TopologyProcesses } from '@strata/platform/testing';
-import { Redis } from 'ioredis';
+import { deleteQueueKeys, EDGE, freePort, TopologyProcesses } from '@strata/platform/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -110,7 +109,7 @@ export async function startBaseline(postgresUrl: string, redisUrl: string): Prom
     postgresUrl,
     measure: ENDPOINTS,
     env: { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix },
-    cleanUp: () => deleteRedisKeys(redisUrl, prefix),
+    cleanUp: () => deleteQueueKeys(redisUrl, prefix),
   });
 }
 
@@ -166,25 +165,27 @@ export interface TopologyTarget {
   measure: readonly EndpointKey[];
 }
 
-/** A topology of the built server, as real processes, its queue on Redis under a prefix of its own. */
+/**
+ * A topology of the built server, as real processes, its queue on Redis under a prefix of its own
+ * (removed, with its database, when it stops).
+ */
 export async function startTopology(
   { name, topology, apiUnit, logLevel, measure }: TopologyTarget,
   postgresUrl: string,
   redisUrl: string,
 ): Promise<Target> {
-  const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const deployment = await TopologyProcesses.start({
     main: join(workspaceRoot, 'dist/apps/server/main.js'),
     migrate: join(workspaceRoot, 'dist/apps/server/migrate.js'),
     topologyFile: join(workspaceRoot, `topologies/${topology}.json`),
     postgresUrl,
     redisUrl,
-    env: { LOG_LEVEL: logLevel, QUEUE_PREFIX: prefix },
+    env: { LOG_LEVEL: logLevel },
   });
   const orders = measure.includes('post') ? ordersSettledIn(deployment.databaseUrl) : undefined;
   const stop = async () => {
     await orders?.close();
-    await stopDeployment(deployment, redisUrl, prefix);
+    await deployment.stop();
   };
   const data = await seed(deployment.databaseUrl).catch(async (error: unknown) => {
     await stop();
@@ -204,7 +205,6 @@ export async function startTopology(
  * to core, so the only difference is the edge. Units at `warn`, as this part has always run.
  */
 export async function startBehindEdge(postgresUrl: string, redisUrl: string): Promise<Target[]> {
-  const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const deployment = await TopologyProcesses.start({
     main: join(workspaceRoot, 'dist/apps/server/main.js'),
     migrate: join(workspaceRoot, 'dist/apps/server/migrate.js'),
@@ -212,9 +212,9 @@ export async function startBehindEdge(postgresUrl: string, redisUrl: string): Pr
     topologyFile: join(workspaceRoot, 'topologies/orders-service.json'),
     postgresUrl,
     redisUrl,
-    env: { LOG_LEVEL: 'warn', QUEUE_PREFIX: prefix },
+    env: { LOG_LEVEL: 'warn' },
   });
-  const stop = () => stopDeployment(deployment, redisUrl, prefix);
+  const stop = () => deployment.stop();
   const data = await seed(deployment.databaseUrl).catch(async (error: unknown) => {
     await stop();
     throw error;
@@ -225,25 +225,6 @@ export async function startBehindEdge(postgresUrl: string, redisUrl: string): Pr
     { name: 'edge → core', baseUrl: deployment.unit(EDGE).httpUrl, endpoints: { get }, pids, stop },
     { name: 'core, no edge', baseUrl: deployment.unit('core').httpUrl, endpoints: { get }, pids, stop: async () => undefined },
   ];
-}
-
-/** Stops the units, drops their database and their log files, and removes their queue's keys. */
-async function stopDeployment(deployment: TopologyProcesses, redisUrl: string, prefix: string): Promise<void> {
-  await deployment.stop();
-  await deleteRedisKeys(redisUrl, prefix);
-}
-
-/** Deletes every key under a queue prefix (BullMQ's keys are `<prefix>:<queue>:…`). */
-export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 }) as AsyncIterable<string[]>) {
-      if (keys.length > 0) await redis.unlink(...keys);
-    }
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** Resolves once `url` answers 2xx; fails if it never does, or if `child` exits first. */

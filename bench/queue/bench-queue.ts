@@ -1,9 +1,9 @@
 import { dropDatabase, ensureDatabaseExists, withDatabase } from '@strata/platform/database';
+import { deleteQueueKeys } from '@strata/platform/testing';
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { median } from '../lib/measure';
-import { deleteRedisKeys } from '../lib/targets';
 import type { QueueRun } from './queue-result';
 
 export interface QueueResult extends QueueRun {
@@ -58,7 +58,7 @@ export async function benchQueue(
       results.push({ ...run, raw, wrapper, ratio });
     } finally {
       if (backend === 'postgres') await dropDatabase(databaseUrl);
-      else await deleteRedisKeys(options.redisUrl, prefix);
+      else await deleteQueueKeys(options.redisUrl, prefix);
     }
   }
   return results;

@@ -1,11 +1,11 @@
 import { dropDatabase } from '@strata/platform/database';
-import { freePort } from '@strata/platform/testing';
+import { deleteQueueKeys, freePort } from '@strata/platform/testing';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { median } from '../lib/measure';
-import { deleteRedisKeys, migratedDatabase, stopChild } from '../lib/targets';
+import { migratedDatabase, stopChild } from '../lib/targets';
 
 export interface StartRun {
   /** From spawning the process until `GET /health` (database and queue checked) answered 200. */
@@ -52,7 +52,7 @@ export async function benchStart(options: { main: string; postgresUrl: string; r
         console.log(`ready in ${Math.round(run.readyMs)} ms, ${run.rssMb.toFixed(1)} MB resident after ${IDLE_MS / 1000} s idle`);
         runs.push(run);
       } finally {
-        await deleteRedisKeys(options.redisUrl, prefix);
+        await deleteQueueKeys(options.redisUrl, prefix);
       }
     }
   } finally {

@@ -1,4 +1,5 @@
 import { dropDatabase } from '@strata/platform/database';
+import { deleteQueueKeys } from '@strata/platform/testing';
 import { eventually, freePort } from '@strata/platform/testing';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -47,13 +48,14 @@ type Wrap = (command: string, args: string[]) => [string, string[]];
 function launch(topologyFile: string, env: Record<string, string>, wrap: Wrap = (command, args) => [command, args]) {
   const database = new URL(process.env['STRATA_TEST_POSTGRES_URL'] as string);
   database.pathname = `/strata_launch_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const queuePrefix = `launch-${randomUUID().slice(0, 8)}`;
   // detached: the launcher leads a process group of its own, as a terminal's foreground job does.
   const child = spawn(...wrap(process.execPath, [launchJs, topologyFile]), {
     detached: true,
     env: {
       ...process.env,
       DATABASE_URL: database.toString(),
-      QUEUE_PREFIX: `launch-${randomUUID().slice(0, 8)}`,
+      QUEUE_PREFIX: queuePrefix,
       LOG_FORMAT: 'json',
       ...env,
     },
@@ -71,6 +73,7 @@ function launch(topologyFile: string, env: Record<string, string>, wrap: Wrap = 
       else child.kill(signal);
       const code = await exited;
       await dropDatabase(database.toString()).catch(() => undefined);
+      await deleteQueueKeys(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', queuePrefix);
       return code;
     },
   };

@@ -1,7 +1,8 @@
 import { ClientTCP } from '@nestjs/microservices';
 import { dropDatabase } from '@strata/platform/database';
-import { eventually, freePort, type TopologyProcesses } from '@strata/platform/testing';
+import { deleteQueueKeys, eventually, freePort, type TopologyProcesses } from '@strata/platform/testing';
 import { CALL_PATTERN, type CallReply } from '@strata/platform/transport';
+import { Redis } from 'ioredis';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const workspaceRoot = join(__dirname, '../../..');
 const main = join(workspaceRoot, 'dist/apps/server/main.js');
+const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 describe('units of the split topology', () => {
   let split: ApiTarget & { deployment: TopologyProcesses };
@@ -209,9 +211,10 @@ describe('npm run start:split (the launcher)', () => {
     writeFileSync(file, JSON.stringify(topology));
     const database = new URL(process.env['STRATA_TEST_POSTGRES_URL'] as string);
     database.pathname = `/strata_launch_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const queuePrefix = `launch-${randomUUID().slice(0, 8)}`;
 
     const launcher = spawn(process.execPath, [join(workspaceRoot, 'dist/apps/server/launch.js'), file], {
-      env: { ...process.env, DATABASE_URL: database.toString(), QUEUE_PREFIX: `launch-${randomUUID().slice(0, 8)}`, LOG_FORMAT: 'json' },
+      env: { ...process.env, DATABASE_URL: database.toString(), QUEUE_PREFIX: queuePrefix, LOG_FORMAT: 'json' },
     });
     let output = '';
     // Without the colours concurrently adds when the environment asks for them (FORCE_COLOR).
@@ -236,5 +239,22 @@ describe('npm run start:split (the launcher)', () => {
     for (const unit of ['gateway', 'business', 'data', 'worker'])
       expect(output).toMatch(new RegExp(`^\\{.*"unit":"${unit}".*"msg":"Stopped"`, 'm'));
     await dropDatabase(database.toString());
+    await deleteQueueKeys(redisUrl, queuePrefix);
+  }, 60_000);
+});
+
+describe('a test deployment', () => {
+  it("removes its queue's keys from Redis when it stops", async () => {
+    const split = await startSplit();
+    const redis = new Redis(redisUrl);
+    try {
+      const keys = () => redis.keys(`${split.deployment.queuePrefix}:*`);
+      // The units' workers register their queues as they start.
+      await eventually(async () => expect((await keys()).length).toBeGreaterThan(0));
+      await split.stop();
+      expect(await keys()).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
   }, 60_000);
 });

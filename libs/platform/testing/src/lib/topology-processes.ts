@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { freePort } from './free-port';
+import { deleteQueueKeys } from './queue-keys';
 
 /*
  * Runs a topology's units as real processes of the built server, for tests of the split
@@ -157,6 +158,11 @@ export class TopologyProcesses {
     return deployment;
   }
 
+  /** The prefix of the deployment's queue keys (`QUEUE_PREFIX`): its own unless `env` set one. */
+  get queuePrefix(): string {
+    return [...this.environments.values()][0]['QUEUE_PREFIX'] as string;
+  }
+
   unit(name: string): UnitProcess {
     const unit = this.units.get(name);
     if (!unit) throw new Error(`no unit ${name}`);
@@ -211,11 +217,15 @@ export class TopologyProcesses {
     await Promise.all([...this.units.values()].map((unit) => waitUntilReady(`${unit.httpUrl}/health`, timeoutMs)));
   }
 
-  /** Stops every unit and drops the deployment's database; removes the units' logs unless `keepLogs`. */
+  /**
+   * Stops every unit, drops the deployment's database and deletes its queue's keys from Redis;
+   * removes the units' logs unless `keepLogs`.
+   */
   async stop({ keepLogs = this.options.keepLogs ?? false }: { keepLogs?: boolean } = {}): Promise<void> {
     for (const name of this.units.keys()) this.resume(name);
     await Promise.all([...this.units.keys()].map((name) => this.stopUnit(name, 'SIGTERM')));
     await dropDatabase(this.databaseUrl);
+    if (this.options.redisUrl) await deleteQueueKeys(this.options.redisUrl, this.queuePrefix);
     // Not left behind in the temporary folder by every run.
     if (!keepLogs) rmSync(this.logDir, { recursive: true, force: true });
   }
