@@ -1,4 +1,4 @@
-import { eventually, FaultProxy } from '@strata/platform/testing';
+import { deleteQueueKeys, eventually, FaultProxy } from '@strata/platform/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSplit, type ApiTarget } from './support/api-target';
 import type { TopologyProcesses } from '@strata/platform/testing';
@@ -36,14 +36,19 @@ describe('the split topology under faults', () => {
   let productIds: string[];
   const post = (path: string, body: unknown) => postJson(`${split.baseUrl}${path}`, body);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const getJson = async (path: string): Promise<any> => (await fetch(`${split.baseUrl}${path}`, { signal: AbortSignal.timeout(10_000) })).json();
+  const getJson = async (path: string): Promise<any> =>
+    (await fetch(`${split.baseUrl}${path}`, { signal: AbortSignal.timeout(10_000) })).json();
 
   beforeAll(async () => {
     split = await startSplit({ CALL_TIMEOUT_MS: String(CALL_TIMEOUT_MS), SETTLE_AFTER_MS: '3000' });
-    customerId = ((await (await post('/api/customers', { email: `faults-${Date.now()}@example.com`, name: 'Load' })).json()) as { id: string }).id;
+    customerId = (
+      (await (await post('/api/customers', { email: `faults-${Date.now()}@example.com`, name: 'Load' })).json()) as { id: string }
+    ).id;
     productIds = [];
     for (let i = 0; i < 3; i++) {
-      const product = (await (await post('/api/products', { sku: `FAULT-${Date.now()}-${i}`, name: 'Widget', priceCents: 100, stock: INITIAL_STOCK })).json()) as { id: string };
+      const product = (await (
+        await post('/api/products', { sku: `FAULT-${Date.now()}-${i}`, name: 'Widget', priceCents: 100, stock: INITIAL_STOCK })
+      ).json()) as { id: string };
       productIds.push(product.id);
     }
   }, 60_000);
@@ -84,7 +89,10 @@ describe('the split topology under faults', () => {
     const live = orders.filter((order) => order.status !== 'cancelled');
     for (const productId of productIds) {
       const { stock } = await getJson(`/api/products/${productId}`);
-      const held = live.flatMap((order) => order.lines).filter((line) => line.productId === productId).reduce((sum, line) => sum + line.quantity, 0);
+      const held = live
+        .flatMap((order) => order.lines)
+        .filter((line) => line.productId === productId)
+        .reduce((sum, line) => sum + line.quantity, 0);
       expect({ productId, accounted: stock + held }).toEqual({ productId, accounted: INITIAL_STOCK });
     }
     expect(live.filter((order) => order.status !== 'confirmed')).toEqual([]);
@@ -138,7 +146,10 @@ describe('the split topology under faults', () => {
       split.deployment.resume('business');
     }
 
-    await eventually(async () => expect((await post('/api/orders', { customerId, lines: [{ productId: productIds[1], quantity: 1 }] })).status).toBe(201), 5000);
+    await eventually(
+      async () => expect((await post('/api/orders', { customerId, lines: [{ productId: productIds[1], quantity: 1 }] })).status).toBe(201),
+      5000,
+    );
     await eventually(expectNothingHalfWritten, 30_000);
   }, 60_000);
 });
@@ -166,8 +177,12 @@ describe('the split topology with PostgreSQL going away', () => {
   });
 
   it('answers 503 service_unavailable within the deadline, never a 500, /health of the data unit names the database, and recovers', async () => {
-    const customer = (await (await post('/api/customers', { email: `pg-down-${Date.now()}@example.com`, name: 'Ada' })).json()) as { id: string };
-    const product = (await (await post('/api/products', { sku: `PG-DOWN-${Date.now()}`, name: 'Lamp', priceCents: 100, stock: 10 })).json()) as { id: string };
+    const customer = (await (await post('/api/customers', { email: `pg-down-${Date.now()}@example.com`, name: 'Ada' })).json()) as {
+      id: string;
+    };
+    const product = (await (
+      await post('/api/products', { sku: `PG-DOWN-${Date.now()}`, name: 'Lamp', priceCents: 100, stock: 10 })
+    ).json()) as { id: string };
     const order = () => post('/api/orders', { customerId: customer.id, lines: [{ productId: product.id, quantity: 1 }] });
     const acknowledged = (await order()).status;
     expect(acknowledged).toBe(201);
@@ -195,7 +210,10 @@ describe('the split topology with PostgreSQL going away', () => {
     await eventually(async () => expect((await order()).status).toBe(201), 30_000);
     await eventually(async () => expect((await get(`/api/products/${product.id}`)).status).toBe(200), 10_000);
     // The first order and the one after: the refused ones kept nothing.
-    await eventually(async () => expect(((await (await get(`/api/products/${product.id}`)).json()) as { stock: number }).stock).toBe(8), 10_000);
+    await eventually(
+      async () => expect(((await (await get(`/api/products/${product.id}`)).json()) as { stock: number }).stock).toBe(8),
+      10_000,
+    );
   }, 90_000);
 });
 
@@ -212,13 +230,21 @@ describe('the split topology with Redis stopped', () => {
     server.port = String(redis.port);
     split = await startSplit({}, undefined, server.toString());
   }, 60_000);
-  afterAll(() => split?.stop());
+  afterAll(async () => {
+    // Its Redis, the closed proxy, cannot remove the deployment's queue keys: removed from the real one.
+    await split?.stop();
+    if (split) await deleteQueueKeys(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', split.deployment.queuePrefix);
+  });
 
   // BullMQ's close of a worker waited for Redis forever (the unit sat out its 10 s shutdown
   // timeout, then logged an error), and its close of a queue failed (the unit crashed on the way out).
   it('Ctrl-C still stops the units that use the queue at once, each with "Stopped" and exit code 0', async () => {
-    const customer = (await (await post('/api/customers', { email: `redis-down-${Date.now()}@example.com`, name: 'Ada' })).json()) as { id: string };
-    const product = (await (await post('/api/products', { sku: `REDIS-DOWN-${Date.now()}`, name: 'Lamp', priceCents: 100, stock: 10 })).json()) as { id: string };
+    const customer = (await (await post('/api/customers', { email: `redis-down-${Date.now()}@example.com`, name: 'Ada' })).json()) as {
+      id: string;
+    };
+    const product = (await (
+      await post('/api/products', { sku: `REDIS-DOWN-${Date.now()}`, name: 'Lamp', priceCents: 100, stock: 10 })
+    ).json()) as { id: string };
     const order = await post('/api/orders', { customerId: customer.id, lines: [{ productId: product.id, quantity: 1 }] });
     expect(order.status).toBe(201); // every unit has used its queue connections
     const { id } = (await order.json()) as { id: string };
