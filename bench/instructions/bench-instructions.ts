@@ -1,14 +1,14 @@
 import { dropDatabase } from '@strata/platform/database';
 import { deleteQueueKeys, freePort } from '@strata/platform/testing';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { describeFailures, throughput } from '../lib/measure';
-import { endpoints, migratedDatabase, seed, stopChild, untilAnswers } from '../lib/targets';
+import { endpoints, monolithEnv, migratedDatabase, seed, stopChild, untilAnswers } from '../lib/targets';
 
 /*
  * The read (`GET /api/products/:id`) counted in instructions rather than timed: each target runs
@@ -110,7 +110,7 @@ function targets(
   { redisUrl, main, benchDir }: { redisUrl: string; main: string; benchDir: string },
 ): InstructionsTarget[] {
   const monolith = (name: string, logLevel: string, nodeArgs?: string[]): InstructionsTarget => {
-    const env = monolithEnv(databaseUrl, redisUrl, logLevel);
+    const env: Record<string, string> = { ...monolithEnv(databaseUrl, redisUrl), LOG_LEVEL: logLevel };
     return { name, script: main, env, nodeArgs, queuePrefix: env['QUEUE_PREFIX'] };
   };
   const baselinePrefix = `bench-${randomUUID().slice(0, 8)}`;
@@ -125,21 +125,6 @@ function targets(
     monolith('monolith (warn)', 'warn'),
     monolith('monolith, no request context', 'info', ['-r', join(benchDir, 'without-request-context.js')]),
   ];
-}
-
-/** The monolith's environment, as `startTopology` gives it, on `databaseUrl` (already migrated). */
-function monolithEnv(databaseUrl: string, redisUrl: string, logLevel: string): Record<string, string> {
-  return {
-    TOPOLOGY: 'monolith',
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    QUEUE_PREFIX: `bench-${randomUUID().slice(0, 8)}`,
-    INTERNAL_AUTH_SECRET: randomBytes(32).toString('hex'),
-    MIGRATIONS_RUN: 'false',
-    LOG_FORMAT: 'json',
-    LOG_LEVEL: logLevel,
-    SHUTDOWN_DRAIN_MS: '0',
-  };
 }
 
 async function requireCallgrind(): Promise<void> {

@@ -227,6 +227,22 @@ export async function startBehindEdge(postgresUrl: string, redisUrl: string): Pr
   ];
 }
 
+/**
+ * What the built monolith needs to run as a deployment runs it, on `databaseUrl` (already
+ * migrated), its queue on Redis under a prefix of its own (`QUEUE_PREFIX`, to remove after it).
+ */
+export function monolithEnv(databaseUrl: string, redisUrl: string): Record<string, string> {
+  return {
+    TOPOLOGY: 'monolith',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: `bench-${randomUUID().slice(0, 8)}`,
+    MIGRATIONS_RUN: 'false',
+    LOG_FORMAT: 'json',
+    SHUTDOWN_DRAIN_MS: '0',
+  };
+}
+
 /** Resolves once `url` answers 2xx; fails if it never does, or if `child` exits first. */
 export async function untilAnswers(url: string, child?: ChildProcess, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,11 +1,10 @@
 import { dropDatabase } from '@strata/platform/database';
 import { deleteQueueKeys, freePort } from '@strata/platform/testing';
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { median } from '../lib/measure';
-import { migratedDatabase, stopChild } from '../lib/targets';
+import { migratedDatabase, monolithEnv, stopChild } from '../lib/targets';
 
 export interface StartRun {
   /** From spawning the process until `GET /health` (database and queue checked) answered 200. */
@@ -36,23 +35,13 @@ export async function benchStart(options: { main: string; postgresUrl: string; r
   try {
     for (let start = 1; start <= options.starts; start++) {
       process.stdout.write(`  monolith start ${start} of ${options.starts} ... `);
-      const prefix = `bench-${randomUUID().slice(0, 8)}`;
+      const env = monolithEnv(databaseUrl, options.redisUrl);
       try {
-        const run = await startOnce(options.main, {
-          ...process.env,
-          TOPOLOGY: 'monolith',
-          DATABASE_URL: databaseUrl,
-          REDIS_URL: options.redisUrl,
-          QUEUE_PREFIX: prefix,
-          PORT: String(await freePort()),
-          MIGRATIONS_RUN: 'false',
-          LOG_FORMAT: 'json',
-          SHUTDOWN_DRAIN_MS: '0',
-        });
+        const run = await startOnce(options.main, { ...process.env, ...env, PORT: String(await freePort()) });
         console.log(`ready in ${Math.round(run.readyMs)} ms, ${run.rssMb.toFixed(1)} MB resident after ${IDLE_MS / 1000} s idle`);
         runs.push(run);
       } finally {
-        await deleteQueueKeys(options.redisUrl, prefix);
+        await deleteQueueKeys(options.redisUrl, env['QUEUE_PREFIX']);
       }
     }
   } finally {

@@ -1,6 +1,5 @@
 import { dropDatabase } from '@strata/platform/database';
-import { deleteQueueKeys } from '@strata/platform/testing';
-import { eventually, freePort } from '@strata/platform/testing';
+import { deleteQueueKeys, eventually, freePort } from '@strata/platform/testing';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
