@@ -56,8 +56,9 @@ import { benchStart } from './start/bench-start';
  * - queue: Strata's queue wrapper against raw BullMQ, add→done, on Redis and on PostgreSQL.
  * - start: the built monolith's time from spawn to ready (`/health` 200) and its idle memory.
  * - instructions (only when BENCH_ONLY names it; needs valgrind): the read's instructions per
- *   request under callgrind, on bare NestJS, the monolith at info and at warn, and the monolith
- *   with the request context's AsyncLocalStorage never turned on (bench/instructions).
+ *   request under callgrind, on bare NestJS, the monolith at info and at warn, the monolith
+ *   with the request context's AsyncLocalStorage never turned on, and the split topology's
+ *   gateway, business and data units (bench/instructions).
  *
  * Load: autocannon at BENCH_CONNECTIONS for BENCH_SECONDS after a warm-up, in BENCH_SLICES slices
  * (the targets taking turns slice by slice, each slice once every target's processes are idle),

@@ -1,5 +1,5 @@
 import { dropDatabase } from '@strata/platform/database';
-import { deleteQueueKeys, freePort } from '@strata/platform/testing';
+import { deleteQueueKeys, freePort, TopologyProcesses } from '@strata/platform/testing';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { describeFailures, throughput } from '../lib/measure';
+import { workspaceRoot } from '../lib/settings';
 import { endpoints, monolithEnv, migratedDatabase, seed, stopChild, untilAnswers } from '../lib/targets';
 
 /*
@@ -23,6 +24,10 @@ import { endpoints, monolithEnv, migratedDatabase, seed, stopChild, untilAnswers
  * V8's background threads (concurrent marking, compilation) and PostgreSQL. Each target is
  * counted RUNS times and the fewest kept: a run in which V8 happened to deoptimise and re-optimise
  * some code counts up to half as much again.
+ *
+ * The split topology is counted the same way, its gateway, business and data units each under
+ * callgrind over the same reads (the worker takes no part in a read): a row per unit, and one for
+ * the three together, whose runs are the runs' sums.
  */
 
 const execFileAsync = promisify(execFile);
@@ -88,11 +93,10 @@ export async function benchInstructions(options: {
           throw new Error(`${target.name}: the warm-up's reads failed (${describeFailures(warmUp.failures)})`);
         const runs: number[] = [];
         for (let run = 1; run <= options.runs; run++) {
-          runs.push(await countRun(child, outputDir, baseUrl, read.path, options.reads));
+          const [count] = await countRun([{ pid: child.pid as number, outputDir }], baseUrl, read.path, options.reads);
+          runs.push(count);
         }
-        const row = { target: target.name, runs, perRead: Math.min(...runs) };
-        console.log(`  ${target.name}: ${runs.map((count) => count.toLocaleString('en')).join(', ')} instructions a read`);
-        rows.push(row);
+        rows.push(counted(target.name, runs));
       } finally {
         await stopChild(child);
         if (target.queuePrefix) await deleteQueueKeys(options.redisUrl, target.queuePrefix);
@@ -102,7 +106,69 @@ export async function benchInstructions(options: {
   } finally {
     await dropDatabase(databaseUrl);
   }
+  rows.push(...(await countSplit(options)));
   return { reads: options.reads, warmUpSeconds: WARM_UP_SECONDS, rows };
+}
+
+/** The units of the split topology a read goes through, in the order it does. */
+const SPLIT_UNITS = ['gateway', 'business', 'data'];
+
+/** The split topology's read, counted in its gateway, business and data units at once. */
+async function countSplit(options: { postgresUrl: string; redisUrl: string; reads: number; runs: number }): Promise<InstructionsRow[]> {
+  const outputDirs = new Map(SPLIT_UNITS.map((unit) => [unit, mkdtempSync(join(tmpdir(), `strata-callgrind-${unit}-`))]));
+  try {
+    const deployment = await TopologyProcesses.start({
+      main: join(workspaceRoot, 'dist/apps/server/main.js'),
+      migrate: join(workspaceRoot, 'dist/apps/server/migrate.js'),
+      topologyFile: join(workspaceRoot, 'topologies/split.json'),
+      postgresUrl: options.postgresUrl,
+      redisUrl: options.redisUrl,
+      env: { LOG_LEVEL: 'info' },
+      runUnder: (unit) => {
+        const outputDir = outputDirs.get(unit);
+        return outputDir === undefined ? undefined : ['valgrind', ...callgrindArguments(outputDir)];
+      },
+      // Under valgrind, a unit starts in about a minute.
+      startTimeoutMs: 300_000,
+    });
+    try {
+      const read = endpoints(await seed(deployment.databaseUrl)).get;
+      const baseUrl = deployment.unit('gateway').httpUrl;
+      const warmUp = await throughput(baseUrl, read, 4, WARM_UP_SECONDS, 0);
+      if (warmUp.errors > 0 || warmUp.answered === 0)
+        throw new Error(`split: the warm-up's reads failed (${describeFailures(warmUp.failures)})`);
+      const processes = SPLIT_UNITS.map((unit) => ({
+        pid: deployment.unit(unit).process?.pid as number,
+        outputDir: outputDirs.get(unit) as string,
+      }));
+      const runs: number[][] = [];
+      for (let run = 1; run <= options.runs; run++) runs.push(await countRun(processes, baseUrl, read.path, options.reads));
+      return [
+        ...SPLIT_UNITS.map((unit, index) =>
+          counted(
+            `split: ${unit}`,
+            runs.map((counts) => counts[index]),
+          ),
+        ),
+        counted(
+          SPLIT,
+          runs.map((counts) => counts.reduce((sum, count) => sum + count, 0)),
+        ),
+      ];
+    } finally {
+      await deployment.stop();
+    }
+  } finally {
+    for (const outputDir of outputDirs.values()) rmSync(outputDir, { recursive: true, force: true });
+  }
+}
+
+/** The row of the split topology's three units together. */
+export const SPLIT = 'split (gateway + business + data)';
+
+function counted(target: string, runs: number[]): InstructionsRow {
+  console.log(`  ${target}: ${runs.map((count) => count.toLocaleString('en')).join(', ')} instructions a read`);
+  return { target, runs, perRead: Math.min(...runs) };
 }
 
 function targets(
@@ -133,8 +199,8 @@ async function requireCallgrind(): Promise<void> {
   });
 }
 
-function spawnUnderCallgrind(target: InstructionsTarget, port: number, outputDir: string): ChildProcess {
-  const callgrind = [
+function callgrindArguments(outputDir: string): string[] {
+  return [
     '--tool=callgrind',
     // Counting starts switched off: the start and the warm-up run at valgrind's uninstrumented speed.
     '--instr-atstart=no',
@@ -144,35 +210,51 @@ function spawnUnderCallgrind(target: InstructionsTarget, port: number, outputDir
     '--smc-check=all-non-file',
     `--callgrind-out-file=${join(outputDir, 'callgrind.out')}`,
   ];
-  return spawn('valgrind', [...callgrind, process.execPath, ...(target.nodeArgs ?? []), target.script], {
+}
+
+function spawnUnderCallgrind(target: InstructionsTarget, port: number, outputDir: string): ChildProcess {
+  return spawn('valgrind', [...callgrindArguments(outputDir), process.execPath, ...(target.nodeArgs ?? []), target.script], {
     env: { ...process.env, ...target.env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'ignore'],
   });
 }
 
+/** A process counted under callgrind, and the folder its counts are dumped to. */
+interface Counted {
+  pid: number;
+  outputDir: string;
+}
+
 /**
- * One run: the main thread's instructions while idle for IDLE_MS, then over `reads` reads one at
- * a time; the reads' count less the idle rate over their duration, per read.
+ * One run, over processes counted together: each one's main thread's instructions while idle for
+ * IDLE_MS, then over `reads` reads one at a time; for each, the reads' count less its idle rate
+ * over their duration, per read.
  */
-async function countRun(child: ChildProcess, outputDir: string, baseUrl: string, path: () => string, reads: number): Promise<number> {
-  const pid = String(child.pid);
-  await callgrindControl('--zero', pid);
-  await callgrindControl('--instr=on', pid);
+async function countRun(processes: Counted[], baseUrl: string, path: () => string, reads: number): Promise<number[]> {
+  const idleRates: number[] = [];
+  for (const { pid } of processes) await callgrindControl('--zero', String(pid));
+  for (const { pid } of processes) await callgrindControl('--instr=on', String(pid));
   const idleStarted = process.hrtime.bigint();
   await sleep(IDLE_MS);
-  const idle = await dumpMainThread(outputDir, pid, 'idle');
-  const idleNs = Number(process.hrtime.bigint() - idleStarted);
-  await callgrindControl('--zero', pid);
+  for (const { pid, outputDir } of processes) {
+    const idle = await dumpMainThread(outputDir, String(pid), 'idle');
+    idleRates.push(idle / Number(process.hrtime.bigint() - idleStarted));
+    await callgrindControl('--zero', String(pid));
+  }
   const readsStarted = process.hrtime.bigint();
   for (let i = 0; i < reads; i++) {
     const response = await fetch(`${baseUrl}${path()}`);
     await response.arrayBuffer();
     if (!response.ok) throw new Error(`${baseUrl}: a read answered ${response.status}`);
   }
-  const readsNs = Number(process.hrtime.bigint() - readsStarted);
-  const counted = await dumpMainThread(outputDir, pid, 'reads');
-  await callgrindControl('--instr=off', pid);
-  return Math.round((counted - (idle * readsNs) / idleNs) / reads);
+  const counts: number[] = [];
+  for (const [index, { pid, outputDir }] of processes.entries()) {
+    const counted = await dumpMainThread(outputDir, String(pid), 'reads');
+    const readsNs = Number(process.hrtime.bigint() - readsStarted);
+    await callgrindControl('--instr=off', String(pid));
+    counts.push(Math.round((counted - idleRates[index] * readsNs) / reads));
+  }
+  return counts;
 }
 
 async function callgrindControl(command: string, pid: string): Promise<void> {

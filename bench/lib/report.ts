@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import type { HopResult } from '../hop/bench-hop';
-import type { InstructionsResult } from '../instructions/bench-instructions';
+import { SPLIT, type InstructionsResult } from '../instructions/bench-instructions';
 import type { QueueResult } from '../queue/bench-queue';
 import type { StartResult } from '../start/bench-start';
 import { describeFailures, median, type Sequential, type Throughput } from './measure';
@@ -172,6 +172,7 @@ export function report(results: Results): Summary {
     'baseline (bare)',
   );
   byInstructions('monolith / monolith, no request context, GET /api/products/:id', 'monolith', 'monolith, no request context');
+  byInstructions('split / monolith, GET /api/products/:id', SPLIT, 'monolith');
 
   if (ratios.length > 0) {
     console.log('\nEach as a share of the other (requests per second, or jobs per second for the queue, unless stated):');

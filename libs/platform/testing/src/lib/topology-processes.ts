@@ -47,6 +47,11 @@ export interface TopologyProcessesOptions {
    * unit and peer before any unit starts; a restarted unit keeps the answer.
    */
   routePeer?: (caller: string, peer: string, peerAddress: string) => Promise<string | undefined>;
+  /**
+   * A program to run a unit under, with its arguments, before Node's own (the benchmark counts
+   * instructions under valgrind); `undefined` runs the unit as it is.
+   */
+  runUnder?: (unit: string) => string[] | undefined;
   /** How long a unit may take to start before `start` or `startUnit` fails (default 30 s). */
   startTimeoutMs?: number;
   /** Keep the units' log files once stopped (a chaos run reports where they are); by default `stop` removes them. */
@@ -175,7 +180,8 @@ export class TopologyProcesses {
     // The unit writes to its log file itself: piped through this process, every line would cost
     // the test (or the benchmark, whose load generator runs here) CPU time on the same cores.
     const log = openSync(unit.logFile, 'a');
-    const child = spawn(process.execPath, [unit.script], { env: this.environments.get(name), stdio: ['ignore', log, log] });
+    const [program, ...args] = [...(this.options.runUnder?.(name) ?? []), process.execPath, unit.script];
+    const child = spawn(program, args, { env: this.environments.get(name), stdio: ['ignore', log, log] });
     closeSync(log);
     unit.process = child;
     const exited = new Promise<never>((_, reject) =>
