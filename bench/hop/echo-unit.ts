@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigModule, loadConfig } from '@strata/platform/config';
 import { configureHttpApp, createHttpAdapter, HttpPlatformModule } from '@strata/platform/http';
-import { internalListenerOptions, TransportModule } from '@strata/platform/transport';
+import { InternalListener, TransportModule } from '@strata/platform/transport';
 import { EchoPort, LocalEcho } from './echo.port';
 
 /**
@@ -28,6 +28,10 @@ async function main(): Promise<void> {
         unit: 'echo',
         secret: config.transport.secret as string,
         serve: [EchoPort],
+        listen: {
+          address: { host: '127.0.0.1', port: config.unit.internalPort as number },
+          maxConnections: config.transport.maxConnections,
+        },
         // The bench's caller, the only unit allowed to call it.
         callers: [{ unit: 'bench', ports: [EchoPort] }],
         peers: [],
@@ -44,17 +48,7 @@ async function main(): Promise<void> {
     autoFlushLogs: false,
     bodyParser: false,
   });
-  app.connectMicroservice(
-    internalListenerOptions(
-      { host: '127.0.0.1', port: config.unit.internalPort as number },
-      {
-        maxMessageBytes: config.transport.maxMessageBytes,
-        secret: config.transport.secret as string,
-        maxConnections: config.transport.maxConnections,
-      },
-    ),
-    { inheritAppConfig: false },
-  );
+  app.connectMicroservice({ strategy: app.get(InternalListener) }, { inheritAppConfig: false });
   await configureHttpApp(app, { title: 'echo', api: false });
   await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');

@@ -1,10 +1,9 @@
 import { Injectable, Module, type INestMicroservice } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { CatalogPort, ProductNotFoundError } from '@strata/catalog/contracts';
 import { NotFoundError } from '@strata/platform/ports';
 import { freePort } from '@strata/platform/testing';
-import { internalListenerOptions, TransportModule } from '@strata/platform/transport';
+import { InternalListener, TransportModule } from '@strata/platform/transport';
 import { ClsModule } from 'nestjs-cls';
 
 /**
@@ -35,6 +34,7 @@ describe('a typed error thrown in the data unit, seen in the gateway', () => {
           unit: 'data',
           secret: SECRET,
           serve: [CatalogPort],
+          listen: { address: { host: '127.0.0.1', port }, maxConnections: 8 },
           callers: [{ unit: 'gateway', ports: [CatalogPort] }],
           peers: [],
           callTimeoutMs: 1000,
@@ -44,10 +44,8 @@ describe('a typed error thrown in the data unit, seen in the gateway', () => {
       providers: [{ provide: CatalogPort, useClass: MissingCatalog }],
     })
     class DataUnit {}
-    data = await NestFactory.createMicroservice(DataUnit, {
-      ...internalListenerOptions({ host: '127.0.0.1', port }, { maxMessageBytes: MAX_MESSAGE_BYTES, secret: SECRET, maxConnections: 8 }),
-      logger: false,
-    });
+    const dataModule = await Test.createTestingModule({ imports: [DataUnit] }).compile();
+    data = dataModule.createNestMicroservice({ strategy: dataModule.get(InternalListener), logger: false });
     await data.listen();
 
     gateway = await Test.createTestingModule({

@@ -1,10 +1,13 @@
-import { Transport, type TcpOptions } from '@nestjs/microservices';
+import { ServerTCP, type TcpContext, type TcpOptions } from '@nestjs/microservices';
 import type { PeerAddress } from '@strata/platform/config';
-import type { InternalTls } from './transport.options';
 import { internalSocketClass } from './internal-socket';
+import type { PortServer } from './port-server';
 import { ServiceCredentials } from './service-credentials';
+import type { InternalTls } from './transport.options';
+import { CALL_PATTERN } from './wire';
 
 export interface InternalListenerOptions {
+  address: PeerAddress;
   /** Largest message accepted from an authenticated connection, in characters of JSON. */
   maxMessageBytes: number;
   /** The deployment's shared secret: a connection must prove its unit before it may send more. */
@@ -16,25 +19,29 @@ export interface InternalListenerOptions {
 }
 
 /**
- * The NestJS microservice options of a unit's internal listener: TCP, with every message bounded
- * (an oversized one closes its connection; nothing else is affected), a peer that stalls in the
- * middle of a message dropped, and the pre-authentication and connection limits of
- * {@link internalSocketClass}.
+ * A unit's internal listener: NestJS's TCP server, with every message bounded (an oversized one
+ * closes its connection; nothing else is affected), a peer that stalls in the middle of a message
+ * dropped, and the pre-authentication and connection limits of {@link internalSocketClass}.
+ * The unit's app connects it as its microservice strategy (`app.get(InternalListener)`).
+ *
+ * Its one message pattern is answered by {@link PortServer}, registered as the server's handler
+ * rather than as a controller's `@MessagePattern`: Nest would run every call through its RPC
+ * pipeline (guards, pipes, interceptors, exception filters, each step a promise), which the port
+ * server uses none of, since it authenticates, validates and answers every outcome itself. In the
+ * split topology that pipeline was a sixth of a serving unit's instructions a read (ADR 0008).
  */
-export function internalListenerOptions(address: PeerAddress, options: InternalListenerOptions): TcpOptions {
+export class InternalListener extends ServerTCP {
+  constructor(options: InternalListenerOptions, portServer: PortServer) {
+    super(tcpOptions(options));
+    this.addHandler(CALL_PATTERN, (message: unknown, context: TcpContext) => portServer.call(message, context));
+  }
+}
+
+function tcpOptions({ address, maxMessageBytes, secret, maxConnections, tls }: InternalListenerOptions): Required<TcpOptions>['options'] {
   return {
-    transport: Transport.TCP,
-    options: {
-      host: address.host,
-      port: address.port,
-      ...(options.tls
-        ? { tlsOptions: { ...options.tls, requestCert: options.tls.ca !== undefined, rejectUnauthorized: options.tls.ca !== undefined } }
-        : {}),
-      socketClass: internalSocketClass({
-        credentials: new ServiceCredentials(options.secret),
-        maxConnections: options.maxConnections,
-        maxMessageBytes: options.maxMessageBytes,
-      }),
-    },
+    host: address.host,
+    port: address.port,
+    ...(tls ? { tlsOptions: { ...tls, requestCert: tls.ca !== undefined, rejectUnauthorized: tls.ca !== undefined } } : {}),
+    socketClass: internalSocketClass({ credentials: new ServiceCredentials(secret), maxConnections, maxMessageBytes }),
   };
 }

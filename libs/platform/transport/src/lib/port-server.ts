@@ -1,6 +1,6 @@
-import { BeforeApplicationShutdown, Controller, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { Ctx, MessagePattern, Payload, TcpContext } from '@nestjs/microservices';
+import type { TcpContext } from '@nestjs/microservices';
 import {
   ApplicationError,
   CALLER_KEY,
@@ -23,7 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CLS_ID, ClsService } from 'nestjs-cls';
 import { ServiceCredentials } from './service-credentials';
 import { TRANSPORT_OPTIONS, type TransportOptions } from './transport.options';
-import { CALL_PATTERN, type CallMessage, type CallReply } from './wire';
+import type { CallMessage, CallReply } from './wire';
 
 /**
  * A stopping unit keeps taking calls until its callers have closed their connections: the units
@@ -44,12 +44,13 @@ interface ServedPort {
 /**
  * The server half of the remote binding: answers {@link CallMessage}s for every port this unit
  * hosts by calling the local implementation, the same object local callers get. Generic over all
- * ports; only methods declared with `@Port` can be called.
+ * ports; only methods declared with `@Port` can be called. The unit's `InternalListener` hands it
+ * every call.
  *
  * Never throws back into the transport: every outcome is a {@link CallReply}, so a bad message
  * costs its sender an answer, not this unit its connection or its process.
  */
-@Controller()
+@Injectable()
 export class PortServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(PortServer.name);
   private readonly ports = new Map<string, ServedPort>();
@@ -79,8 +80,20 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
     }
   }
 
-  @MessagePattern(CALL_PATTERN)
-  async call(@Payload() message: unknown, @Ctx() tcp: TcpContext): Promise<CallReply> {
+  /**
+   * Answers one call. Whatever goes wrong here is answered too: an error left to the transport
+   * would reach the caller as no answer at all, to wait out its deadline.
+   */
+  async call(message: unknown, tcp: TcpContext): Promise<CallReply> {
+    try {
+      return await this.answer(message, tcp);
+    } catch (error) {
+      this.logger.error({ msg: 'an internal call failed before it could be answered', err: error });
+      return { fault: 'internal', message: 'Internal server error' };
+    }
+  }
+
+  private async answer(message: unknown, tcp: TcpContext): Promise<CallReply> {
     this.trackConnection(tcp.getSocketRef().netSocket);
     const caller = this.credentials.verify((message as { credential?: unknown } | null)?.credential);
     if (!caller) {

@@ -25,6 +25,8 @@ export interface TransportOptions {
   secret: string;
   /** Ports this unit hosts and others call: served on its internal listener. */
   serve: PortClass[];
+  /** Where the internal listener takes calls; required when the unit serves ports. */
+  listen?: { address: PeerAddress; maxConnections: number };
   /** Per calling unit, the only ports it may call here (from the topology's plan); others are refused. */
   callers: { unit: string; ports: PortClass[] }[];
   peers: PeerBinding[];
@@ -32,7 +34,10 @@ export interface TransportOptions {
   callTimeoutMs: number;
   /** Largest internal message accepted or sent, in characters of JSON. */
   maxMessageBytes: number;
-  /** Set: calls to peers use TLS (a peer listener without TLS then refuses the connection). */
+  /**
+   * Set: the internal listener serves TLS, and calls to peers use it (a peer listener without TLS
+   * then refuses the connection).
+   */
   tls?: InternalTls;
   /** Most calls this unit serves at once; more are refused as not run (the caller may retry). */
   maxInFlight?: number;

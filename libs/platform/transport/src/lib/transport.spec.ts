@@ -1,5 +1,4 @@
 import { Global, Injectable, Module, type INestMicroservice } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { ClientTCP } from '@nestjs/microservices';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
@@ -27,7 +26,7 @@ import { freePort } from '@strata/platform/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lastValueFrom } from 'rxjs';
 
-import { internalListenerOptions } from './internal-listener';
+import { InternalListener } from './internal-listener';
 import { AUTH_TIMEOUT_MS, HELLO_PATTERN, PRE_AUTH_MAX_BYTES } from './internal-socket';
 import { CALLERS_QUIET_MS, CALLERS_WAIT_MS, PortServer } from './port-server';
 import { CREDENTIAL_WINDOW_MS, ServiceCredentials } from './service-credentials';
@@ -161,6 +160,7 @@ async function startServerUnit(port: number, { maxConnections = 32, maxInFlight,
         unit: 'server',
         secret,
         serve: [WidgetsPort],
+        listen: { address: { host: '127.0.0.1', port }, maxConnections },
         callers: [
           { unit: 'client', ports: [WidgetsPort] },
           { unit: 'raw', ports: [WidgetsPort] },
@@ -169,14 +169,13 @@ async function startServerUnit(port: number, { maxConnections = 32, maxInFlight,
         callTimeoutMs: 1000,
         maxMessageBytes: MAX_MESSAGE_BYTES,
         maxInFlight,
+        tls,
       }),
     ],
   })
   class ServerUnit {}
-  const app = await NestFactory.createMicroservice(ServerUnit, {
-    ...internalListenerOptions({ host: '127.0.0.1', port }, { maxMessageBytes: MAX_MESSAGE_BYTES, secret, maxConnections, tls }),
-    logger: false,
-  });
+  const module = await Test.createTestingModule({ imports: [ServerUnit] }).compile();
+  const app = module.createNestMicroservice({ strategy: module.get(InternalListener), logger: false });
   await app.listen();
   return app;
 }
@@ -320,6 +319,17 @@ describe('the remote binding over TCP', () => {
 
       expect(error).toBeInstanceOf(Error);
       expect(error).not.toBeInstanceOf(ApplicationError);
+      expect((error as Error).message).toMatch(/internal/);
+    });
+
+    it('answers a call that fails before it reaches the implementation at once, rather than leaving it to its deadline', async () => {
+      jest.spyOn(server.get(ServiceCredentials), 'verify').mockImplementationOnce(() => {
+        throw new Error('a bug in the port server');
+      });
+
+      const error = reasonOf((await timed(widgets.count())).outcome);
+
+      expect(error).not.toBeInstanceOf(DeadlineExceededError);
       expect((error as Error).message).toMatch(/internal/);
     });
   });

@@ -2,8 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { opened } from '@strata/platform/config';
 import { configureHttpApp, createHttpAdapter } from '@strata/platform/http';
-import { internalListenerOptions } from '@strata/platform/transport';
-import { readInternalTls } from './internal-tls';
+import { InternalListener } from '@strata/platform/transport';
 import type { ResolvedUnit } from './resolve-unit';
 import type { StrataApplication } from './strata-application';
 import { UnitModule } from './unit.module';
@@ -28,15 +27,7 @@ export async function createUnitApp(
     { bufferLogs: true, autoFlushLogs: false, abortOnError: false, bodyParser: false },
   );
   if (plan.serves.length > 0) {
-    const port = config.unit.internalPort;
-    if (port === undefined) throw new Error(`Unit ${plan.unit} serves ports but has no internal port`);
-    const { host, maxMessageBytes, maxConnections, secret } = config.transport;
-    app.connectMicroservice(
-      internalListenerOptions({ host, port }, { maxMessageBytes, maxConnections, secret: secret as string, tls: readInternalTls(config) }),
-      {
-        inheritAppConfig: false,
-      },
-    );
+    app.connectMicroservice({ strategy: app.get(InternalListener) }, { inheritAppConfig: false });
   }
   await configureHttpApp(app, { title: application.title, description: application.description, api: plan.api });
   return app;

@@ -65,6 +65,7 @@ export class UnitModule {
                 unit: plan.unit,
                 secret: config.transport.secret as string,
                 serve: plan.serves,
+                listen: plan.serves.length > 0 ? internalListener(plan, config) : undefined,
                 callers: plan.callers,
                 peers: plan.peers.map((peer) => ({
                   unit: peer.unit,
@@ -84,4 +85,11 @@ export class UnitModule {
       ],
     };
   }
+}
+
+/** Where a unit that serves ports takes its calls: `INTERNAL_HOST` and its internal port. */
+function internalListener(plan: UnitPlan, config: StrataConfig): { address: { host: string; port: number }; maxConnections: number } {
+  const port = config.unit.internalPort;
+  if (port === undefined) throw new Error(`Unit ${plan.unit} serves ports but has no internal port`);
+  return { address: { host: config.transport.host, port }, maxConnections: config.transport.maxConnections };
 }
