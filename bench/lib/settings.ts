@@ -56,7 +56,7 @@ export const INSTRUCTION_RUNS = number('BENCH_INSTRUCTION_RUNS', 3);
 
 export const PARTS = ['floor', 'baseline', 'monolith', 'split', 'edge', 'hop', 'queue', 'start', 'instructions'] as const;
 export type Part = (typeof PARTS)[number];
-/** Parts run only when BENCH_ONLY names them: instructions needs valgrind and takes about 15 minutes. */
+/** Parts run only when BENCH_ONLY names them: instructions needs valgrind and takes about 16 minutes. */
 const OPT_IN: readonly Part[] = ['instructions'];
 /** BENCH_ONLY=hop (or any of PARTS, comma-separated): measure only those. */
 const ONLY = process.env['BENCH_ONLY']?.split(',').map((part) => part.trim());
