@@ -4,7 +4,7 @@ import { DatabaseModule } from '@strata/platform/database';
 import { HealthModule } from '@strata/platform/health';
 import { HttpPlatformModule } from '@strata/platform/http';
 import { QueueModule } from '@strata/platform/queue';
-import { TransportModule } from '@strata/platform/transport';
+import { TransportModule, type TransportOptions } from '@strata/platform/transport';
 import type { MixedList } from 'typeorm';
 import type { UnitPlan } from '../topology/plan-topology';
 import { readInternalTls } from './internal-tls';
@@ -88,7 +88,7 @@ export class UnitModule {
 }
 
 /** Where a unit that serves ports takes its calls: `INTERNAL_HOST` and its internal port. */
-function internalListener(plan: UnitPlan, config: StrataConfig): { address: { host: string; port: number }; maxConnections: number } {
+function internalListener(plan: UnitPlan, config: StrataConfig): NonNullable<TransportOptions['listen']> {
   const port = config.unit.internalPort;
   if (port === undefined) throw new Error(`Unit ${plan.unit} serves ports but has no internal port`);
   return { address: { host: config.transport.host, port }, maxConnections: config.transport.maxConnections };
