@@ -1,6 +1,6 @@
 import { ORDERS_QUEUE } from '@strata/orders/contracts';
 import { QUEUE_SCHEMA } from '@strata/platform/queue';
-import { FAULT_KINDS, formatFigures, runChaos, type ChaosReport } from '@strata/platform/testing';
+import { FAULT_KINDS, formatFigures, runChaos, testRedisUrl, type ChaosReport } from '@strata/platform/testing';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -42,7 +42,7 @@ async function chaos(redisUrl: string | undefined): Promise<ChaosReport> {
 }
 
 describe.each([
-  ['Redis', process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379'],
+  ['Redis', testRedisUrl()],
   ['PostgreSQL', undefined],
 ])('the split topology under chaos, the queue on %s', (_, redisUrl) => {
   it('keeps every invariant through kills, freezes, delays, black holes and resets', async () => {

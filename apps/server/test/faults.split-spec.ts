@@ -1,4 +1,4 @@
-import { deleteQueueKeys, eventually, FaultProxy } from '@strata/platform/testing';
+import { deleteQueueKeys, eventually, FaultProxy, testRedisUrl } from '@strata/platform/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSplit, type ApiTarget } from './support/api-target';
 import type { TopologyProcesses } from '@strata/platform/testing';
@@ -225,7 +225,7 @@ describe('the split topology with Redis stopped', () => {
   // Every unit reaches Redis through a proxy this file closes, as stopping Redis would: open
   // connections closed, new ones refused.
   beforeAll(async () => {
-    const server = new URL(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
+    const server = new URL(testRedisUrl());
     redis = await FaultProxy.start({ host: server.hostname, port: Number(server.port || 6379) });
     server.port = String(redis.port);
     split = await startSplit({}, undefined, server.toString());
@@ -233,7 +233,7 @@ describe('the split topology with Redis stopped', () => {
   afterAll(async () => {
     // Its Redis, the closed proxy, cannot remove the deployment's queue keys: removed from the real one.
     await split?.stop();
-    if (split) await deleteQueueKeys(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', split.deployment.queuePrefix);
+    if (split) await deleteQueueKeys(testRedisUrl(), split.deployment.queuePrefix);
   });
 
   // BullMQ's close of a worker waited for Redis forever (the unit sat out its 10 s shutdown

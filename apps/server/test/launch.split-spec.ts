@@ -1,5 +1,5 @@
 import { dropDatabase } from '@strata/platform/database';
-import { deleteQueueKeys, eventually, freePort } from '@strata/platform/testing';
+import { deleteQueueKeys, eventually, freePort, testRedisUrl } from '@strata/platform/testing';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -72,7 +72,7 @@ function launch(topologyFile: string, env: Record<string, string>, wrap: Wrap = 
       else child.kill(signal);
       const code = await exited;
       await dropDatabase(database.toString()).catch(() => undefined);
-      await deleteQueueKeys(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', queuePrefix);
+      await deleteQueueKeys(testRedisUrl(), queuePrefix);
       return code;
     },
   };

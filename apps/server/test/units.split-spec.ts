@@ -1,6 +1,6 @@
 import { ClientTCP } from '@nestjs/microservices';
 import { dropDatabase } from '@strata/platform/database';
-import { deleteQueueKeys, eventually, freePort, type TopologyProcesses } from '@strata/platform/testing';
+import { deleteQueueKeys, eventually, freePort, testRedisUrl, type TopologyProcesses } from '@strata/platform/testing';
 import { CALL_PATTERN, type CallReply } from '@strata/platform/transport';
 import { Redis } from 'ioredis';
 import { spawn, spawnSync } from 'node:child_process';
@@ -23,7 +23,6 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const workspaceRoot = join(__dirname, '../../..');
 const main = join(workspaceRoot, 'dist/apps/server/main.js');
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 describe('units of the split topology', () => {
   let split: ApiTarget & { deployment: TopologyProcesses };
@@ -156,7 +155,7 @@ describe('a unit that cannot run stops at once and says why', () => {
       TOPOLOGY: 'split',
       UNIT: 'business',
       INTERNAL_AUTH_SECRET: 's'.repeat(32),
-      REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+      REDIS_URL: testRedisUrl(),
       SETTLE_AFTER_MS: '5',
     });
 
@@ -239,14 +238,14 @@ describe('npm run start:split (the launcher)', () => {
     for (const unit of ['gateway', 'business', 'data', 'worker'])
       expect(output).toMatch(new RegExp(`^\\{.*"unit":"${unit}".*"msg":"Stopped"`, 'm'));
     await dropDatabase(database.toString());
-    await deleteQueueKeys(redisUrl, queuePrefix);
+    await deleteQueueKeys(testRedisUrl(), queuePrefix);
   }, 60_000);
 });
 
 describe('a test deployment', () => {
   it("removes its queue's keys from Redis when it stops", async () => {
     const split = await startSplit();
-    const redis = new Redis(redisUrl);
+    const redis = new Redis(testRedisUrl());
     try {
       const keys = () => redis.keys(`${split.deployment.queuePrefix}:*`);
       // The units' workers register their queues as they start.

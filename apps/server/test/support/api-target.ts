@@ -7,6 +7,7 @@ import {
   E2E_API_URL_VARIABLE,
   E2E_TOPOLOGY_FILE_VARIABLE,
   EDGE,
+  testRedisUrl,
   TopologyProcesses,
   type TestDatabase,
 } from '@strata/platform/testing';
@@ -61,7 +62,7 @@ export async function startBehindEdge(
     edge: join(workspaceRoot, 'dist/apps/server/edge.js'),
     topologyFile,
     postgresUrl: process.env['STRATA_TEST_POSTGRES_URL'] as string,
-    redisUrl: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+    redisUrl: testRedisUrl(),
     env,
   });
   return {
@@ -98,7 +99,7 @@ async function startMonolith(env: Record<string, string>): Promise<ApiTarget> {
 export async function startSplit(
   env: Record<string, string> = {},
   postgresUrl = process.env['STRATA_TEST_POSTGRES_URL'] as string,
-  redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+  redisUrl = testRedisUrl(),
 ): Promise<ApiTarget & { deployment: TopologyProcesses }> {
   const deployment = await TopologyProcesses.start({
     main: join(workspaceRoot, 'dist/apps/server/main.js'),

@@ -1,8 +1,7 @@
-import { requireRedis } from '../lib/require-redis';
+import { requireRedis, testRedisUrl } from '../lib/require-redis';
 import startTestPostgres from './postgres.global-setup';
 
-/** Where the suites that need Redis find it. */
-export const testRedisUrl = () => process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+export { testRedisUrl };
 
 /** Fails at once, in one message, when no Redis answers at `REDIS_URL`: a failure, not a skip. */
 export const requireTestRedis = () =>

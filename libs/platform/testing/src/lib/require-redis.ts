@@ -1,5 +1,8 @@
 import { Redis } from 'ioredis';
 
+/** Where tests, test deployments and their clean-up find Redis: `REDIS_URL`, else the local default. */
+export const testRedisUrl = (): string => process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
 /**
  * Fails with `message`, where it looked and why, unless a Redis answers at `url`: what needs Redis
  * stops at once in one line rather than failing everywhere on its own timeouts. npm packages only,
