@@ -136,7 +136,9 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
         const call = `${message.port}.${message.method}`;
         const took = () => Math.round((performance.now() - startedAt) * 1000) / 1000;
         try {
-          const args = await validArguments(served.spec, message.method, message.args, call);
+          const argumentClasses = served.spec.argumentClasses.get(message.method) ?? [];
+          // Most methods declare no argument class (an id, a number): nothing to validate, and no promise to wait on.
+          const args = argumentClasses.length > 0 ? await validArguments(argumentClasses, message.args, call) : message.args;
           const value = await served.instance[message.method](...args);
           // One line per call, as pino-http writes one per HTTP request: what, for whom, how long.
           this.logger.log({ msg: 'call completed', call, caller, outcome: 'ok', responseTime: took() });
@@ -195,9 +197,7 @@ export class PortServer implements OnApplicationBootstrap, BeforeApplicationShut
  * properties refused): a unit does not trust its callers' validation. Arguments without a declared
  * class pass unchanged.
  */
-async function validArguments(spec: PortSpec, method: string, args: unknown[], call: string): Promise<unknown[]> {
-  const classes = spec.argumentClasses.get(method) ?? [];
-  if (classes.length === 0) return args;
+async function validArguments(classes: readonly (ArgumentClass | null)[], args: unknown[], call: string): Promise<unknown[]> {
   const problems: string[] = [];
   const valid = await Promise.all(
     args.map(async (arg, index) => {
