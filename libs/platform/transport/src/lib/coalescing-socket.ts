@@ -14,14 +14,15 @@ export interface FramingLimits {
 /**
  * NestJS's JSON framing, with the messages written in one turn of the event loop sent together.
  *
- * `JsonSocket` writes each message as it is sent: one `write` system call per call and per reply.
- * Under load most of a relaying unit's CPU went there (a profile of the split topology's business
- * unit: a quarter of its busy time in the socket writes). The first message of a turn corks the
- * socket, and the check phase uncorks it, after the poll phase has handed over every ready
- * request and reply: the turn's messages leave in one `writev`. A lone call waits for nothing but
- * the rest of its own turn. Backpressure is unchanged: a corked socket still reports, from its
- * buffered length, when it is above its high-water mark. With the batching done here, the
- * kernel's own (Nagle's algorithm) is turned off.
+ * `JsonSocket` writes each message as it is sent: one `write` system call per call and per reply,
+ * and on a local socket each costs the writer the kernel's TCP path and the reader's wake-up. The
+ * split topology's relaying business unit wrote 2.1 times a request under load; coalesced, 0.36
+ * times, and the three units' CPU per read fell by a fifth (ADR 0008). The first message of a
+ * turn corks the socket, and the check phase uncorks it, after the poll phase has handed over
+ * every ready request and reply: the turn's messages leave in one `writev`. A lone call waits for
+ * nothing but the rest of its own turn. Backpressure is unchanged: a corked socket still reports,
+ * from its buffered length, when it is above its high-water mark. With the batching done here,
+ * the kernel's own (Nagle's algorithm) is turned off.
  */
 export class CoalescingJsonSocket extends JsonSocket {
   private corked = false;
