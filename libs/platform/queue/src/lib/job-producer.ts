@@ -13,8 +13,13 @@ export interface EnqueueOptions {
   delayMs?: number;
 }
 
-/** How long {@link JobProducer.withdraw} waits for the queue backend. */
-export const WITHDRAW_TIMEOUT_MS = 1000;
+/**
+ * How long {@link JobProducer.enqueue} and {@link JobProducer.withdraw} wait for the queue backend.
+ * ioredis holds a command sent just before Redis stopped answering (a frozen or partitioned server,
+ * not a closed connection) until it answers again: a request that queues a job would hang with it,
+ * and a job handler that withdraws one would hold its unit's shutdown.
+ */
+export const QUEUE_ANSWER_TIMEOUT_MS = 1500;
 
 /** Adds declared jobs to their queues, with the current request's context attached. */
 @Injectable()
@@ -27,22 +32,31 @@ export class JobProducer {
     private readonly cls: ClsService,
   ) {}
 
+  /**
+   * Adds a job, or rejects: at once when the backend is unreachable, after
+   * {@link QUEUE_ANSWER_TIMEOUT_MS} when it does not answer. A job given up on may still be added
+   * when the backend answers again, so a caller that answers the failure must not mind a job
+   * arriving for work it did not do (the settle job of a placement that kept nothing finds nothing).
+   */
   async enqueue<Payload>(job: JobDefinition<Payload>, payload: Payload, options: EnqueueOptions = {}): Promise<void> {
     const queue = this.queueOf(job);
     const data: JobData<Payload> = { payload, context: { requestId: this.cls.getId() } };
-    await queue.add(job.name, data, { jobId: options.jobId, delay: options.delayMs, ...(job.attempts ? { attempts: job.attempts } : {}) });
+    const added = queue.add(job.name, data, {
+      jobId: options.jobId,
+      delay: options.delayMs,
+      ...(job.attempts ? { attempts: job.attempts } : {}),
+    });
+    await answerWithin(added, QUEUE_ANSWER_TIMEOUT_MS);
   }
 
   /**
    * Withdraws a job that has not started (waiting or delayed), e.g. a safety net made redundant.
    * A job running is left to finish; an unknown id is no error. Best effort, so bounded: a backend
-   * that does not answer within {@link WITHDRAW_TIMEOUT_MS} (ioredis holds a command sent just
-   * before Redis went away until Redis is back) is given up on with an error, rather than holding
-   * the job handler that withdraws, and its unit's shutdown, until then. The job then runs, and
-   * must find nothing to do.
+   * that does not answer within {@link QUEUE_ANSWER_TIMEOUT_MS} is given up on with an error. The
+   * job then runs, and must find nothing to do.
    */
   async withdraw<Payload>(job: JobDefinition<Payload>, jobId: string): Promise<void> {
-    await answerWithin(this.queueOf(job).remove(jobId), WITHDRAW_TIMEOUT_MS);
+    await answerWithin(this.queueOf(job).remove(jobId), QUEUE_ANSWER_TIMEOUT_MS);
   }
 
   private queueOf(job: JobDefinition<unknown>): Queue {

@@ -42,7 +42,16 @@ export function useQueueBackend(backend: QueueBackend): ConnectionOptions {
     // Workers retry their loop on the error and resume once ioredis has reconnected.
     enableOfflineQueue: false,
     connectTimeout: 2000,
+    // Reconnection attempts at most a second apart, however long Redis was away: BullMQ's default
+    // backs off to 20 s, so after an outage of a minute orders were refused, the health check
+    // down and the outbox held for up to 20 s more with Redis back.
+    retryStrategy: redisReconnectDelay,
   };
+}
+
+/** The pause before the `attempt`th reconnection to Redis (ioredis's `retryStrategy`): 100 ms more each time, up to a second. */
+export function redisReconnectDelay(attempt: number): number {
+  return Math.min(attempt * 100, 1000);
 }
 
 const logger = new Logger('QueueConnection');

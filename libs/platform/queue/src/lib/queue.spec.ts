@@ -8,7 +8,7 @@ import { CLS_ID, ClsModule, ClsService } from 'nestjs-cls';
 import { ConfigModule, loadConfig } from '@strata/platform/config';
 import { createTestDatabase, eventually, FaultProxy, type TestDatabase } from '@strata/platform/testing';
 import { defineJob } from './job-definition';
-import { JobProducer, WITHDRAW_TIMEOUT_MS } from './job-producer';
+import { JobProducer, QUEUE_ANSWER_TIMEOUT_MS } from './job-producer';
 import { JOBS_WORKER_OPTIONS, JobsWorker, MAX_STALLED_COUNT, OnJob, RUN_RETRY_DELAY_MS } from './jobs-worker';
 import { QueueHealthIndicator } from './queue.health';
 import { QueueModule } from './queue.module';
@@ -381,6 +381,32 @@ describe.each([
   }, 20_000);
 });
 
+describe('a queue whose Redis was away for a while', () => {
+  let backend: FaultProxy;
+  let module: TestingModule;
+
+  beforeAll(async () => ({ backend, module } = await startQueueBehindProxy('redis')));
+  afterAll(async () => {
+    await module.close();
+    await backend.close();
+  });
+
+  // ioredis reconnects on the schedule BullMQ gives it unless told otherwise: e^attempt seconds,
+  // from one to 20. After 12 s away, its next attempt came 6 s after Redis was back; after a
+  // minute, up to 20 s, all that time refusing orders with Redis up.
+  it('queues again within a couple of seconds of Redis coming back', async () => {
+    const producer = module.get(JobProducer);
+    await producer.enqueue(GreetJob, { name: randomUUID() }, { delayMs: 60_000 });
+    backend.down();
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    backend.heal();
+    const backAt = Date.now();
+
+    await eventually(() => producer.enqueue(GreetJob, { name: randomUUID() }, { delayMs: 60_000 }), 15_000);
+    expect(Date.now() - backAt).toBeLessThan(2500);
+  }, 40_000);
+});
+
 describe.each([
   ['Redis', 'redis'],
   ['PostgreSQL', 'postgres'],
@@ -418,7 +444,7 @@ describe.each([
 describe.each([
   ['Redis', 'redis'],
   ['PostgreSQL', 'postgres'],
-] as const)('withdrawing a job from a queue on %s that does not answer', (_, kind) => {
+] as const)('queueing and withdrawing jobs on %s when it does not answer', (_, kind) => {
   let database: TestDatabase | undefined;
   let backend: FaultProxy;
   let module: TestingModule;
@@ -431,16 +457,33 @@ describe.each([
     await database?.drop();
   });
 
+  afterEach(() => backend.heal());
+
   // A job handler that withdraws a job as Redis goes away held its unit's shutdown until Redis came
   // back: ioredis keeps a command it has sent until it can send it again.
-  it(`gives up after ${WITHDRAW_TIMEOUT_MS} ms with an error, instead of waiting for the backend`, async () => {
+  it(`gives up withdrawing after ${QUEUE_ANSWER_TIMEOUT_MS} ms with an error, instead of waiting for the backend`, async () => {
     const producer = module.get(JobProducer);
     await producer.withdraw(GreetJob, randomUUID()); // answered while the backend answers
     backend.blackHole();
     const startedAt = Date.now();
 
-    await expect(producer.withdraw(GreetJob, randomUUID())).rejects.toThrow(`did not answer within ${WITHDRAW_TIMEOUT_MS} ms`);
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(WITHDRAW_TIMEOUT_MS - 50);
-    expect(Date.now() - startedAt).toBeLessThan(WITHDRAW_TIMEOUT_MS + 1000);
+    await expect(producer.withdraw(GreetJob, randomUUID())).rejects.toThrow(`did not answer within ${QUEUE_ANSWER_TIMEOUT_MS} ms`);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(QUEUE_ANSWER_TIMEOUT_MS - 50);
+    expect(Date.now() - startedAt).toBeLessThan(QUEUE_ANSWER_TIMEOUT_MS + 1000);
+  }, 20_000);
+
+  // A request that queues a job (an order's settle job) hung with a frozen Redis until the HTTP
+  // timeout answered for it, 15 s later, and then went on to finish what it had been told failed.
+  it(`gives up queueing after ${QUEUE_ANSWER_TIMEOUT_MS} ms with an error, instead of waiting for the backend`, async () => {
+    const producer = module.get(JobProducer);
+    await producer.enqueue(GreetJob, { name: 'before' }, { delayMs: 60_000 }); // answered while the backend answers
+    backend.blackHole();
+    const startedAt = Date.now();
+
+    await expect(producer.enqueue(GreetJob, { name: 'during' }, { delayMs: 60_000 })).rejects.toThrow(
+      `did not answer within ${QUEUE_ANSWER_TIMEOUT_MS} ms`,
+    );
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(QUEUE_ANSWER_TIMEOUT_MS - 50);
+    expect(Date.now() - startedAt).toBeLessThan(QUEUE_ANSWER_TIMEOUT_MS + 1000);
   }, 20_000);
 });

@@ -1,7 +1,7 @@
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 
 /** How a {@link FaultProxy} treats the bytes crossing it. */
-export type LinkState = { kind: 'healthy' } | { kind: 'delayed'; ms: number } | { kind: 'black-holed' };
+export type LinkState = { kind: 'healthy' } | { kind: 'delayed'; ms: number } | { kind: 'black-holed' } | { kind: 'down' };
 
 /** One direction of a proxied connection: what it reads from, what it writes to. */
 interface Direction {
@@ -66,6 +66,15 @@ export class FaultProxy {
     this.setState({ kind: 'black-holed' });
   }
 
+  /**
+   * The server gone, as a stopped process is: every open connection reset, and every new one
+   * reset as soon as it is made, until `heal`.
+   */
+  down(): void {
+    this.setState({ kind: 'down' });
+    this.reset();
+  }
+
   /** Resets every open connection (RST to both peers); new connections go through as before. */
   reset(): number {
     const count = this.pairs.size;
@@ -91,6 +100,11 @@ export class FaultProxy {
 
   private accept(client: Socket, target: { host: string; port: number }): void {
     this.accepted++;
+    if (this.state.kind === 'down') {
+      client.on('error', () => undefined);
+      client.resetAndDestroy();
+      return;
+    }
     const upstream = connect({ host: target.host, port: target.port, noDelay: true });
     const pair: [Socket, Socket] = [client, upstream];
     this.pairs.add(pair);
