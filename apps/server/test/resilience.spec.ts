@@ -303,6 +303,44 @@ describe('what a deployment switches', () => {
   });
 });
 
+describe('a retry of a request that is still running, in the monolith', () => {
+  // The monolith put no deadline in the request context, so a retry waited on the attempt holding
+  // its key for 30 s: the HTTP timeout answered it first, a 503 instead of the 409 that tells the
+  // client its request is still being done.
+  it('answers 409 idempotency.request_in_progress before REQUEST_TIMEOUT_MS answers for it', async () => {
+    const database = await createTestDatabase();
+    const env = { LOG_LEVEL: 'silent', TOPOLOGY: 'monolith', MIGRATIONS_RUN: 'false' };
+    const config = loadConfig({ ...env, REQUEST_TIMEOUT_MS: '2000', DATABASE_STATEMENT_TIMEOUT_MS: '10000' });
+    const app = await createUnitApp(resolveUnit(config, application), application, database.url);
+    await app.listen(0, '127.0.0.1');
+    const locker = new Client({ connectionString: database.url });
+    try {
+      const { data, product } = await oneUnitOrders(await app.getUrl());
+      const customer = await data.customer();
+      const order = () =>
+        request(app.getHttpServer())
+          .post('/api/orders')
+          .set('Idempotency-Key', 'still-running')
+          .send({ customerId: customer.id, lines: [{ productId: product.id, quantity: 1 }] });
+      // Another session holds the products, so the first attempt waits in its reservation.
+      await locker.connect();
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE catalog.products IN ACCESS EXCLUSIVE MODE');
+      const first = order().then((response) => response);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      const retry = await order();
+      expect({ status: retry.status, code: retry.body.code }).toEqual({ status: 409, code: 'idempotency.request_in_progress' });
+      expect((await first).body.code).toBe('http.request_timeout');
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+      await app.close();
+      await database.drop();
+    }
+  });
+});
+
 describe('redaction of log arguments', () => {
   it("replaces a URL's password in messages, properties and errors", () => {
     expect(redactArgument('could not reach redis://:pw@cache:6379')).toBe('could not reach redis://:***@cache:6379');

@@ -4,7 +4,7 @@ import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
 import type { Logger } from 'pino';
-import { IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_HEADER } from '@strata/platform/ports';
+import { DEADLINE_KEY, IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_HEADER } from '@strata/platform/ports';
 import { requestTimeoutBody } from './request-deadline';
 import { REQUEST_ID_HEADER } from './request-id';
 
@@ -59,18 +59,22 @@ export interface RequestPipelineOptions {
  * its CPU time: the garbage collector's work on weak entries, one per request.
  */
 const DEADLINE = Symbol('strata.requestDeadline');
-type RequestWithDeadline = FastifyRequest & { [DEADLINE]: NodeJS.Timeout | null };
+/** When that timer fires (epoch milliseconds): the request context's deadline. */
+const DEADLINE_AT = Symbol('strata.requestDeadlineAt');
+type RequestWithDeadline = FastifyRequest & { [DEADLINE]: NodeJS.Timeout | null; [DEADLINE_AT]: number };
 
 const IDEMPOTENCY_KEY_HEADER_NAME = IDEMPOTENCY_KEY_HEADER.toLowerCase();
 
 export function installRequestPipeline(fastify: FastifyInstance, { logger, timeoutMs }: RequestPipelineOptions): void {
   fastify.decorateRequest(DEADLINE, null);
+  fastify.decorateRequest(DEADLINE_AT, 0);
 
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeadersFor(request.url));
     // `request.id` is the client's `x-request-id` when sensible, a new UUID otherwise (genReqId).
     reply.header(REQUEST_ID_HEADER, request.id);
     (request as RequestWithDeadline)[DEADLINE] = setTimeout(answerLate, timeoutMs, reply, timeoutMs);
+    (request as RequestWithDeadline)[DEADLINE_AT] = Date.now() + timeoutMs;
     done(unsupportedEncoding(request.headers['content-encoding']));
   });
 
@@ -80,7 +84,10 @@ export function installRequestPipeline(fastify: FastifyInstance, { logger, timeo
   fastify.addHook('preHandler', (request, _reply, done) => {
     // The idempotency key is read by the operations that honour it (`runIdempotently`), which also check its form.
     const key = request.headers[IDEMPOTENCY_KEY_HEADER_NAME];
-    context.runWith({ [CLS_ID]: request.id, [IDEMPOTENCY_KEY]: typeof key === 'string' ? key : undefined }, done);
+    // The deadline bounds what the request waits for (calls to other units, a retry waiting on
+    // the attempt holding its key), so that it answers for itself before the timeout answers for it.
+    const deadline = (request as RequestWithDeadline)[DEADLINE_AT];
+    context.runWith({ [CLS_ID]: request.id, [IDEMPOTENCY_KEY]: typeof key === 'string' ? key : undefined, [DEADLINE_KEY]: deadline }, done);
   });
 
   fastify.addHook('onResponse', (request, reply, done) => {
