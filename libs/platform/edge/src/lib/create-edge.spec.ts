@@ -1,5 +1,6 @@
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { connect, type AddressInfo } from 'node:net';
 import { createEdge, type Edge } from './create-edge';
 
 /** The edge against two stand-in units: plain HTTP servers that record what reaches them. */
@@ -89,6 +90,7 @@ describe('the edge', () => {
       ],
       upstreams: { core: core.url, orders: orders.url },
       timeoutMs: 300,
+      requestTimeoutMs: 1000,
       bodyLimitBytes: 1024,
       docs: true,
       title: 'Test API',
@@ -220,6 +222,29 @@ describe('the edge', () => {
     expect(orders.received).toEqual([]);
   });
 
+  it('answers a URL with a malformed percent-escape 400 edge.malformed_url, not 500, and the unit never sees it', async () => {
+    for (const path of ['/api/products?a=%', '/api/products?%%%&limit=1', '/api/products/42?q=%E0%A4%A']) {
+      const response = await send(path);
+
+      expect({ path, status: response.statusCode, code: response.json().code }).toEqual({ path, status: 400, code: 'edge.malformed_url' });
+    }
+    expect(core.received).toEqual([]);
+  });
+
+  it('answers a client that stops sending its body half-way 408 once its request time is up, and closes the connection', async () => {
+    await edge.server.listen({ port: 0, host: '127.0.0.1' });
+    const socket = connect((edge.server.server.address() as AddressInfo).port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.write('POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":');
+    const startedAt = Date.now();
+
+    await once(socket, 'close');
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(Date.now() - startedAt).toBeLessThan(1900); // before the connection timeout, twice the request's
+    expect(orders.received).toEqual([]);
+  });
+
   it('answers a route no unit serves, or a method a route does not have, with 404 in the kit’s error body', async () => {
     for (const [method, path] of [
       ['GET', '/api/nothing-here'],
@@ -330,6 +355,7 @@ describe('the edge', () => {
       routes: [{ method: 'GET', path: '/api/products/:id', unit: 'core' }],
       upstreams: { core: core.url },
       timeoutMs: 300,
+      requestTimeoutMs: 1000,
       bodyLimitBytes: 1024,
       docs: false,
       title: 'Test API',

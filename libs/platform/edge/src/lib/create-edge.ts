@@ -30,6 +30,12 @@ export interface EdgeOptions {
   upstreams: Record<string, string>;
   /** How long a unit has to answer (its headers, then each chunk of its body) before the edge answers 504. */
   timeoutMs: number;
+  /**
+   * How long a client has to send its whole request (`REQUEST_TIMEOUT_MS`, as on the units): 408
+   * after it, and a connection silent for twice that is closed. Without it, a client that stopped
+   * sending its body half-way held its connection and request open for good.
+   */
+  requestTimeoutMs: number;
   /** The largest request body accepted (413 above it), as every unit does. */
   bodyLimitBytes: number;
   /** Serves `/docs` and `/docs-json` (the whole API's); false: both 404, as on the units (`DOCS_ENABLED`). */
@@ -70,11 +76,19 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   const server = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : {}),
     bodyLimit: options.bodyLimitBytes,
+    requestTimeout: options.requestTimeoutMs,
+    connectionTimeout: 2 * options.requestTimeoutMs,
     genReqId: (request: IncomingMessage) => requestIdOf(request),
     // One line per request, written below once the answer is known (as units log them).
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     ...SERVE_WHILE_CLOSING,
   });
+  // Node enforces requestTimeout only where headersTimeout (60 s unless set) is no longer, and only
+  // when it looks, every connectionsCheckingInterval (30 s unless set): a client that stalls its
+  // request gets its 408 within a quarter of the timeout (a second at most) of running out.
+  server.server.headersTimeout = options.requestTimeoutMs;
+  // (A constructor option that Node reads again when the server starts listening; not in its types.)
+  (server.server as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = Math.min(1000, options.requestTimeoutMs / 4);
   closeConnectionsAfterTheirAnswer(server);
   const withdraw = () => {
     ready = false;
@@ -151,8 +165,11 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   }
 
   function proxy(request: FastifyRequest, reply: FastifyReply, unit: string, upstream: string) {
+    const target = pathAndQueryOf(request.url);
+    // reply-from decodes the target to look for `..`, and a malformed escape threw there: a 500.
+    if (!decodes(target)) return sendError(reply, 400, 'The URL has a malformed percent-encoding (%)', 'edge.malformed_url');
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
-    return reply.from(`${upstream}${pathAndQueryOf(request.url)}`, {
+    return reply.from(`${upstream}${target}`, {
       ...(body ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' } : {}),
       rewriteRequestHeaders: (original, headers) => {
         const passedOn: typeof headers = {
@@ -283,6 +300,15 @@ const HOP_BY_HOP_ANSWER_HEADERS = ['connection', 'keep-alive', 'proxy-connection
  * (`GET http://api.example.com/api/products`, which a server must accept: RFC 9112, 3.2.2), its
  * path and query. Fastify routes both by their path.
  */
+function decodes(target: string): boolean {
+  try {
+    decodeURIComponent(target);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function pathAndQueryOf(target: string): string {
   if (target.startsWith('/')) return target;
   const { pathname, search } = new URL(target);

@@ -87,6 +87,7 @@ async function main(application: StrataApplication): Promise<void> {
     routes: plan.routes,
     upstreams: plan.upstreams,
     timeoutMs: edgeConfig.timeoutMs,
+    requestTimeoutMs: config.http.requestTimeoutMs,
     bodyLimitBytes: config.http.bodyLimitBytes,
     docs: config.http.docsEnabled,
     corsOrigins: config.http.corsOrigins,
