@@ -499,6 +499,12 @@ describe('module generator', () => {
       ['a PostgreSQL reserved column', { name: 'specimens', fields: 'order:int' }, /"order" is a reserved word in PostgreSQL/],
       ['a JavaScript reserved field', { name: 'specimens', fields: 'delete:boolean' }, /"delete" is a reserved word in JavaScript/],
       ['a unique boolean', { name: 'specimens', fields: 'paid:boolean:unique' }, /a boolean cannot be unique/],
+      ['a unique text', { name: 'specimens', fields: 'label:text:unique' }, /a text cannot be unique/],
+      [
+        'an entity another module has (its DTOs would be one schema in the API document)',
+        { name: 'stock-items', entity: 'product' },
+        /product.dto.ts already declares a class CreateProductDto/,
+      ],
       ['an empty field', { name: 'specimens', fields: 'amount:int,' }, /^Invalid --fields/],
     ])('%s', async (_, options, message) => {
       const before = contentsOf(tree);

@@ -69,6 +69,12 @@ function parseField(entry: string, reserved: readonly string[]): Field {
   if (column.length > MAX_IDENTIFIER_LENGTH)
     throw new Error(`Invalid field "${entry}": the column name is longer than ${MAX_IDENTIFIER_LENGTH} characters`);
   if (unique && type === 'boolean') throw new Error(`Invalid field "${entry}": a boolean cannot be unique (it has two values)`);
+  if (unique && type === 'text') {
+    // Its unique index would refuse values past about 2,700 bytes with a database error, a 500.
+    throw new Error(
+      `Invalid field "${entry}": a text cannot be unique (up to 10,000 characters, more than PostgreSQL can index); a string (up to 200) can`,
+    );
+  }
   return {
     name,
     type: type as FieldType,

@@ -62,10 +62,44 @@ export function checkWorkspace(tree: Tree, module: NormalizedModule): void {
   if (!registered) refuse(`cannot find application.modules in ${APPLICATION}`);
   if (registered?.includes(name)) refuse(`${APPLICATION} already registers a module "${name}"`);
 
+  const entity = module.entity.className;
+  const clash = classDeclaredIn(tree, 'libs', [
+    `${entity}Dto`,
+    `Create${entity}Dto`,
+    `${entity}PageDto`,
+    `List${module.name.className}Query`,
+  ]);
+  if (clash) {
+    // The API document names a schema by its class: two modules' classes of one name would be one schema, the last read.
+    refuse(
+      `${clash.path} already declares a class ${clash.className}, which the module's contracts would declare again; choose another --entity`,
+    );
+  }
+
   const modules = existingModules(tree);
   if (!modules.includes(module.placeWith) || !registered?.includes(module.placeWith)) {
     refuse(`--placeWith "${module.placeWith}" is not a module of this workspace (modules: ${modules.join(', ')})`);
   }
+}
+
+/** The first TypeScript file under `dir` that declares a class of one of `classNames`, if any. */
+function classDeclaredIn(tree: Tree, dir: string, classNames: string[]): { path: string; className: string } | undefined {
+  const declaration = new RegExp(`\\bclass\\s+(${classNames.join('|')})\\b`);
+  const visit = (folder: string): { path: string; className: string } | undefined => {
+    for (const child of tree.children(folder)) {
+      const path = `${folder}/${child}`;
+      if (child === 'node_modules') continue;
+      if (!tree.isFile(path)) {
+        const found = visit(path);
+        if (found) return found;
+      } else if (path.endsWith('.ts')) {
+        const match = declaration.exec(tree.read(path, 'utf-8') ?? '');
+        if (match) return { path, className: match[1] };
+      }
+    }
+    return undefined;
+  };
+  return tree.exists(dir) ? visit(dir) : undefined;
 }
 
 /** Whether any migration creates the schema (`CREATE SCHEMA <name>`, quoted or not). */
