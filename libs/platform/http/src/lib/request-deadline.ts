@@ -1,10 +1,14 @@
 import { HttpStatus } from '@nestjs/common';
 import { errorResponseBody, type ErrorResponseBody } from './application-error.filter';
 
-/** The answer to a request that was not done within `REQUEST_TIMEOUT_MS` (see `installRequestPipeline`). */
+/**
+ * The answer to a request that was not done within `REQUEST_TIMEOUT_MS` (see `installRequestPipeline`).
+ * Its handler is not stopped, and may still finish what it began: the message says so, and how
+ * to retry safely.
+ */
 export const requestTimeoutBody = (timeoutMs: number): ErrorResponseBody =>
   errorResponseBody(
     HttpStatus.SERVICE_UNAVAILABLE,
-    `The request was not done within ${timeoutMs} ms; try again later`,
+    `The request was not answered within ${timeoutMs} ms and may still be done; retry it with the same Idempotency-Key`,
     'http.request_timeout',
   );
