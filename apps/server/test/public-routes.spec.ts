@@ -97,7 +97,7 @@ describe('the public route table of a topology', () => {
     const after = ordersService();
     after.core.hosts = [...after.core.hosts, 'orders/presentation'];
     // The rest of what the unit hosts stays (a module generated with --placeWith=orders, say).
-    after.orders.hosts = [...after.orders.hosts.filter((hosted) => hosted !== 'orders/*'), 'orders/business', 'orders/data-access'];
+    after.orders.hosts = [...after.orders.hosts.filter((hosted: string) => hosted !== 'orders/*'), 'orders/business', 'orders/data-access'];
     // The core unit now calls the orders unit's port, so it must be reachable (as extract would make it).
     after.orders.internalPort = 4100;
 
