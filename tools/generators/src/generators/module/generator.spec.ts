@@ -421,7 +421,7 @@ describe('module generator', () => {
       // Each right after the orders module's own entry, whatever else the unit holds.
       const ordersBefore = unitsIn(before, 'orders-service')['orders'];
       const after = (list: string[], entry: string, added: string) => list.flatMap((item) => (item === entry ? [item, added] : [item]));
-      expect(units['orders'].hosts).toEqual(after(ordersBefore.hosts, 'orders/*', 'specimens/*'));
+      expect(units['orders'].hosts).toEqual(after(ordersBefore.hosts ?? [], 'orders/*', 'specimens/*'));
       expect(units['orders'].workers).toEqual(after(ordersBefore.workers ?? [], 'orders', 'specimens'));
       expect(units['core'].workers).toEqual(unitsIn(before, 'orders-service')['core'].workers);
     });
