@@ -186,9 +186,9 @@ describe('a unit that cannot run stops at once and says why', () => {
 
 describe('npm run start:split (the launcher)', () => {
   it.each([
-    [[], 'node dist/apps/server/launch.js'],
-    [['--', 'orders-service'], 'node dist/apps/server/launch.js orders-service'],
-    [['--', './my-topology.json'], 'node dist/apps/server/launch.js ./my-topology.json'],
+    [[], 'exec node dist/apps/server/launch.js'],
+    [['--', 'orders-service'], 'exec node dist/apps/server/launch.js orders-service'],
+    [['--', './my-topology.json'], 'exec node dist/apps/server/launch.js ./my-topology.json'],
   ])('npm run start:split %j builds, then runs the launcher on that topology alone (split when none is named)', (args, launcher) => {
     // npm's script shell replaced by `echo` prints the command npm would run, without running it.
     const run = spawnSync('npm', ['run', 'start:split', '--silent', '--script-shell=/bin/echo', ...args], {
