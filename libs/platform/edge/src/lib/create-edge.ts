@@ -300,6 +300,13 @@ const HOP_BY_HOP_ANSWER_HEADERS = ['connection', 'keep-alive', 'proxy-connection
  * (`GET http://api.example.com/api/products`, which a server must accept: RFC 9112, 3.2.2), its
  * path and query. Fastify routes both by their path.
  */
+function pathAndQueryOf(target: string): string {
+  if (target.startsWith('/')) return target;
+  const { pathname, search } = new URL(target);
+  return `${pathname}${search}`;
+}
+
+/** Whether every percent-escape of `target` decodes (`decodeURIComponent` throws on one that does not). */
 function decodes(target: string): boolean {
   try {
     decodeURIComponent(target);
@@ -307,12 +314,6 @@ function decodes(target: string): boolean {
   } catch {
     return false;
   }
-}
-
-function pathAndQueryOf(target: string): string {
-  if (target.startsWith('/')) return target;
-  const { pathname, search } = new URL(target);
-  return `${pathname}${search}`;
 }
 
 /** Methods that may be sent twice (RFC 9110's safe methods the edge routes). */
