@@ -1,4 +1,4 @@
-import { getProjects, readJson, type Tree } from '@nx/devkit';
+import { getProjects, readJson, visitNotIgnoredFiles, type Tree } from '@nx/devkit';
 import type { NormalizedModule } from './names';
 import { objectKeys } from './ts-edits';
 
@@ -82,24 +82,15 @@ export function checkWorkspace(tree: Tree, module: NormalizedModule): void {
   }
 }
 
-/** The first TypeScript file under `dir` that declares a class of one of `classNames`, if any. */
+/** The first TypeScript file under `dir` (Git's ignored files aside) declaring a class of one of `classNames`, if any. */
 function classDeclaredIn(tree: Tree, dir: string, classNames: string[]): { path: string; className: string } | undefined {
   const declaration = new RegExp(`\\bclass\\s+(${classNames.join('|')})\\b`);
-  const visit = (folder: string): { path: string; className: string } | undefined => {
-    for (const child of tree.children(folder)) {
-      const path = `${folder}/${child}`;
-      if (child === 'node_modules') continue;
-      if (!tree.isFile(path)) {
-        const found = visit(path);
-        if (found) return found;
-      } else if (path.endsWith('.ts')) {
-        const match = declaration.exec(tree.read(path, 'utf-8') ?? '');
-        if (match) return { path, className: match[1] };
-      }
-    }
-    return undefined;
-  };
-  return tree.exists(dir) ? visit(dir) : undefined;
+  let found: { path: string; className: string } | undefined;
+  visitNotIgnoredFiles(tree, dir, (path) => {
+    const match = !found && path.endsWith('.ts') ? declaration.exec(tree.read(path, 'utf-8') ?? '') : null;
+    if (match) found = { path, className: match[1] };
+  });
+  return found;
 }
 
 /** Whether any migration creates the schema (`CREATE SCHEMA <name>`, quoted or not). */
