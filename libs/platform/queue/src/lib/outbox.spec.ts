@@ -3,7 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import type { Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import { ClsModule } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
 import { DatabaseModule } from '@strata/platform/database';
@@ -11,12 +11,19 @@ import { createTestDatabase, eventually, FaultProxy, type TestDatabase } from '@
 import { defineJob } from './job-definition';
 import { OutboxRelay, OutboxWriter, provideOutboxRelay } from './outbox';
 import { QueueModule } from './queue.module';
-import type { QueueBackend } from './queue-connection';
+import { useQueueBackend, type QueueBackend } from './queue-connection';
 
 const QUEUE = `outbox-test-${randomUUID()}`;
 const NoteJob = defineJob<{ note: string }>(QUEUE, 'test.note', { attempts: 3 });
 const TABLE = 'outbox_test.outbox';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+// The Redis cases' jobs stay in Redis after the run (PostgreSQL's go with their databases): removed here.
+afterAll(async () => {
+  const queue = new Queue(QUEUE, { connection: useQueueBackend({ kind: 'redis', url: REDIS_URL }) });
+  await queue.obliterate({ force: true });
+  await queue.close();
+});
 
 /** The outbox table as a module's migration makes it. */
 async function createOutboxTable(dataSource: DataSource): Promise<void> {

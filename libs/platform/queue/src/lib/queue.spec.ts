@@ -3,7 +3,7 @@ import { Processor } from '@nestjs/bullmq';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { getQueueToken } from '@nestjs/bullmq';
 import { randomUUID } from 'node:crypto';
-import { Worker, type Queue, type WorkerOptions } from 'bullmq';
+import { Queue, Worker, type WorkerOptions } from 'bullmq';
 import { CLS_ID, ClsModule, ClsService } from 'nestjs-cls';
 import { ConfigModule, loadConfig } from '@strata/platform/config';
 import { createTestDatabase, eventually, FaultProxy, type TestDatabase } from '@strata/platform/testing';
@@ -12,7 +12,7 @@ import { JobProducer, QUEUE_ANSWER_TIMEOUT_MS } from './job-producer';
 import { JOBS_WORKER_OPTIONS, JobsWorker, MAX_STALLED_COUNT, OnJob, RUN_RETRY_DELAY_MS } from './jobs-worker';
 import { QueueHealthIndicator } from './queue.health';
 import { QueueModule } from './queue.module';
-import type { QueueBackend } from './queue-connection';
+import { useQueueBackend, type QueueBackend } from './queue-connection';
 
 /** A fresh queue name per run, so runs never see each other's jobs, even on a shared Redis. */
 const QUEUE = `queue-test-${randomUUID()}`;
@@ -88,6 +88,13 @@ async function startQueue(backend: QueueBackend, withWorkers = true): Promise<Te
 }
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+// The Redis cases' jobs stay in Redis after the run (PostgreSQL's go with their databases): removed here.
+afterAll(async () => {
+  const queue = new Queue(QUEUE, { connection: useQueueBackend({ kind: 'redis', url: REDIS_URL }) });
+  await queue.obliterate({ force: true });
+  await queue.close();
+});
 
 describe.each([
   ['PostgreSQL', 'postgres'],
