@@ -1,6 +1,8 @@
 import { BODY_NOT_AN_OBJECT, FORBIDDEN_JSON_KEY } from '@strata/platform/http';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { startApi, type ApiTarget } from './support/api-target';
@@ -10,9 +12,13 @@ describe('the HTTP surface', () => {
   let sameOriginOnly: ApiTarget;
   const api = () => request(target.baseUrl);
   const PAGE = 'http://app.example.com:5173';
+  const REQUEST_TIMEOUT_MS = 3000;
 
   beforeAll(async () => {
-    [target, sameOriginOnly] = await Promise.all([startApi({ BODY_LIMIT_BYTES: '2048', CORS_ORIGINS: `${PAGE}/` }), startApi()]);
+    [target, sameOriginOnly] = await Promise.all([
+      startApi({ BODY_LIMIT_BYTES: '2048', CORS_ORIGINS: `${PAGE}/`, REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) }),
+      startApi(),
+    ]);
   });
   afterAll(() => Promise.all([target.stop(), sameOriginOnly.stop()]));
 
@@ -243,12 +249,50 @@ describe('the HTTP surface', () => {
     expect(read.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('answers a client that stalls its body, or its headers, 408 http.request_incomplete once REQUEST_TIMEOUT_MS is up, and closes the connection', async () => {
+    for (const stalled of [
+      'POST /api/products HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":',
+      'GET /api/products HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\n',
+    ]) {
+      const { head, body, ms } = await sendAndWaitForClose(target.baseUrl, stalled, REQUEST_TIMEOUT_MS + 3000);
+
+      expect({ stalled, status: head.split('\r\n')[0], body: body && JSON.parse(body) }).toEqual({
+        stalled,
+        status: 'HTTP/1.1 408 Request Timeout',
+        body: { statusCode: 408, error: 'Request Timeout', message: expect.stringMatching(/3000 ms/), code: 'http.request_incomplete' },
+      });
+      expect(head).toMatch(/\r\nconnection: close\r\n/i);
+      expect(head).toMatch(/\r\nx-content-type-options: nosniff\r\n/i);
+      // Node looks for expired requests every quarter of the timeout, a second at most.
+      expect(ms).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
+      expect(ms).toBeLessThan(REQUEST_TIMEOUT_MS + 2000);
+    }
+  });
+
   it('answers an unknown route with a JSON 404', async () => {
     const response = await api().get('/api/nothing-here').expect(404);
 
     expect(response.body).toMatchObject({ statusCode: 404 });
   });
 });
+
+/** Sends `text` on a connection of its own, and reads everything until the server closes it (or `giveUpAfterMs`). */
+async function sendAndWaitForClose(
+  baseUrl: string,
+  text: string,
+  giveUpAfterMs: number,
+): Promise<{ head: string; body: string; ms: number }> {
+  const { hostname, port } = new URL(baseUrl);
+  const socket = connect(Number(port), hostname);
+  socket.setTimeout(giveUpAfterMs, () => socket.destroy());
+  let answer = '';
+  socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+  const startedAt = Date.now();
+  socket.write(text);
+  await once(socket, 'close');
+  const [head, body = ''] = answer.split('\r\n\r\n');
+  return { head, body, ms: Date.now() - startedAt };
+}
 
 /**
  * A request as supertest cannot send it, on Node's own client: `path` is the request target as

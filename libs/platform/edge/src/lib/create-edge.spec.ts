@@ -241,6 +241,12 @@ describe('the edge', () => {
 
     await once(socket, 'close');
     expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(JSON.parse(answer.split('\r\n\r\n')[1])).toEqual({
+      statusCode: 408,
+      error: 'Request Timeout',
+      message: 'The request was not received in full within 1000 ms; nothing was done with it',
+      code: 'http.request_incomplete',
+    });
     expect(Date.now() - startedAt).toBeLessThan(1900); // before the connection timeout, twice the request's
     expect(orders.received).toEqual([]);
   });

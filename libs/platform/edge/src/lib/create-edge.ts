@@ -2,6 +2,7 @@ import replyFrom from '@fastify/reply-from';
 import fastifyStatic from '@fastify/static';
 import {
   allowCrossOriginCalls,
+  clientTimeoutOptions,
   closeConnectionsAfterTheirAnswer,
   errorResponseBody,
   isHealthPath,
@@ -76,19 +77,12 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   const server = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : {}),
     bodyLimit: options.bodyLimitBytes,
-    requestTimeout: options.requestTimeoutMs,
-    connectionTimeout: 2 * options.requestTimeoutMs,
+    ...clientTimeoutOptions(options.requestTimeoutMs),
     genReqId: (request: IncomingMessage) => requestIdOf(request),
     // One line per request, written below once the answer is known (as units log them).
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     ...SERVE_WHILE_CLOSING,
   });
-  // Node enforces requestTimeout only where headersTimeout (60 s unless set) is no longer, and only
-  // when it looks, every connectionsCheckingInterval (30 s unless set): a client that stalls its
-  // request gets its 408 within a quarter of the timeout (a second at most) of running out.
-  server.server.headersTimeout = options.requestTimeoutMs;
-  // (A constructor option that Node reads again when the server starts listening; not in its types.)
-  (server.server as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = Math.min(1000, options.requestTimeoutMs / 4);
   closeConnectionsAfterTheirAnswer(server);
   const withdraw = () => {
     ready = false;

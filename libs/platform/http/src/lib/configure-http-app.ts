@@ -7,6 +7,7 @@ import { StrataConfig } from '@strata/platform/config';
 import { ApiValidationPipe } from './api-validation.pipe';
 import { ApplicationErrorFilter } from './application-error.filter';
 import { closeConnectionsAfterTheirAnswer, SERVE_WHILE_CLOSING } from './close-connections';
+import { clientTimeoutOptions } from './client-timeouts';
 import { allowCrossOriginCalls } from './cors';
 import { FallbackErrorFilter } from './fallback-error.filter';
 import { createLogger } from './logger';
@@ -17,10 +18,8 @@ import { installRequestPipeline, unsupportedMediaType } from './request-pipeline
 export function createHttpAdapter(config: StrataConfig): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
-    // A client gets REQUEST_TIMEOUT_MS to send its request, and a silent connection is closed
-    // after twice that; the handler's own deadline is the request pipeline's.
-    requestTimeout: config.http.requestTimeoutMs,
-    connectionTimeout: 2 * config.http.requestTimeoutMs,
+    // A client gets REQUEST_TIMEOUT_MS to send its request; the handler's own deadline is the request pipeline's.
+    ...clientTimeoutOptions(config.http.requestTimeoutMs),
     genReqId: (request: IncomingMessage) => requestIdOf(request),
     ...SERVE_WHILE_CLOSING,
   });

@@ -12,3 +12,14 @@ export const requestTimeoutBody = (timeoutMs: number): ErrorResponseBody =>
     `The request was not answered within ${timeoutMs} ms and may still be done; retry it with the same Idempotency-Key`,
     'http.request_timeout',
   );
+
+/**
+ * The answer to a client that did not send its whole request (headers and body) within
+ * `REQUEST_TIMEOUT_MS`: 408, nothing was done with it (see `clientTimeoutOptions`).
+ */
+export const requestIncompleteBody = (timeoutMs: number): ErrorResponseBody =>
+  errorResponseBody(
+    HttpStatus.REQUEST_TIMEOUT,
+    `The request was not received in full within ${timeoutMs} ms; nothing was done with it`,
+    'http.request_incomplete',
+  );

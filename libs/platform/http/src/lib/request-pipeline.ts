@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
 import type { Logger } from 'pino';
 import { DEADLINE_KEY, IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_HEADER } from '@strata/platform/ports';
-import { requestTimeoutBody } from './request-deadline';
+import { requestIncompleteBody, requestTimeoutBody } from './request-deadline';
 import { REQUEST_ID_HEADER } from './request-id';
 
 /*
@@ -167,9 +167,15 @@ export function unsupportedMediaType(contentType: string | undefined): Unsupport
 /**
  * Answers 503 when the handler has not answered within the deadline, whatever it waits for. The
  * work itself is not cancelled (the database's `statement_timeout` and the queue's fail-fast bound
- * it); its answer, when it comes, is dropped.
+ * it); its answer, when it comes, is dropped. A request whose body has not all arrived is the
+ * client's doing, and no handler has run: 408, as Node answers a client that stalls its headers
+ * (`clientTimeoutOptions`), and the connection closed, its body unread.
  */
 function answerLate(reply: FastifyReply, timeoutMs: number): void {
   if (reply.sent || reply.raw.destroyed) return;
+  if (!reply.request.raw.complete) {
+    void reply.code(408).header('connection', 'close').send(requestIncompleteBody(timeoutMs));
+    return;
+  }
   void reply.code(503).send(requestTimeoutBody(timeoutMs));
 }
