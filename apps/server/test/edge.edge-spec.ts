@@ -84,7 +84,8 @@ describe('the edge in front of the orders-service topology', () => {
       .send({ customerId: randomUUID(), lines: [], padding: 'x'.repeat(200 * 1024) })
       .expect(413);
 
-    expect(response.body).toMatchObject({ statusCode: 413, code: 'edge.body_too_large' });
+    expect(response.body).toMatchObject({ statusCode: 413, code: 'http.body_too_large' });
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
   });
 });
 

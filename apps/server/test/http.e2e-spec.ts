@@ -129,8 +129,13 @@ describe('the HTTP surface', () => {
       .post('/api/customers')
       .send({ email, name: 'x'.repeat(4096) })
       .expect(413);
-    // Behind the edge, the edge refuses it first, with a code of its own (`edge.body_too_large`).
-    expect(response.body).toMatchObject({ statusCode: 413, error: 'Payload Too Large', message: expect.any(String) });
+    // Behind the edge, the edge refuses it first, in the same words.
+    expect(response.body).toEqual({
+      statusCode: 413,
+      error: 'Payload Too Large',
+      message: 'The request body is larger than 2048 bytes',
+      code: 'http.body_too_large',
+    });
     await api().post('/api/customers').send({ email, name: 'Small' }).expect(201);
   });
 
@@ -266,6 +271,24 @@ describe('the HTTP surface', () => {
       // Node looks for expired requests every quarter of the timeout, a second at most.
       expect(ms).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
       expect(ms).toBeLessThan(REQUEST_TIMEOUT_MS + 2000);
+    }
+  });
+
+  it('answers a URL its router cannot route in the kit’s error body, not Fastify’s: a malformed %-escape 400, a path segment over 100 characters 414', async () => {
+    for (const [path, status, code] of [
+      ['/api/products/%zz', 400, 'http.malformed_url'],
+      ['/api/products/%', 400, 'http.malformed_url'],
+      [`/api/products/${'1'.repeat(101)}`, 414, 'http.uri_too_long'],
+    ] as const) {
+      const response = await api().get(path).set('x-request-id', 'unroutable-1');
+
+      expect({ path, status: response.status, body: response.body }).toEqual({
+        path,
+        status,
+        body: { statusCode: status, error: expect.any(String), message: expect.any(String), code },
+      });
+      expect(response.headers['x-request-id']).toBe('unroutable-1');
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
     }
   });
 

@@ -10,6 +10,6 @@ export * from './lib/request-deadline';
 export * from './lib/request-pipeline';
 export * from './lib/idempotent-route';
 export * from './lib/api-validation.pipe';
-export * from './lib/client-timeouts';
+export * from './lib/server-options';
 export * from './lib/close-connections';
 export * from './lib/cors';

@@ -2,10 +2,13 @@ import replyFrom from '@fastify/reply-from';
 import fastifyStatic from '@fastify/static';
 import {
   allowCrossOriginCalls,
-  clientTimeoutOptions,
+  bodyTooLargeBody,
+  httpServerOptions,
   closeConnectionsAfterTheirAnswer,
   errorResponseBody,
+  type ErrorResponseBody,
   isHealthPath,
+  MALFORMED_URL_MESSAGE,
   REQUEST_ID_HEADER,
   requestIdOf,
   securityHeadersFor,
@@ -77,7 +80,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   const server = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : {}),
     bodyLimit: options.bodyLimitBytes,
-    ...clientTimeoutOptions(options.requestTimeoutMs),
+    ...httpServerOptions(options.requestTimeoutMs),
     genReqId: (request: IncomingMessage) => requestIdOf(request),
     // One line per request, written below once the answer is known (as units log them).
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
@@ -134,8 +137,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   server.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'edge error');
-    if (status === 413)
-      return sendError(reply, 413, `The request body is larger than ${options.bodyLimitBytes} bytes`, 'edge.body_too_large');
+    if (status === 413) return sendErrorBody(reply, bodyTooLargeBody(options.bodyLimitBytes));
     // A Content-Type Fastify cannot read as a media type: named as a unit names it.
     if (status === 415) return sendError(reply, 415, unsupportedMediaType(request.headers['content-type']).message);
     return sendError(reply, status, status >= 500 ? 'Internal server error' : error.message, error.code);
@@ -161,7 +163,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   function proxy(request: FastifyRequest, reply: FastifyReply, unit: string, upstream: string) {
     const target = pathAndQueryOf(request.url);
     // reply-from decodes the target to look for `..`, and a malformed escape threw there: a 500.
-    if (!decodes(target)) return sendError(reply, 400, 'The URL has a malformed percent-encoding (%)', 'edge.malformed_url');
+    if (!decodes(target)) return sendError(reply, 400, MALFORMED_URL_MESSAGE, 'http.malformed_url');
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
     return reply.from(`${upstream}${target}`, {
       ...(body ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' } : {}),
@@ -275,10 +277,15 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
 
 /** The kit's error body, as the units send it. */
 function sendError(reply: FastifyReply, status: number, message: string, code?: string): FastifyReply {
-  return reply
-    .code(status)
-    .type('application/json; charset=utf-8')
-    .send(errorResponseBody(status, message, code));
+  return sendErrorBody(reply, errorResponseBody(status, message, code));
+}
+
+/**
+ * An error body, with the security headers of the edge's own answers (on a unit's route, its
+ * onRequest hook left them to the unit's answer, which this one replaces).
+ */
+function sendErrorBody(reply: FastifyReply, body: ErrorResponseBody): FastifyReply {
+  return reply.code(body.statusCode).headers(securityHeadersFor(reply.request.url)).type('application/json; charset=utf-8').send(body);
 }
 
 /**

@@ -7,7 +7,7 @@ import { StrataConfig } from '@strata/platform/config';
 import { ApiValidationPipe } from './api-validation.pipe';
 import { ApplicationErrorFilter } from './application-error.filter';
 import { closeConnectionsAfterTheirAnswer, SERVE_WHILE_CLOSING } from './close-connections';
-import { clientTimeoutOptions } from './client-timeouts';
+import { httpServerOptions } from './server-options';
 import { allowCrossOriginCalls } from './cors';
 import { FallbackErrorFilter } from './fallback-error.filter';
 import { createLogger } from './logger';
@@ -18,8 +18,8 @@ import { installRequestPipeline, unsupportedMediaType } from './request-pipeline
 export function createHttpAdapter(config: StrataConfig): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
-    // A client gets REQUEST_TIMEOUT_MS to send its request; the handler's own deadline is the request pipeline's.
-    ...clientTimeoutOptions(config.http.requestTimeoutMs),
+    // A client gets REQUEST_TIMEOUT_MS to send its request (the handler's own deadline is the request pipeline's).
+    ...httpServerOptions(config.http.requestTimeoutMs),
     genReqId: (request: IncomingMessage) => requestIdOf(request),
     ...SERVE_WHILE_CLOSING,
   });
@@ -73,7 +73,7 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
   app.setGlobalPrefix('api', { exclude: ['health', 'health/live'] });
   app.useGlobalPipes(new ApiValidationPipe());
   // The later filter is asked first: application errors, then every other error (FallbackErrorFilter).
-  app.useGlobalFilters(new FallbackErrorFilter(app.getHttpAdapter()), new ApplicationErrorFilter());
+  app.useGlobalFilters(new FallbackErrorFilter(app.getHttpAdapter(), config.http.bodyLimitBytes), new ApplicationErrorFilter());
   // DOCS_ENABLED=false: no Swagger UI and no document (404), e.g. in production.
   if (!options.api || !config.http.docsEnabled) return;
 

@@ -1,10 +1,11 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpServer, HttpStatus, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { redactCredentials } from '@strata/platform/config';
 import { DependencyUnavailableError, isDependencyUnavailable } from '@strata/platform/ports';
 import { errorResponseBody } from './application-error.filter';
 import { unsupportedMediaType } from './request-pipeline';
+import { bodyTooLargeBody } from './server-options';
 
 /**
  * Every error that is not an application error (those are {@link ApplicationErrorFilter}'s):
@@ -14,11 +15,20 @@ import { unsupportedMediaType } from './request-pipeline';
  *   sends `{statusCode, message}` alone for them, and that is how it answers what Fastify refuses
  *   before any handler runs (malformed JSON 400, 413, 415). Its 415 (a Content-Type it cannot
  *   read, such as `json`) names the type sent, where Fastify's says only "Unsupported Media Type";
+ *   its 413 names the limit, as the edge's does (`http.body_too_large`);
  * - anything else keeps Nest's answer (an HTTP exception's own body; 500, logged).
  */
 @Catch()
 export class FallbackErrorFilter extends BaseExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrors');
+
+  /** `bodyLimitBytes`: the unit's `BODY_LIMIT_BYTES`, which its 413 names. */
+  constructor(
+    applicationRef: HttpServer,
+    private readonly bodyLimitBytes: number,
+  ) {
+    super(applicationRef);
+  }
 
   override catch(error: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') return super.catch(error, host);
@@ -28,6 +38,10 @@ export class FallbackErrorFilter extends BaseExceptionFilter implements Exceptio
       if (typeof response !== 'string') return super.catch(error, host);
       const status = error.getStatus();
       const request = host.switchToHttp().getRequest<FastifyRequest>();
+      if (status === HttpStatus.PAYLOAD_TOO_LARGE) {
+        void reply.status(status).send(bodyTooLargeBody(this.bodyLimitBytes));
+        return;
+      }
       const message =
         status === HttpStatus.UNSUPPORTED_MEDIA_TYPE ? unsupportedMediaType(request.headers['content-type']).message : response;
       void reply.status(status).send(errorResponseBody(status, message));

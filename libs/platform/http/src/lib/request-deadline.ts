@@ -15,7 +15,7 @@ export const requestTimeoutBody = (timeoutMs: number): ErrorResponseBody =>
 
 /**
  * The answer to a client that did not send its whole request (headers and body) within
- * `REQUEST_TIMEOUT_MS`: 408, nothing was done with it (see `clientTimeoutOptions`).
+ * `REQUEST_TIMEOUT_MS`: 408, nothing was done with it (see `httpServerOptions`).
  */
 export const requestIncompleteBody = (timeoutMs: number): ErrorResponseBody =>
   errorResponseBody(

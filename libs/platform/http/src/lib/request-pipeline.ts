@@ -169,7 +169,7 @@ export function unsupportedMediaType(contentType: string | undefined): Unsupport
  * work itself is not cancelled (the database's `statement_timeout` and the queue's fail-fast bound
  * it); its answer, when it comes, is dropped. A request whose body has not all arrived is the
  * client's doing, and no handler has run: 408, as Node answers a client that stalls its headers
- * (`clientTimeoutOptions`), and the connection closed, its body unread.
+ * (`httpServerOptions`), and the connection closed, its body unread.
  */
 function answerLate(reply: FastifyReply, timeoutMs: number): void {
   if (reply.sent || reply.raw.destroyed) return;

@@ -1,20 +1,24 @@
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorResponseBody, type ErrorResponseBody } from './application-error.filter';
 import { requestIncompleteBody } from './request-deadline';
+import { REQUEST_ID_HEADER } from './request-id';
 import { API_SECURITY_HEADERS } from './request-pipeline';
 
 /**
- * How long a client has to send its whole request, as Fastify server options, on every server here
- * (units and edge): `REQUEST_TIMEOUT_MS` for the request, headers and body, then a 408; a connection
+ * The Fastify options every server here shares (units and edge): how long a client has to send its
+ * request, and the kit's error body, with the API's security headers, for what Node and Fastify
+ * refuse before any hook or route runs (Fastify's own answers say `FST_ERR_BAD_URL` and the like).
+ *
+ * A client has `REQUEST_TIMEOUT_MS` for the request, headers and body, then gets a 408; a connection
  * silent for twice that is closed. Node enforces `requestTimeout` only where `headersTimeout` (60 s
  * unless set) is no longer, and only when it looks, every `connectionsCheckingInterval` (30 s unless
  * set): with both set here, a client that stalls its request gets its 408 within a quarter of the
  * timeout (a second at most) of running out, not up to a minute later.
  */
-export function clientTimeoutOptions(requestTimeoutMs: number): Required<
-  Pick<FastifyServerOptions, 'requestTimeout' | 'connectionTimeout' | 'clientErrorHandler'>
+export function httpServerOptions(requestTimeoutMs: number): Required<
+  Pick<FastifyServerOptions, 'requestTimeout' | 'connectionTimeout' | 'clientErrorHandler' | 'frameworkErrors'>
 > & {
   http: { headersTimeout: number; connectionsCheckingInterval: number };
 } {
@@ -23,7 +27,26 @@ export function clientTimeoutOptions(requestTimeoutMs: number): Required<
     connectionTimeout: 2 * requestTimeoutMs,
     http: { headersTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, requestTimeoutMs / 4) },
     clientErrorHandler: (error, socket) => answerClientError(error, socket, requestTimeoutMs),
+    frameworkErrors: answerUnroutableUrl,
   };
+}
+
+/** The answer to a request whose body is over `BODY_LIMIT_BYTES`, from a unit or the edge. */
+export const bodyTooLargeBody = (bodyLimitBytes: number): ErrorResponseBody =>
+  errorResponseBody(413, `The request body is larger than ${bodyLimitBytes} bytes`, 'http.body_too_large');
+
+/** The message of a URL with a percent-escape that does not decode (`/api/products/%zz`). */
+export const MALFORMED_URL_MESSAGE = 'The URL has a malformed percent-encoding (%)';
+
+/** A URL Fastify's router cannot route: a malformed percent-escape (400), a path parameter too long (414). */
+function answerUnroutableUrl(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const body =
+    error.code === 'FST_ERR_BAD_URL'
+      ? errorResponseBody(400, MALFORMED_URL_MESSAGE, 'http.malformed_url')
+      : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? errorResponseBody(414, 'A path segment of the URL is longer than 100 characters', 'http.uri_too_long')
+        : errorResponseBody(400, 'The request cannot be routed', 'http.unroutable');
+  void reply.code(body.statusCode).headers(API_SECURITY_HEADERS).header(REQUEST_ID_HEADER, request.id).send(body);
 }
 
 /**
