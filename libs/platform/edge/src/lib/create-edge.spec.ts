@@ -355,6 +355,8 @@ describe('the edge', () => {
     expect((await send('/docs/swagger-ui-bundle.js')).statusCode).toBe(200);
     expect((await send('/docs/strata-init.js')).body).toContain("url: './docs-json'");
     expect((await send('/docs/index.html')).statusCode).toBe(404);
+    const withSlash = await send('/docs/');
+    expect({ status: withSlash.statusCode, location: withSlash.headers.location }).toEqual({ status: 301, location: '/docs' });
   });
 
   it('DOCS_ENABLED=false: no /docs and no /docs-json at the edge either (404), the API still routed', async () => {

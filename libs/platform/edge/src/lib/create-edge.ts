@@ -270,6 +270,8 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     allowedPath: (path) => !['/index.html', '/swagger-initializer.js'].includes(path),
   });
   server.get('/docs', async (_request, reply) => reply.type('text/html').send(swaggerUiPage(options.title)));
+  // The page's links are relative to `/docs`; `/docs/` (a directory to the static files) would be 403.
+  server.get('/docs/', async (_request, reply) => reply.redirect('/docs', 301));
   server.get('/docs/strata-init.js', async (_request, reply) => reply.type('application/javascript').send(SWAGGER_UI_INIT));
 
   return { server, withdraw };
