@@ -3,6 +3,7 @@ import { deleteQueueKeys, eventually, freePort, testRedisUrl } from '@strata/pla
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -270,6 +271,31 @@ describe('launch.js and the public port', () => {
     });
 
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 1, stderr: expect.stringContaining(message) });
+  });
+
+  it('refuses, before starting anything, ports another process holds, naming each and how to move it', async () => {
+    const { file, units } = await onFreePorts('split');
+    const [unit, declared] = Object.entries(units).find(([, declaration]) => declaration.internalPort !== undefined) as [
+      string,
+      UnitDeclaration,
+    ];
+    const holders = await Promise.all(
+      [declared.httpPort, declared.internalPort as number].map(async (port) => {
+        const holder = createServer((connection) => connection.destroy());
+        await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+        return holder;
+      }),
+    );
+    try {
+      const launcher = launch(file, {});
+
+      await expect(launcher.exited).resolves.toBe(1);
+      expect(launcher.state.output).toContain(`the HTTP port of unit ${unit}, ${declared.httpPort}, is in use by another process`);
+      expect(launcher.state.output).toContain(`the internal port of unit ${unit}, ${declared.internalPort}, is in use by another process`);
+      expect(launcher.state.output).not.toMatch(/migration|database is up to date|ready/);
+    } finally {
+      await Promise.all(holders.map((holder) => new Promise((resolve) => holder.close(resolve))));
+    }
   });
 
   it('refuses, before starting anything, a topology with several API units where a unit is on the public port', async () => {

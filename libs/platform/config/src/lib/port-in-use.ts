@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { ConfigurationError } from './variables';
 
 export interface Listener {
@@ -24,4 +25,13 @@ export async function opened<T>(opening: Promise<T>, { what, port, variable, top
         `Stop it, or set ${variable}${topologyProperty ? ` (or the unit's ${topologyProperty} in its topology)` : ''} to a free port`,
     ]);
   }
+}
+
+/** Whether another process holds `port` on `host` (tried by listening on it, and closing at once). */
+export function portIsInUse(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(true) : reject(error)));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(false)));
+  });
 }

@@ -1,4 +1,4 @@
-import { loadConfig, redactCredentials } from '@strata/platform/config';
+import { ConfigurationError, loadConfig, portIsInUse, redactCredentials, type StrataConfig } from '@strata/platform/config';
 import { provideDatabase, runMigrations, type ProvidedDatabase } from '@strata/platform/database';
 import { concurrently, type Command } from 'concurrently';
 import { Redis } from 'ioredis';
@@ -55,6 +55,7 @@ export async function launchTopology(application: StrataApplication, topologyNam
   }
   // Where each process listens for HTTP: the API unit alone on the public port, every other at its own.
   const httpPortOf = (plan: UnitPlan) => (!edge && plan.api ? (publicPort as number) : plan.httpPort);
+  await refuseBusyPorts(plans, httpPortOf, edge ? (publicPort as number) : undefined, config);
 
   const database = await provideDatabase(config, say);
   let exitCode = 1;
@@ -123,6 +124,53 @@ export async function launchTopology(application: StrataApplication, topologyNam
     await stopDatabase(database);
   }
   process.exit(exitCode);
+}
+
+/**
+ * Refuses to start while another process holds a port of the topology (most often another
+ * `npm run start:split`, of this checkout or another), naming each and how to move it. Left to the
+ * units, the one that met it stopped the others only once they had started, and the readiness
+ * probe, answered by whatever held the ports, had said "ready".
+ */
+async function refuseBusyPorts(
+  plans: UnitPlan[],
+  httpPortOf: (plan: UnitPlan) => number,
+  edgePort: number | undefined,
+  config: StrataConfig,
+): Promise<void> {
+  const isPublic = (plan: UnitPlan) => edgePort === undefined && plan.api;
+  const listeners = [
+    ...plans.flatMap((plan) => [
+      {
+        what: `the HTTP port of unit ${plan.unit}, ${httpPortOf(plan)}`,
+        port: httpPortOf(plan),
+        host: config.http.host,
+        move: isPublic(plan) ? 'set PORT' : `give the unit another httpPort in a copy of the topology`,
+      },
+      ...(plan.internalPort === undefined
+        ? []
+        : [
+            {
+              what: `the internal port of unit ${plan.unit}, ${plan.internalPort}`,
+              port: plan.internalPort,
+              host: config.transport.host,
+              move: 'give the unit another internalPort in a copy of the topology',
+            },
+          ]),
+    ]),
+    ...(edgePort === undefined
+      ? []
+      : [{ what: `the public port (the edge's), ${edgePort}`, port: edgePort, host: config.http.host, move: 'set PORT' }]),
+  ];
+  const busy = await Promise.all(
+    listeners.map(async (listener) => ((await portIsInUse(listener.port, listener.host)) ? listener : undefined)),
+  );
+  const problems = busy.flatMap((listener) =>
+    listener
+      ? [`${listener.what}, is in use by another process (another npm run start:split still running?). Stop it, or ${listener.move}`]
+      : [],
+  );
+  if (problems.length > 0) throw new ConfigurationError(problems);
 }
 
 async function answers(url: string): Promise<boolean> {
