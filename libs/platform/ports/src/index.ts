@@ -1,5 +1,6 @@
 export * from './lib/application-error';
 export * from './lib/call-context';
+export * from './lib/date-time';
 export * from './lib/idempotency';
 export * from './lib/integer';
 export * from './lib/page';

@@ -23,7 +23,6 @@ interface TypeCode {
 }
 
 const INT32 = { min: '-2147483648', max: '2147483647' };
-const DATETIME_EXAMPLE = '2026-01-02T03:04:05Z';
 const DATETIME_DESCRIPTION = 'RFC 3339, with an offset (Z or ±hh:mm); stored to the millisecond';
 
 const CODE: Record<Field['type'], TypeCode> = {
@@ -81,12 +80,9 @@ const CODE: Record<Field['type'], TypeCode> = {
     swaggerType: 'String',
     sqlType: 'timestamptz',
     typeormType: 'timestamptz',
-    // RFC 3339 with an offset (what `new Date` reads the same everywhere), and a real date and time
-    // (ISO 8601 strict: no February 30, no leap second), so every accepted value is stored as sent.
-    validators: [
-      `IsRFC3339({ message: '$property must be an RFC 3339 date-time with an offset, e.g. ${DATETIME_EXAMPLE}' })`,
-      "IsISO8601({ strict: true, strictSeparator: true }, { message: '$property must be a date and time that exists' })",
-    ],
+    // IsDateTime (from @strata/platform/ports): RFC 3339 with an offset (what `new Date` reads the
+    // same everywhere), a date and time that exist, years 1 to 9999: every accepted value is stored as sent.
+    validators: ['IsDateTime()'],
     apiProperty: ["example: '2026-01-02T03:04:05.000Z'", "format: 'date-time'", `description: '${DATETIME_DESCRIPTION}'`],
     sample: "'2026-01-02T03:04:05.000Z'",
     unique: () => 'new Date(Date.UTC(2000, 0, 1) + randomInt(0, 2 ** 40)).toISOString()',
@@ -126,7 +122,7 @@ export function createDtoProperty(field: Field): string {
 }
 
 /** The decorators that come from `@strata/platform/ports` or class-transformer rather than class-validator. */
-const PORTS_VALIDATORS = new Set(['IsIntBetween', 'IsText']);
+const PORTS_VALIDATORS = new Set(['IsDateTime', 'IsIntBetween', 'IsText']);
 const TRANSFORMER_DECORATORS = new Set(['Transform']);
 
 function validatorsUsed(fields: Field[]): string[] {
@@ -142,7 +138,7 @@ function validatorsUsed(fields: Field[]): string[] {
 export const validatorImports = (fields: Field[]): string[] =>
   validatorsUsed(fields).filter((name) => !PORTS_VALIDATORS.has(name) && !TRANSFORMER_DECORATORS.has(name));
 
-/** What the DTO file imports from `@strata/platform/ports`, sorted: `IsText` and `IsIntBetween` for the fields that use them, and the page types. */
+/** What the DTO file imports from `@strata/platform/ports`, sorted: `IsDateTime`, `IsIntBetween` and `IsText` for the fields that use them, and the page types. */
 export const portsImports = (fields: Field[]): string[] => [
   ...validatorsUsed(fields).filter((name) => PORTS_VALIDATORS.has(name)),
   'PageQuery',
