@@ -193,25 +193,33 @@ describe('launch.js and the public port', () => {
     }
   }, 60_000);
 
-  it('a unit that dies on its own: the launcher says which and how, stops the others, and exits 1', async () => {
-    const { file } = await onFreePorts('split');
-    const launcher = launch(file, { PORT: String(await freePort()) });
-    try {
-      await eventually(() => expect(launcher.state.output).toMatch(/\[launch\] all 4 units ready/), 30_000);
-      const dataPid = Number(/^\{"level":\d+,"time":\d+,"pid":(\d+),[^\n]*"unit":"data"/m.exec(launcher.state.output)?.[1]);
+  // Killed, or stopped on its own by a SIGTERM to its pid (it exits 0): either way the topology is incomplete.
+  it.each([
+    ['SIGKILL', 'SIGKILL'],
+    ['SIGTERM', 'code 0'],
+  ] as const)(
+    'a unit that ends on its own (%s): the launcher says which and how, stops the others, and exits 1',
+    async (signal, how) => {
+      const { file } = await onFreePorts('split');
+      const launcher = launch(file, { PORT: String(await freePort()) });
+      try {
+        await eventually(() => expect(launcher.state.output).toMatch(/\[launch\] all 4 units ready/), 30_000);
+        const dataPid = Number(/^\{"level":\d+,"time":\d+,"pid":(\d+),[^\n]*"unit":"data"/m.exec(launcher.state.output)?.[1]);
 
-      process.kill(dataPid, 'SIGKILL');
+        process.kill(dataPid, signal);
 
-      await expect(launcher.exited).resolves.toBe(1);
-      expect(launcher.state.output).toContain('[launch] data exited by itself (SIGKILL): stopping the other processes');
-      for (const unit of ['gateway', 'business', 'worker'])
-        expect(launcher.state.output).toMatch(new RegExp(`^\\{.*"unit":"${unit}".*"msg":"Stopped"`, 'm'));
-      // Only the unit that died is reported: the others were stopped.
-      expect(launcher.state.output.match(/exited by itself/g)).toHaveLength(1);
-    } finally {
-      await launcher.stop();
-    }
-  }, 60_000);
+        await expect(launcher.exited).resolves.toBe(1);
+        expect(launcher.state.output).toContain(`[launch] data exited by itself (${how}): stopping the other processes`);
+        for (const unit of ['gateway', 'business', 'worker'])
+          expect(launcher.state.output).toMatch(new RegExp(`^\\{.*"unit":"${unit}".*"msg":"Stopped"`, 'm'));
+        // Only the unit that ended is reported: the others were stopped.
+        expect(launcher.state.output.match(/exited by itself/g)).toHaveLength(1);
+      } finally {
+        await launcher.stop();
+      }
+    },
+    60_000,
+  );
 
   it('killed with SIGKILL, the launcher leaves none of its processes running: units and edge stop by themselves', async () => {
     const { file, units } = await onFreePorts('orders-service');

@@ -110,14 +110,16 @@ export async function launchTopology(application: StrataApplication, topologyNam
         raw: !process.stdout.isTTY,
         prefix: 'name',
         padPrefix: true,
-        killOthersOn: ['failure'],
+        // A process that ends by itself, failed or not (a unit sent SIGTERM stops cleanly, code 0),
+        // leaves the topology incomplete: the others stop too.
+        killOthersOn: ['failure', 'success'],
         restartTries: 0,
       },
     );
-    reportExitsOfTheirOwn(commands, say);
-    void reportWhenReady(plans, httpPortOf, edge ? (publicPort as number) : undefined, say);
+    const exits = reportExitsOfTheirOwn(commands, say);
+    void reportWhenReady(plans, httpPortOf, edge ? (publicPort as number) : undefined, exits, say);
     exitCode = await result.then(
-      () => 0,
+      () => (exits.byItself ? 1 : 0),
       () => 1,
     );
   } finally {
@@ -186,21 +188,36 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+/** Whether a process has ended, and whether one ended by itself rather than stopped by the launcher. */
+interface Exits {
+  any: boolean;
+  byItself: boolean;
+}
+
 /**
  * Says which process ended by itself, and how, as `killOthersOn` stops the rest: off a terminal
  * (raw output) concurrently prints nothing of it, and the others' "Stopped" lines were all there
- * was to see of a unit that crashed or was killed. Processes it stopped itself (Ctrl-C, or after
- * another's exit) are not reported.
+ * was to see of a unit that crashed, was killed, or was stopped on its own (SIGTERM to its pid:
+ * it exits 0). Processes the launcher stopped (Ctrl-C, SIGTERM to it, or after another's exit)
+ * are not reported.
  */
-function reportExitsOfTheirOwn(commands: Command[], say: (message: string) => void): void {
+function reportExitsOfTheirOwn(commands: Command[], say: (message: string) => void): Exits {
+  const exits: Exits = { any: false, byItself: false };
+  let launcherStopping = false;
+  // Ctrl-C in a terminal signals every process at once: the launcher's handler runs before any
+  // unit has finished its shutdown, so their exits are not taken for exits of their own.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => (launcherStopping = true));
   for (const command of commands) {
     command.close.subscribe(({ exitCode, killed }) => {
-      if (killed || exitCode === 0) return;
+      exits.any = true;
+      if (killed || launcherStopping) return;
+      exits.byItself = true;
       say(
         `${command.name} exited by itself (${typeof exitCode === 'number' ? `code ${exitCode}` : exitCode}): stopping the other processes`,
       );
     });
   }
+  return exits;
 }
 
 /**
@@ -211,11 +228,13 @@ async function reportWhenReady(
   plans: UnitPlan[],
   httpPortOf: (plan: UnitPlan) => number,
   edgePort: number | undefined,
+  exits: Exits,
   say: (message: string) => void,
 ): Promise<void> {
   const startedAt = Date.now();
   const ports = [...plans.map(httpPortOf), ...(edgePort === undefined ? [] : [edgePort])];
-  while (Date.now() - startedAt < 60_000) {
+  // Once a process has ended, what answers on its port is not this topology.
+  while (Date.now() - startedAt < 60_000 && !exits.any) {
     const ready = await Promise.all(
       ports.map((port) =>
         fetch(`http://127.0.0.1:${port}/health`).then(
@@ -224,7 +243,7 @@ async function reportWhenReady(
         ),
       ),
     );
-    if (ready.every(Boolean)) {
+    if (ready.every(Boolean) && !exits.any) {
       const apiUnits = apiUnitsOf(plans);
       const via = edgePort === undefined ? '' : ` (the edge, routing to ${apiUnits.map((plan) => plan.unit).join(', ')})`;
       const api =
