@@ -197,13 +197,13 @@ describe('docker/Dockerfile', () => {
       expect(probe[0]).toBe('node');
     });
 
-    it('passes when /health on PORT answers 200, fails when it answers 503', async () => {
+    it('passes when /health/ready on PORT answers 200, fails when it answers 503', async () => {
       const port = String((server.address() as AddressInfo).port);
       status = 200;
       expect(await runProbe({ PORT: port })).toBe(0);
       status = 503;
       expect(await runProbe({ PORT: port })).toBe(1);
-      expect(requested).toEqual(['/health', '/health']);
+      expect(requested).toEqual(['/health/ready', '/health/ready']);
     });
 
     it("probes the image's PORT when PORT is unset", () => {

@@ -302,13 +302,15 @@ describe.each(RENDERINGS)(`${K8S}/%s`, (rendering) => {
     }
   });
 
-  it('probes readiness on /health and liveness on /health/live, on the HTTP port', () => {
+  // Not /health: its database and Redis are every replica's, and readiness on them took every
+  // replica out of its Service at once in an outage, reads that need neither included.
+  it('probes readiness on /health/ready and liveness on /health/live, on the HTTP port', () => {
     for (const { owner, container } of unitContainers) {
       const port = Number(environmentOf(container).values.PORT);
       const { readinessProbe, livenessProbe } = container;
       expect({ owner, path: readinessProbe?.httpGet?.path, port: containerPortNumber(container, readinessProbe?.httpGet?.port) }).toEqual({
         owner,
-        path: '/health',
+        path: '/health/ready',
         port,
       });
       expect({ owner, path: livenessProbe?.httpGet?.path, port: containerPortNumber(container, livenessProbe?.httpGet?.port) }).toEqual({
@@ -463,7 +465,7 @@ describe.each(RENDERINGS)(`${K8S}/%s`, (rendering) => {
         );
         expect(upstreams).toEqual(expected);
         // Its /health is 503 while any unit is down: readiness on it would take /docs down with one unit.
-        expect(container.readinessProbe?.httpGet?.path).toBe('/health/live');
+        expect(container.readinessProbe?.httpGet?.path).toBe('/health/ready');
         expect(container.livenessProbe?.httpGet?.path).toBe('/health/live');
         expect(values.PORT).toBe(image.env.PORT);
       },

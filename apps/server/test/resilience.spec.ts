@@ -142,6 +142,8 @@ describe('the monolith with PostgreSQL going away', () => {
     const health = await api().get('/health').timeout(5000);
     expect(health.status).toBe(503);
     expect(health.body.details).toMatchObject({ database: { status: 'down' } });
+    // Readiness stays: the database is every replica's, and the requests that need it answer 503 themselves.
+    await api().get('/health/ready').timeout(2000).expect(200);
 
     proxy.heal();
     const healedAt = Date.now();

@@ -313,8 +313,9 @@ describe('the edge', () => {
     expect(Date.now() - startedAt).toBeLessThan(2000);
   });
 
-  it('/health: 200 naming every unit while all answer, 503 once withdrawn (requests still served, saying Connection: close); /health/live 200', async () => {
+  it('/health: 200 naming every unit while all answer, 503 once withdrawn (requests still served, saying Connection: close); /health/ready 200 until then; /health/live 200', async () => {
     const health = await send('/health');
+    expect((await send('/health/ready')).statusCode).toBe(200);
 
     expect(health.statusCode).toBe(200);
     // The edge's own JSON answers carry an API's security headers, as a unit's do.
@@ -332,6 +333,7 @@ describe('the edge', () => {
     });
     edge.withdraw();
     expect((await send('/health')).statusCode).toBe(503);
+    expect((await send('/health/ready')).statusCode).toBe(503);
     expect((await send('/health/live')).statusCode).toBe(200);
     // Still routed, each answer telling a kept-alive client to reconnect (to an edge that stays).
     const routed = await send('/api/products');

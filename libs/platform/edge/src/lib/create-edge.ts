@@ -73,7 +73,8 @@ const PROBE_TIMEOUT_MS = 2000;
  * through untouched. When a unit does not answer, the edge does, in the kit's error body: 503
  * `edge.unit_unavailable` (refused or dropped connection), 504 `edge.unit_timeout` (no answer in
  * `timeoutMs`); a route of no unit is 404 `edge.route_not_found`. Its own routes: `/health` (which
- * units answer), `/health/live`, `/docs-json` (the units' OpenAPI documents merged), `/docs`.
+ * units answer), `/health/ready` (503 once it shuts down), `/health/live`, `/docs-json` (the units'
+ * OpenAPI documents merged), `/docs`.
  */
 export async function createEdge(options: EdgeOptions): Promise<Edge> {
   let ready = true;
@@ -215,6 +216,8 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   // The edge's own routes.
   const units = [...new Set(options.routes.map((route) => route.unit))];
   server.get('/health/live', async () => ({ status: 'ok' }));
+  // Readiness for a load balancer: the edge takes requests until it shuts down, whichever units answer.
+  server.get('/health/ready', async (_request, reply) => (ready ? { status: 'ok' } : reply.code(503).send({ status: 'shutting_down' })));
   server.get('/health', async (_request, reply) => {
     const details: Record<string, { status: 'up' | 'down'; statusCode?: number; message?: string }> = {};
     await Promise.all(

@@ -69,15 +69,29 @@ describe('GET /health', () => {
     }
   });
 
-  it('answers 503 once readiness is withdrawn for shutdown, while liveness stays 200', async () => {
+  // Dependencies are shared by every replica: readiness on them would take all of them out of
+  // their Service at once, reads that need none of it included.
+  it('keeps answering /health/ready while a dependency is down: a shared dependency is no reason to take a replica out', async () => {
+    const app = await startHealth({ database: false, queue: false });
+    try {
+      await request(app.getHttpServer()).get('/health').expect(503);
+      await request(app.getHttpServer()).get('/health/ready').expect(200, { status: 'ok' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answers 503 on /health and /health/ready once readiness is withdrawn for shutdown, while liveness stays 200', async () => {
     const app = await startHealth({ database: true, queue: true });
     try {
       await request(app.getHttpServer()).get('/health').expect(200);
+      await request(app.getHttpServer()).get('/health/ready').expect(200);
 
       app.get(Readiness).withdraw();
 
       const response = await request(app.getHttpServer()).get('/health').expect(503);
       expect(response.body.status).toBe('shutting_down');
+      expect((await request(app.getHttpServer()).get('/health/ready').expect(503)).body.status).toBe('shutting_down');
       await request(app.getHttpServer()).get('/health/live').expect(200);
     } finally {
       await app.close();

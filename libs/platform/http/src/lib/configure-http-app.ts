@@ -70,7 +70,7 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
   closeConnectionsAfterTheirAnswer(fastify);
   if (options.api) await allowCrossOriginCalls(fastify, config.http.corsOrigins);
 
-  app.setGlobalPrefix('api', { exclude: ['health', 'health/live'] });
+  app.setGlobalPrefix('api', { exclude: ['health', 'health/ready', 'health/live'] });
   app.useGlobalPipes(new ApiValidationPipe());
   // The later filter is asked first: application errors, then every other error (FallbackErrorFilter).
   app.useGlobalFilters(new FallbackErrorFilter(app.getHttpAdapter(), config.http.bodyLimitBytes), new ApplicationErrorFilter());

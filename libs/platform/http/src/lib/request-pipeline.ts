@@ -122,7 +122,7 @@ export function securityHeadersFor(url: string): Readonly<Record<string, string>
 /** Swagger UI's page and assets, under `/docs` (the document itself, `/docs-json`, is a JSON answer). */
 export const isDocsPath = (url: string): boolean => /^\/docs(\/|\?|$)/.test(url);
 
-/** `/health` and `/health/live`: probed every few seconds, so left out of the request log. */
+/** `/health`, `/health/ready` and `/health/live`: probed every few seconds, so left out of the request log. */
 export const isHealthPath = (url: string): boolean => /^\/health(\/|\?|$)/.test(url);
 
 /**
