@@ -56,6 +56,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}.*${value}`));
   });
 
+  it.each([
+    ['DATABASE_URL', 'mysql://db/strata', 'DATABASE_URL must be a postgres:// or postgresql:// URL'],
+    ['REDIS_URL', 'http://cache:6379', 'REDIS_URL must be a redis:// or rediss:// URL'],
+  ])('tells %s=%s which schemes it takes, not that it is no URL', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
   it('gives one message per variable, the first rule it breaks', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(new ConfigurationError(['PORT must be an integer number (got "abc")']));
   });
