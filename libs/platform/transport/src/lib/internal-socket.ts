@@ -93,6 +93,24 @@ export function internalSocketClass(limits: InternalSocketLimits): new (socket: 
       if (message?.pattern !== HELLO_PATTERN) super.emitMessage(data);
     }
 
+    /**
+     * A connection reset by its peer (a unit stopped or killed mid-call) is logged as a warning
+     * saying so. Nest's TCP server reports every error of a connection as an error, "The invalid
+     * received message from tcp server", with a stack: a peer's kill -9 read as corrupt data.
+     * Errors of the framing itself (a malformed message) still reach it.
+     */
+    override on(event: string, callback: (value: unknown) => void): this {
+      if (event !== 'error') return super.on(event, callback);
+      return super.on(event, (error: unknown) => {
+        const code = (error as NodeJS.ErrnoException | null)?.code;
+        if (code !== 'ECONNRESET' && code !== 'EPIPE') return callback(error);
+        logger.warn({
+          msg: 'an internal connection was reset by its peer (it stopped, or was killed)',
+          remote: this.netSocket.remoteAddress,
+        });
+      });
+    }
+
     private refuse(reason: string): void {
       if (this.netSocket.destroyed) return;
       logger.warn({ msg: 'closed an internal connection before it was authenticated', reason, remote: this.netSocket.remoteAddress });

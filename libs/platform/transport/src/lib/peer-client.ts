@@ -179,4 +179,14 @@ class AuthenticatingClientTCP extends ClientTCP {
     socket.on('connect', () => socket.sendMessage({ pattern: HELLO_PATTERN, data: { credential: this.credential() } }));
     return socket;
   }
+
+  /**
+   * A peer that stops or is killed resets its connections: the calls on them fail as the peer
+   * unavailable (503), which their callers report. A warning, not Nest's error with a stack.
+   */
+  override handleError(error: unknown): void {
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    if (code !== 'ECONNRESET' && code !== 'EPIPE') return super.handleError(error);
+    this.logger.warn({ msg: 'a connection to a peer was reset (it stopped, or was killed)', err: (error as Error).message });
+  }
 }

@@ -1,4 +1,4 @@
-import { Global, Injectable, Module, type INestMicroservice } from '@nestjs/common';
+import { Global, Injectable, Logger, Module, type INestMicroservice } from '@nestjs/common';
 import { ClientTCP } from '@nestjs/microservices';
 import { Test, type TestingModule } from '@nestjs/testing';
 import {
@@ -22,7 +22,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@strata/platform/testing';
+import { eventually, freePort } from '@strata/platform/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lastValueFrom } from 'rxjs';
 
@@ -523,6 +523,48 @@ describe('the remote binding over TCP', () => {
       await sendBytesUntilClosed(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n#{"not": json');
 
       await expect(widgets.name('still here')).resolves.toBe('widget still here');
+    });
+  });
+
+  // A unit killed mid-call resets its connections. Nest logs every error of a connection as an
+  // error with a stack (on the listener, "The invalid received message from tcp server").
+  describe('a connection reset by the other side (a unit killed): a warning saying so, not an error', () => {
+    let warn: jest.SpyInstance;
+    let error: jest.SpyInstance;
+    beforeEach(() => {
+      warn = jest.spyOn(Logger.prototype, 'warn');
+      error = jest.spyOn(Logger.prototype, 'error');
+    });
+    afterEach(() => jest.restoreAllMocks());
+    const warned = (text: string) => warn.mock.calls.some(([message]) => JSON.stringify(message).includes(text));
+
+    it('by a caller, on the listener', async () => {
+      const socket = new Socket();
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.connect(port, '127.0.0.1', resolve));
+      socket.write(hello());
+      await sleep(100);
+      socket.resetAndDestroy();
+
+      await eventually(() => expect(warned('reset by its peer')).toBe(true));
+      expect(error).not.toHaveBeenCalled();
+      await expect(widgets.name('still here')).resolves.toBe('widget still here');
+    });
+
+    it('by the peer, on the caller: the call is PeerUnavailableError', async () => {
+      const resetter = createServer((socket) => socket.on('data', () => socket.resetAndDestroy()));
+      const resetterPort = await freePort();
+      await new Promise<void>((resolve) => resetter.listen(resetterPort, '127.0.0.1', resolve));
+      const caller = await startClientUnit(resetterPort);
+      try {
+        await expect(caller.get(WidgetsPort).count()).rejects.toBeInstanceOf(PeerUnavailableError);
+
+        expect(warned('a connection to a peer was reset')).toBe(true);
+        expect(error).not.toHaveBeenCalled();
+      } finally {
+        await caller.close();
+        await new Promise((resolve) => resetter.close(resolve));
+      }
     });
   });
 
