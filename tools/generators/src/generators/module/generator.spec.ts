@@ -499,6 +499,28 @@ describe('module generator', () => {
       ['a reserved field with jobs: processedAt', { name: 'specimens', fields: 'processedAt:datetime', jobs: true }, /are generated/],
       ['a PostgreSQL reserved column', { name: 'specimens', fields: 'order:int' }, /"order" is a reserved word in PostgreSQL/],
       ['a JavaScript reserved field', { name: 'specimens', fields: 'delete:boolean' }, /"delete" is a reserved word in JavaScript/],
+      // A DTO property named after one of Object.prototype's does not type-check against it.
+      [
+        'a field named as every object’s isPrototypeOf',
+        { name: 'specimens', fields: 'isPrototypeOf:string' },
+        /"isPrototypeOf" is a reserved word/,
+      ],
+      [
+        'a field named as every object’s toLocaleString',
+        { name: 'specimens', fields: 'toLocaleString:int?' },
+        /"toLocaleString" is a reserved word/,
+      ],
+      [
+        'an entity whose port would be named as a class its repository imports (InjectRepository)',
+        { name: 'injects' },
+        /its generated libs\/injects\/data-access\/src\/lib\/typeorm-inject.repository.ts would have two things named InjectRepository/,
+      ],
+      ['an existing module whose singular is a reserved word: told it exists', { name: 'orders' }, /libs\/orders already exists/],
+      [
+        'the plural of an entity another module has: told of the entity, not of a test file',
+        { name: 'products' },
+        /already declares a class ProductDto|already declares a class CreateProductDto/,
+      ],
       ['a unique boolean', { name: 'specimens', fields: 'paid:boolean:unique' }, /a boolean cannot be unique/],
       ['a unique text', { name: 'specimens', fields: 'label:text:unique' }, /a text cannot be unique/],
       [
@@ -775,6 +797,22 @@ describe('module generator', () => {
         expect(errors).toContain('`An event with title "${title}" already exists`');
         expect(errors).toContain('`An event with seats ${seats} already exists`');
         expect(errors).toContain('`An event with venue id "${venueId}" already exists`');
+        const controller = tree.read('libs/events/presentation/src/lib/events.controller.ts', 'utf-8') as string;
+        expect(controller).toContain("@ApiConflictResponse({ description: 'The title or the seats or the venue id is taken.' })");
+      });
+
+      it('names the job by its name in the comments and the API document: the line-item-created job', async () => {
+        await run({ name: 'line-items', fields: 'label:string', jobs: true });
+
+        const written = [
+          'contracts/src/lib/line-item.dto.ts',
+          'data-access/src/lib/line-item.record.ts',
+          'business/src/lib/line-items.service.ts',
+        ]
+          .map((path) => tree.read(`libs/line-items/${path}`, 'utf-8') as string)
+          .join('\n');
+        expect(written).toContain('line-item-created job');
+        expect(written).not.toContain('line item-created');
       });
     });
 

@@ -1,20 +1,22 @@
 import { formatFiles, logger, type Tree } from '@nx/devkit';
 import { createFiles } from './lib/create-files';
+import { refuseNameClashes } from './lib/identifiers';
 import { planDeployment } from './lib/deployment';
 import { normalizeOptions } from './lib/names';
 import { nextMigrationTimestamp, planApplication, planMigrationIndex, planPathAliases } from './lib/register';
 import { planTopologies } from './lib/topologies';
-import { checkWorkspace } from './lib/workspace';
+import { checkWorkspace, refuseExistingModule } from './lib/workspace';
 import type { ModuleGeneratorSchema } from './schema';
 
 /**
  * `nx g @strata/generators:module <name>`: a business module across the tiers, registered
- * everywhere it must be. Everything is checked and every edit computed before the first write, so
- * a refusal (one line) leaves the workspace as it was; it only writes through the Tree, so
- * `--dry-run` writes nothing.
+ * everywhere it must be. Everything is checked and every edit computed before the first
+ * registration, and Nx writes the Tree to disk only once the generator returns, so a refusal (one
+ * line) leaves the workspace as it was, and `--dry-run` writes nothing.
  */
 export async function moduleGenerator(tree: Tree, options: ModuleGeneratorSchema): Promise<void> {
-  // 1. Names, entity and fields: refused before anything is read.
+  // 1. Names, entity and fields (a module that exists is told so first, not why its name is bad).
+  refuseExistingModule(tree, options.name);
   const module = normalizeOptions(options);
   // 2. Nothing of that name exists yet; the placeWith module does.
   checkWorkspace(tree, module);
@@ -28,8 +30,9 @@ export async function moduleGenerator(tree: Tree, options: ModuleGeneratorSchema
     planMigrationIndex(tree, module, timestamp),
     topologies.write,
   ];
-  // 4. The files: four projects, the migration, the end-to-end spec.
-  createFiles(tree, module, timestamp);
+  // 4. The files: four projects, the migration, the end-to-end spec; refused if a name made from
+  //    the module's would meet one its code imports.
+  refuseNameClashes(tree, module, createFiles(tree, module, timestamp));
   // 5. The registrations.
   writes.forEach((write) => write());
   // 6. The split's deployment follows the placement (read from the code now in the tree).

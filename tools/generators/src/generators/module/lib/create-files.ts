@@ -7,8 +7,9 @@ import { E2E_DIR, MIGRATIONS_DIR } from './workspace';
 
 const FILES = joinPathFragments(__dirname, '..', 'files');
 
-/** The module's four projects, its migration and its end-to-end spec, from `files/`. */
-export function createFiles(tree: Tree, module: NormalizedModule, timestamp: number): void {
+/** The module's four projects, its migration and its end-to-end spec, from `files/`; returns the paths written. */
+export function createFiles(tree: Tree, module: NormalizedModule, timestamp: number): string[] {
+  const before = new Set(tree.listChanges().map((change) => change.path));
   const substitutions = templateValues(module, timestamp);
   // checkWorkspace has refused existing targets already; this only guards against a bug.
   const options = { overwriteStrategy: OverwriteStrategy.ThrowIfExisting };
@@ -16,6 +17,10 @@ export function createFiles(tree: Tree, module: NormalizedModule, timestamp: num
   if (module.jobs) generateFiles(tree, joinPathFragments(FILES, 'jobs'), 'libs', substitutions, options);
   generateFiles(tree, joinPathFragments(FILES, 'migration'), MIGRATIONS_DIR, substitutions, options);
   generateFiles(tree, joinPathFragments(FILES, 'e2e'), E2E_DIR, substitutions, options);
+  return tree
+    .listChanges()
+    .map((change) => change.path)
+    .filter((path) => !before.has(path));
 }
 
 /** Everything the templates read: names, fields and the code snippets of `field-code.ts`. */

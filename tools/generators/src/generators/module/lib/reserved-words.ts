@@ -183,9 +183,10 @@ export const JAVASCRIPT_RESERVED_WORDS: ReadonlySet<string> = new Set([
   'arguments',
   'eval',
   'undefined',
-  'toString',
-  'valueOf',
-  'hasOwnProperty',
+  // Every object's own properties (toString, valueOf, hasOwnProperty, isPrototypeOf,
+  // propertyIsEnumerable, toLocaleString, __proto__...): a DTO property of that name does not
+  // type-check against Object's.
+  ...Object.getOwnPropertyNames(Object.prototype),
 ]);
 
 /**

@@ -33,6 +33,14 @@ export function topologyFiles(tree: Tree): string[] {
     .sort();
 }
 
+/** Refuses the name of a module the workspace has (`orders`), before its name is judged (its singular is reserved). */
+export function refuseExistingModule(tree: Tree, name: unknown): void {
+  const trimmed = typeof name === 'string' ? name.trim() : '';
+  if (existingModules(tree).includes(trimmed)) {
+    throw new Error(`Cannot create the module "${trimmed}": libs/${trimmed} already exists`);
+  }
+}
+
 /**
  * Refuses, with one line, when the module cannot be added as asked: something of its name
  * already exists (folder, project, alias, schema, application entry, test or migration), or the
@@ -54,7 +62,6 @@ export function checkWorkspace(tree: Tree, module: NormalizedModule): void {
   if (alias) refuse(`the path alias ${alias} already exists in ${TSCONFIG_BASE}`);
   if (tree.exists(`${MIGRATIONS_DIR}/${name}`)) refuse(`${MIGRATIONS_DIR}/${name} already exists`);
   if (schemaExists(tree, module.schema)) refuse(`a migration already creates the PostgreSQL schema "${module.schema}"`);
-  if (tree.exists(`${E2E_DIR}/${name}.e2e-spec.ts`)) refuse(`${E2E_DIR}/${name}.e2e-spec.ts already exists`);
 
   const application = tree.read(APPLICATION, 'utf-8');
   if (application === null) refuse(`${APPLICATION} is missing`);
@@ -75,6 +82,8 @@ export function checkWorkspace(tree: Tree, module: NormalizedModule): void {
       `${clash.path} already declares a class ${clash.className}, which the module's contracts would declare again; choose another --entity`,
     );
   }
+
+  if (tree.exists(`${E2E_DIR}/${name}.e2e-spec.ts`)) refuse(`${E2E_DIR}/${name}.e2e-spec.ts already exists`);
 
   const modules = existingModules(tree);
   if (!modules.includes(module.placeWith) || !registered?.includes(module.placeWith)) {
