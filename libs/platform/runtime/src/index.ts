@@ -1,4 +1,3 @@
-export * from './lib/launch/stop-with-launcher';
 export * from './lib/topology/application-modules';
 export * from './lib/topology/plan-topology';
 export * from './lib/topology/port-dependencies';
@@ -9,5 +8,6 @@ export * from './lib/unit/create-unit-app';
 export * from './lib/unit/resolve-unit';
 export * from './lib/unit/run-unit';
 export * from './lib/unit/stop-signals';
+export * from './lib/unit/stop-with-launcher';
 export * from './lib/unit/strata-application';
 export * from './lib/unit/unit.module';

@@ -3,7 +3,7 @@ import { provideDatabase } from '@strata/platform/database';
 import { Readiness } from '@strata/platform/health';
 import { createLogger } from '@strata/platform/http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stopWithLauncher } from '../launch/stop-with-launcher';
+import { stopWithLauncher } from './stop-with-launcher';
 import { TopologyError } from '../topology/topology';
 import { createUnitApp, startUnitApp } from './create-unit-app';
 import { onStopSignals } from './stop-signals';
