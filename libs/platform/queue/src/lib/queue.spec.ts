@@ -257,6 +257,12 @@ describe('a JobsWorker whose @Processor gives worker options of its own', () => 
     }
   }
 
+  afterAll(async () => {
+    const queue = new Queue(OPTIONS_QUEUE, { connection: useQueueBackend({ kind: 'redis', url: REDIS_URL }) });
+    await queue.obliterate({ force: true });
+    await queue.close();
+  });
+
   /** The warnings logged while a module with `worker` starts and stops. */
   async function warningsStarting(worker: Type<JobsWorker>): Promise<string[]> {
     const warn = jest.spyOn(Logger.prototype, 'warn');
