@@ -6,6 +6,13 @@ import { randomInt } from 'node:crypto';
 const LOWEST_PORT = 10_000;
 
 /**
+ * Ports `fetch` refuses to connect to ("bad port": the Fetch standard's port blocking,
+ * https://fetch.spec.whatwg.org/#port-blocking), above LOWEST_PORT. A unit given 10080 started, and
+ * the test's `fetch` of its health check failed until it gave up: a suite failed once in a while.
+ */
+const FETCH_BLOCKED_PORTS: ReadonlySet<number> = new Set([10_080]);
+
+/**
  * A TCP port nothing listens on right now, for a server a test (or a benchmark) starts.
  *
  * Not the port the kernel picks for `listen(0)`: that one comes from the ephemeral range, the
@@ -19,6 +26,7 @@ export async function freePort(): Promise<number> {
   if (ephemeralLow - LOWEST_PORT < 1_000) return probe(0); // a machine that leaves no room below it
   for (;;) {
     const candidate = randomInt(LOWEST_PORT, ephemeralLow);
+    if (FETCH_BLOCKED_PORTS.has(candidate)) continue;
     const port = await probe(candidate).catch(() => undefined); // in use: draw again
     if (port !== undefined) return port;
   }
