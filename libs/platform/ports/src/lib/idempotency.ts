@@ -116,6 +116,13 @@ const UNBOUNDED_LEASE_MS = 30_000;
 const LEASE_MARGIN_MS = 1_000;
 /** Pause between looks at a key another attempt holds. */
 const POLL_MS = 50;
+/**
+ * How long before its deadline a retry stops waiting for the attempt holding its key and answers
+ * 409: time for its last look at the store and for the answer to reach the caller before the
+ * deadline's own 503 does. With 50 ms, the monolith's request timeout answered first once in a
+ * while on a loaded machine (a look at the store took longer than the margin).
+ */
+const ANSWER_MARGIN_MS = 250;
 
 const logger = new Logger('Idempotency');
 
@@ -164,7 +171,7 @@ export async function runIdempotently<T>(
       const outcome = await store.begin({ key, fingerprint, attemptId, resourceId: randomUUID(), leaseMs });
       if (outcome.state === 'done') return replay<T>(outcome.answer);
       if (outcome.state === 'run') return runHolding(store, { key, attemptId }, outcome, work, options);
-      if (Date.now() + POLL_MS >= deadline) throw new IdempotentRequestInProgressError(key);
+      if (Date.now() + POLL_MS + ANSWER_MARGIN_MS >= deadline) throw new IdempotentRequestInProgressError(key);
       await sleep(POLL_MS);
     }
   });
