@@ -8,7 +8,7 @@ import {
   errorResponseBody,
   type ErrorResponseBody,
   isHealthPath,
-  MALFORMED_URL_MESSAGE,
+  malformedUrlBody,
   REQUEST_ID_HEADER,
   requestIdOf,
   securityHeadersFor,
@@ -164,7 +164,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   function proxy(request: FastifyRequest, reply: FastifyReply, unit: string, upstream: string) {
     const target = pathAndQueryOf(request.url);
     // reply-from decodes the target to look for `..`, and a malformed escape threw there: a 500.
-    if (!decodes(target)) return sendError(reply, 400, MALFORMED_URL_MESSAGE, 'http.malformed_url');
+    if (!decodes(target)) return sendErrorBody(reply, malformedUrlBody());
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
     return reply.from(`${upstream}${target}`, {
       ...(body ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' } : {}),

@@ -35,14 +35,15 @@ export function httpServerOptions(requestTimeoutMs: number): Required<
 export const bodyTooLargeBody = (bodyLimitBytes: number): ErrorResponseBody =>
   errorResponseBody(413, `The request body is larger than ${bodyLimitBytes} bytes`, 'http.body_too_large');
 
-/** The message of a URL with a percent-escape that does not decode (`/api/products/%zz`). */
-export const MALFORMED_URL_MESSAGE = 'The URL has a malformed percent-encoding (%)';
+/** The answer to a URL with a percent-escape that does not decode (`/api/products/%zz`), from a unit or the edge. */
+export const malformedUrlBody = (): ErrorResponseBody =>
+  errorResponseBody(400, 'The URL has a malformed percent-encoding (%)', 'http.malformed_url');
 
 /** A URL Fastify's router cannot route: a malformed percent-escape (400), a path parameter too long (414). */
 function answerUnroutableUrl(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const body =
     error.code === 'FST_ERR_BAD_URL'
-      ? errorResponseBody(400, MALFORMED_URL_MESSAGE, 'http.malformed_url')
+      ? malformedUrlBody()
       : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
         ? errorResponseBody(414, 'A path segment of the URL is longer than 100 characters', 'http.uri_too_long')
         : errorResponseBody(400, 'The request cannot be routed', 'http.unroutable');
