@@ -74,7 +74,7 @@ describe('the edge in front of the orders-service topology', () => {
       statusCode: 404,
       error: 'Not Found',
       message: 'Cannot GET /api/no_such_module',
-      code: 'edge.route_not_found',
+      code: 'http.route_not_found',
     });
   });
 

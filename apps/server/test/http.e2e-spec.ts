@@ -292,10 +292,21 @@ describe('the HTTP surface', () => {
     }
   });
 
-  it('answers an unknown route with a JSON 404', async () => {
-    const response = await api().get('/api/nothing-here').expect(404);
+  it('answers a route nothing serves with 404 http.route_not_found, naming the path without its query', async () => {
+    for (const [method, path, named] of [
+      ['get', '/api/nothing-here?token=secret', 'GET /api/nothing-here'],
+      ['delete', '/api/products', 'DELETE /api/products'],
+    ] as const) {
+      const response = await api()[method](path).expect(404);
 
-    expect(response.body).toMatchObject({ statusCode: 404 });
+      expect(response.body).toEqual({
+        statusCode: 404,
+        error: 'Not Found',
+        message: `Cannot ${named}`,
+        code: 'http.route_not_found',
+      });
+      expect(response.headers['x-request-id']).toBeDefined();
+    }
   });
 });
 

@@ -264,7 +264,7 @@ describe('the edge', () => {
         statusCode: 404,
         error: 'Not Found',
         message: `Cannot ${method} ${path}`,
-        code: 'edge.route_not_found',
+        code: 'http.route_not_found',
       });
     }
   });

@@ -11,6 +11,7 @@ import {
   malformedUrlBody,
   REQUEST_ID_HEADER,
   requestIdOf,
+  routeNotFoundBody,
   securityHeadersFor,
   SERVE_WHILE_CLOSING,
   unsupportedMediaType,
@@ -72,7 +73,7 @@ const PROBE_TIMEOUT_MS = 2000;
  * one) is passed on and returned, the body limited as units limit it, and the unit's answer passed
  * through untouched. When a unit does not answer, the edge does, in the kit's error body: 503
  * `edge.unit_unavailable` (refused or dropped connection), 504 `edge.unit_timeout` (no answer in
- * `timeoutMs`); a route of no unit is 404 `edge.route_not_found`. Its own routes: `/health` (which
+ * `timeoutMs`); a route of no unit is 404 `http.route_not_found`, as a unit answers it. Its own routes: `/health` (which
  * units answer), `/health/ready` (503 once it shuts down), `/health/live`, `/docs-json` (the units'
  * OpenAPI documents merged), `/docs`.
  */
@@ -133,7 +134,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   });
 
   server.setNotFoundHandler((request, reply) => {
-    void sendError(reply, 404, `Cannot ${request.method} ${request.url.split('?')[0]}`, 'edge.route_not_found');
+    void sendErrorBody(reply, routeNotFoundBody(request.method, request.url));
   });
   server.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;

@@ -39,6 +39,13 @@ export const bodyTooLargeBody = (bodyLimitBytes: number): ErrorResponseBody =>
 export const malformedUrlBody = (): ErrorResponseBody =>
   errorResponseBody(400, 'The URL has a malformed percent-encoding (%)', 'http.malformed_url');
 
+/**
+ * The answer to a method and path no route serves, from a unit or the edge: the same code in every
+ * topology. The path is named without its query string, which may carry what logs should not.
+ */
+export const routeNotFoundBody = (method: string, url: string): ErrorResponseBody =>
+  errorResponseBody(404, `Cannot ${method} ${url.split('?')[0]}`, 'http.route_not_found');
+
 /** A URL Fastify's router cannot route: a malformed percent-escape (400), a path parameter too long (414). */
 function answerUnroutableUrl(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const body =
