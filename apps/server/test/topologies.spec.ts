@@ -300,6 +300,14 @@ describe('a topology that cannot run stops with a message saying what is wrong',
     expect(problems).toContain("unit rest's httpPort 3000 is already gateway's");
   });
 
+  it('an HTTP port browsers and fetch refuse to connect to', () => {
+    const problems = problemsOf(() => plan({ ...everythingBut({ rest: { ...everythingBut({}).rest, httpPort: 6000 } }) }));
+
+    expect(problems).toContain(
+      "unit rest's httpPort 6000 is a port browsers and fetch refuse to connect to (the Fetch standard blocks it)",
+    );
+  });
+
   it.each([
     [{ units: {} }, '/units must NOT have fewer than 1 properties'],
     [{ units: { a: { hosts: ['*'] } } }, "/units/a must have required property 'httpPort'"],

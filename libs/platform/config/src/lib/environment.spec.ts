@@ -63,6 +63,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
 
+  it.each([
+    ['6000', '6001'],
+    ['10080', '10081'],
+    ['22', '24'],
+  ])('refuses PORT=%s, a port browsers and fetch refuse to connect to (not %s)', async (port, allowed) => {
+    expect(() => loadConfig({ PORT: port })).toThrow(
+      new ConfigurationError([
+        `PORT is a port browsers and fetch refuse to connect to (the Fetch standard blocks it): choose another (got ${port})`,
+      ]),
+    );
+    // The list is the one Node's fetch keeps: it refuses to connect before trying.
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toMatchObject({ cause: { message: 'bad port' } });
+    expect(loadConfig({ PORT: allowed }).http.port).toBe(Number(allowed));
+  });
+
   it('gives one message per variable, the first rule it breaks', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(new ConfigurationError(['PORT must be an integer number (got "abc")']));
   });

@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotIn, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
+import { FETCH_BLOCKED_PORT_REASON, FETCH_BLOCKED_PORTS } from './port-in-use';
 import { ConfigurationError, parseUrl, readVariables, Secret, toBoolean, toInteger, toLowerCase } from './variables';
 
 /** The shortest `INTERNAL_AUTH_SECRET` accepted: 32 random bytes as hex or base64 are longer. */
@@ -21,6 +22,7 @@ class EnvironmentVariables {
   @IsInt()
   @Min(1)
   @Max(65535)
+  @IsNotIn([...FETCH_BLOCKED_PORTS], { message: `PORT is ${FETCH_BLOCKED_PORT_REASON}: choose another` })
   PORT?: number;
 
   @IsOptional()

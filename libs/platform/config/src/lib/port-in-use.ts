@@ -35,3 +35,18 @@ export function portIsInUse(port: number, host: string): Promise<boolean> {
     probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve(false)));
   });
 }
+
+/**
+ * Ports browsers and `fetch` refuse to connect to ("bad port"): the Fetch standard's port blocking
+ * (https://fetch.spec.whatwg.org/#port-blocking), the list Node 20's `fetch` refuses. An HTTP server
+ * on one of them answers curl but not Swagger UI in a browser, the launcher's readiness checks or
+ * the edge's `/health`, all `fetch`: it is refused where a port is configured.
+ */
+export const FETCH_BLOCKED_PORTS: ReadonlySet<number> = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117,
+  119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636,
+  989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
+/** Why an HTTP port on {@link FETCH_BLOCKED_PORTS} is refused, for the message that refuses it. */
+export const FETCH_BLOCKED_PORT_REASON = 'a port browsers and fetch refuse to connect to (the Fetch standard blocks it)';

@@ -9,6 +9,8 @@ const LOWEST_PORT = 10_000;
  * Ports `fetch` refuses to connect to ("bad port": the Fetch standard's port blocking,
  * https://fetch.spec.whatwg.org/#port-blocking), above LOWEST_PORT. A unit given 10080 started, and
  * the test's `fetch` of its health check failed until it gave up: a suite failed once in a while.
+ * (`FETCH_BLOCKED_PORTS` of `@strata/platform/config` lists them all; Jest's global setup, which
+ * loads this file, cannot resolve the workspace's imports.)
  */
 const FETCH_BLOCKED_PORTS: ReadonlySet<number> = new Set([10_080]);
 

@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import { FETCH_BLOCKED_PORT_REASON, FETCH_BLOCKED_PORTS } from '@strata/platform/config';
 import { requirePortSpec, type PortClass } from '@strata/platform/ports';
 import { QueueModule } from '@strata/platform/queue';
 import { TIERS, type ApplicationModules, type Tier } from './application-modules';
@@ -184,7 +185,7 @@ export function planTopology(topology: Topology, application: ApplicationModules
     peersOf.set(unit, peers);
   }
 
-  // 6. On one machine every unit listens on its own ports.
+  // 6. On one machine every unit listens on its own ports; HTTP ones that browsers and fetch reach.
   const ports = new Map<number, string>();
   for (const [unit, { httpPort, internalPort }] of Object.entries(topology.units)) {
     for (const [kind, port] of [
@@ -192,6 +193,8 @@ export function planTopology(topology: Topology, application: ApplicationModules
       ['internalPort', internalPort],
     ] as const) {
       if (port === undefined) continue;
+      if (kind === 'httpPort' && FETCH_BLOCKED_PORTS.has(port))
+        problems.push(`unit ${unit}'s httpPort ${port} is ${FETCH_BLOCKED_PORT_REASON}`);
       const user = ports.get(port);
       if (user) problems.push(`unit ${unit}'s ${kind} ${port} is already ${user}'s`);
       else ports.set(port, `${unit}`);
