@@ -299,12 +299,15 @@ describe('the queue health check', () => {
   it.each([
     ['Redis', { kind: 'redis', url: 'redis://127.0.0.1:1' }],
     ['PostgreSQL', { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/none' }],
-  ] as const)('reports an unreachable %s as down within its timeout', async (_, backend) => {
+  ] as const)('reports an unreachable %s as down within its timeout, naming the refused connection', async (_, backend) => {
     const module = await startQueue(backend, false);
     try {
       const startedAt = Date.now();
       const result = await module.get(QueueHealthIndicator).isHealthy('queue', 500);
-      expect(result.queue.status).toBe('down');
+      expect(result.queue).toEqual({
+        status: 'down',
+        message: expect.stringMatching(/^the queue backend is unreachable: .*ECONNREFUSED/),
+      });
       expect(Date.now() - startedAt).toBeLessThan(2000);
     } finally {
       await module.close();
