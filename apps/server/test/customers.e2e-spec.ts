@@ -62,6 +62,9 @@ describe('/api/customers', () => {
     ['a name of spaces', { email: 'EMAIL', name: ' \t ' }, 'name must not be empty or blank'],
     ['a name with a NUL byte', { email: 'EMAIL', name: 'Ada\u0000' }, 'name must not contain NUL'],
     ['a name with half a surrogate pair', { email: 'EMAIL', name: 'Ada\ud800' }, 'name must be valid Unicode'],
+    // validator.js's email check throws on one (URIError): a 500 before IsEmailAddress.
+    ['an email with half a surrogate pair', { email: 'ada\ud800@example.com', name: 'Ada' }, 'email must be valid Unicode'],
+    ['an email that is half a surrogate pair', { email: '\udc00', name: 'Ada' }, 'email must be valid Unicode'],
     ['an unknown property', { email: 'EMAIL', name: 'Ada', admin: true }, 'property admin should not exist'],
   ])('answers 400 naming the field for %s, and stores nothing', async (_, template, field) => {
     const address = email();

@@ -72,6 +72,23 @@ describe('Idempotency-Key', () => {
     expect(retry.body).toEqual(first.body);
   });
 
+  it('takes a retry that spells an id in the other case for the same request, not another (422)', async () => {
+    const { product, body } = await orderOf(2);
+    const key = randomUUID();
+
+    const first = await api().post('/api/orders').set('Idempotency-Key', key).send(body).expect(201);
+    const upperCased = { customerId: body.customerId.toUpperCase(), lines: [{ productId: product.id.toUpperCase(), quantity: 2 }] };
+    const retry = await api().post('/api/orders').set('Idempotency-Key', key).send(upperCased).expect(201);
+
+    expect(retry.text).toBe(first.text);
+    expect(await given.stockOf(product.id)).toBe(3);
+    const cancelKey = randomUUID();
+    const cancelled = await api().post(`/api/orders/${first.body.id.toUpperCase()}/cancel`).set('Idempotency-Key', cancelKey).expect(200);
+    const cancelledAgain = await api().post(`/api/orders/${first.body.id}/cancel`).set('Idempotency-Key', cancelKey).expect(200);
+    expect(cancelledAgain.text).toBe(cancelled.text);
+    expect(await given.stockOf(product.id)).toBe(5);
+  });
+
   it('answers a retried cancel with the first answer (200, not 409) and gives the stock back once', async () => {
     const { product, body } = await orderOf(2);
     const placed = (await api().post('/api/orders').send(body).expect(201)).body;

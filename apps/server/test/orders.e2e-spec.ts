@@ -98,6 +98,49 @@ describe('/api/orders', () => {
     expect((await api().get(`/api/orders?customerId=${customer.id}`).expect(200)).body.total).toBe(0);
   });
 
+  // class-validator walks an item that is an array as a list of lines: [[]] passed as nothing to
+  // check, and placing the order read the array as a line (500), after its Idempotency-Key was taken.
+  it.each([
+    ['an array among the lines', (line: object) => [line, []], 'lines.1 must be an object'],
+    ['the lines in an array', (line: object) => [[line]], 'lines.0 must be an object'],
+    ['a number and a string', () => [1, 'a'], 'lines.0 must be an object'],
+  ])('answers lines with %s 400 naming the item, takes nothing, and leaves the key unused', async (_, lines, message) => {
+    const customer = await given.customer();
+    const product = await given.product(3);
+    const line = { productId: product.id, quantity: 1 };
+    const key = randomUUID();
+
+    const refused = await api()
+      .post('/api/orders')
+      .set('Idempotency-Key', key)
+      .send({ customerId: customer.id, lines: lines(line) })
+      .expect(400);
+
+    expect(refused.body.message).toEqual([message]);
+    expect(await given.stockOf(product.id)).toBe(3);
+    await api()
+      .post('/api/orders')
+      .set('Idempotency-Key', key)
+      .send({ customerId: customer.id, lines: [line] })
+      .expect(201);
+    expect(await given.stockOf(product.id)).toBe(2);
+  });
+
+  it('answers with ids in lower case, as reads do, however the request spelled them', async () => {
+    const customer = await given.customer();
+    const product = await given.product(3);
+
+    const placed = await api()
+      .post('/api/orders')
+      .send({ customerId: customer.id.toUpperCase(), lines: [{ productId: product.id.toUpperCase(), quantity: 1 }] })
+      .expect(201);
+
+    expect(placed.body).toMatchObject({ customerId: customer.id, lines: [{ productId: product.id }] });
+    expect((await api().get(`/api/orders/${placed.body.id.toUpperCase()}`).expect(200)).body).toEqual(placed.body);
+    const listed = await api().get('/api/orders').query({ customerId: customer.id.toUpperCase() }).expect(200);
+    expect(listed.body.items).toEqual([placed.body]);
+  });
+
   it('answers 409 when a line lacks stock, and takes no stock at all', async () => {
     const customer = await given.customer();
     const plenty = await given.product(10);

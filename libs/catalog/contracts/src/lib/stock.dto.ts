@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsIntBetween } from '@strata/platform/ports';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsUUID, ValidateNested } from 'class-validator';
+import { EachIsObject, IsId, IsIntBetween } from '@strata/platform/ports';
+import { ArrayMaxSize, ArrayMinSize, IsArray, ValidateNested } from 'class-validator';
 import { MAX_INT32 } from './product.dto';
 
 /** The most lines one reservation may hold. */
@@ -11,7 +11,7 @@ export const MAX_RESERVATION_LINES = 1000;
  * `CatalogPort` validates it: a quantity below 1 would give stock instead of taking it.
  */
 export class StockLine {
-  @IsUUID('all')
+  @IsId()
   productId!: string;
 
   @IsIntBetween({ min: 1, max: MAX_INT32 })
@@ -23,12 +23,13 @@ export class StockLine {
  * idempotent: repeating it returns the first answer and takes nothing more.
  */
 export class ReserveStockRequest {
-  @IsUUID('all')
+  @IsId()
   reservationId!: string;
 
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_RESERVATION_LINES)
+  @EachIsObject()
   @ValidateNested({ each: true })
   @Type(() => StockLine)
   lines!: StockLine[];
@@ -45,6 +46,6 @@ export interface StockReservation {
 }
 
 export class ReleaseStockRequest {
-  @IsUUID('all')
+  @IsId()
   reservationId!: string;
 }

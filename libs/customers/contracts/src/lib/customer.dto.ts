@@ -1,11 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail } from 'class-validator';
-import { IsText } from '@strata/platform/ports';
+import { IsEmailAddress, IsText } from '@strata/platform/ports';
 
 export class CreateCustomerDto {
   @ApiProperty({ example: 'ada@example.com' })
   @IsText({ max: 254 })
-  @IsEmail()
+  @IsEmailAddress()
   email!: string;
 
   @ApiProperty({ example: 'Ada Lovelace', minLength: 1, maxLength: 200, description: 'Trimmed; not blank.' })

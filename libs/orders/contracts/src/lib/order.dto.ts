@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsIntBetween, PageQuery, type Page } from '@strata/platform/ports';
+import { EachIsObject, IsId, IsIntBetween, PageQuery, type Page } from '@strata/platform/ports';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsUUID, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, ValidateNested } from 'class-validator';
 
 export const MAX_ORDER_LINES = 50;
 export const MAX_LINE_QUANTITY = 10_000;
@@ -11,7 +11,7 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export class OrderLineRequestDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID('all')
+  @IsId()
   productId!: string;
 
   @ApiProperty({ minimum: 1, maximum: MAX_LINE_QUANTITY, example: 1 })
@@ -21,17 +21,19 @@ export class OrderLineRequestDto {
 
 export class PlaceOrderDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID('all')
+  @IsId()
   customerId!: string;
 
   @ApiProperty({ type: [OrderLineRequestDto], minItems: 1, maxItems: MAX_ORDER_LINES })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_ORDER_LINES)
-  // A UUID's case does not make another product: 'A1…' and 'a1…' are the same id to PostgreSQL.
-  @ArrayUnique((line: OrderLineRequestDto) => (typeof line?.productId === 'string' ? line.productId.toLowerCase() : line?.productId), {
+  // A UUID's case does not make another product: 'A1…' and 'a1…' are the same id to PostgreSQL. A
+  // line with no productId to compare (not a line, or its productId missing) is its own rules' to refuse.
+  @ArrayUnique((line: OrderLineRequestDto) => (typeof line?.productId === 'string' ? line.productId.toLowerCase() : Symbol()), {
     message: 'lines must name each productId once',
   })
+  @EachIsObject()
   @ValidateNested({ each: true })
   @Type(() => OrderLineRequestDto)
   lines!: OrderLineRequestDto[];
@@ -54,7 +56,7 @@ export class OrderDto {
 
 export class ListOrdersQuery extends PageQuery {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID('all')
+  @IsId()
   customerId!: string;
 }
 

@@ -1,14 +1,18 @@
-import { BadRequestException, Injectable, ParseUUIDPipe } from '@nestjs/common';
+import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 
 /**
- * Validates a UUID route parameter, answering 400 with the parameter's name.
+ * Validates a UUID route parameter, answering 400 with the parameter's name, and lower-cases it as
+ * `@IsId()` does a body's: `/api/orders/A1…/cancel` and `/api/orders/a1…/cancel` are one order, to
+ * an idempotent retry too. Synchronous: Nest's `ParseUUIDPipe` is `async`, a promise per request.
  *
  * @example
  * getOne(@Param('id', ParseIdPipe) id: string)
  */
 @Injectable()
-export class ParseIdPipe extends ParseUUIDPipe {
-  constructor() {
-    super({ exceptionFactory: () => new BadRequestException(['id must be a UUID']) });
+export class ParseIdPipe implements PipeTransform<unknown, string> {
+  transform(value: unknown): string {
+    if (typeof value !== 'string' || !isUUID(value, 'all')) throw new BadRequestException(['id must be a UUID']);
+    return value.toLowerCase();
   }
 }

@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { IsText } from './text';
+import { IsEmailAddress, IsText } from './text';
 
 class Named {
   @IsText({ max: 5 }) name!: string;
@@ -34,5 +34,25 @@ describe('@IsText', () => {
   it('refuses a non-string for what it is, with no message about its length', () => {
     expect(check({ name: 42 }).messages).toEqual(['name must be a string']);
     expect(check({ name: ['a', 'b'] }).messages).toEqual(['name must be a string']);
+  });
+});
+
+describe('@IsEmailAddress', () => {
+  class Contact {
+    @IsText({ max: 254 })
+    @IsEmailAddress()
+    email!: string;
+  }
+  const messagesOf = (email: unknown) =>
+    validateSync(plainToInstance(Contact, { email })).flatMap((error) => Object.values(error.constraints ?? {}));
+
+  it('accepts an email address, and refuses what is not one', () => {
+    expect(messagesOf('ada+shop@example.com')).toEqual([]);
+    expect(messagesOf('not-an-email')).toEqual(['email must be an email']);
+  });
+
+  // validator.js's isEmail throws URIError on one, which was a 500.
+  it.each(['ada\ud800@example.com', '\udc00'])('leaves half a surrogate pair (%j) to @IsText, without throwing', (email) => {
+    expect(messagesOf(email)).toEqual(['email must be valid Unicode (no unpaired surrogate, \\uD800 to \\uDFFF)']);
   });
 });

@@ -437,12 +437,12 @@ describe('module generator', () => {
       const dto = tree.read('libs/events/contracts/src/lib/event.dto.ts', 'utf-8') as string;
       expect(dto).toMatch(/@IsText\(\{ max: 200 \}\)\s+title!: string;/);
       expect(dto).toMatch(/@IsOptional\(\)\s+@IsText\(\{ min: 0, max: 10000 \}\)\s+body\?: string \| null;/);
-      expect(dto).toContain("import { IsDateTime, IsIntBetween, IsText, PageQuery, type Page } from '@strata/platform/ports';");
+      expect(dto).toContain("import { IsDateTime, IsId, IsIntBetween, IsText, PageQuery, type Page } from '@strata/platform/ports';");
       expect(dto).not.toMatch(/IsString|MinLength|MaxLength|IsInt\(|Min\(|Max\(|IsISO8601|IsRFC3339/);
       expect(dto).toMatch(/@IsIntBetween\(\{ min: -2147483648, max: 2147483647 \}\)\s+seats!: number;/);
       expect(dto).toMatch(/@IsBoolean\(\)\s+open!: boolean;/);
       expect(dto).toMatch(/@IsOptional\(\)\s+@IsDateTime\(\)\s+startsAt\?: string \| null;/);
-      expect(dto).toMatch(/@IsUUID\(\)\s+venueId!: string;/);
+      expect(dto).toMatch(/@IsId\(\)\s+venueId!: string;/);
 
       const entity = tree.read('libs/events/data-access/src/lib/event.entity.ts', 'utf-8') as string;
       expect(entity).toContain("@Column({ name: 'starts_at', type: 'timestamptz', nullable: true })\n  startsAt!: Date | null;");

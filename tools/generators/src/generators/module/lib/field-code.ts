@@ -94,8 +94,8 @@ const CODE: Record<Field['type'], TypeCode> = {
     swaggerType: 'String',
     sqlType: 'uuid',
     typeormType: 'uuid',
-    // Lower-cased on the way in, as PostgreSQL answers it: the 201 and a later GET agree.
-    validators: ["Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value))", 'IsUUID()'],
+    // IsId (from @strata/platform/ports): lower-cased on the way in, as PostgreSQL answers it: the 201 and a later GET agree.
+    validators: ['IsId()'],
     apiProperty: ["example: '3f2504e0-4f89-41d3-9a0c-0305e82c3301'", "format: 'uuid'"],
     sample: "'3f2504e0-4f89-41d3-9a0c-0305e82c3301'",
     unique: () => 'randomUUID()',
@@ -121,9 +121,8 @@ export function createDtoProperty(field: Field): string {
   return [`@ApiProperty({ ${api.join(', ')} })`, ...validators.map((v) => `@${v}`), declaration].join('\n  ');
 }
 
-/** The decorators that come from `@strata/platform/ports` or class-transformer rather than class-validator. */
-const PORTS_VALIDATORS = new Set(['IsDateTime', 'IsIntBetween', 'IsText']);
-const TRANSFORMER_DECORATORS = new Set(['Transform']);
+/** The decorators that come from `@strata/platform/ports` rather than class-validator. */
+const PORTS_VALIDATORS = new Set(['IsDateTime', 'IsId', 'IsIntBetween', 'IsText']);
 
 function validatorsUsed(fields: Field[]): string[] {
   const used = new Set<string>();
@@ -135,10 +134,9 @@ function validatorsUsed(fields: Field[]): string[] {
 }
 
 /** The class-validator decorators the create DTO uses, sorted. */
-export const validatorImports = (fields: Field[]): string[] =>
-  validatorsUsed(fields).filter((name) => !PORTS_VALIDATORS.has(name) && !TRANSFORMER_DECORATORS.has(name));
+export const validatorImports = (fields: Field[]): string[] => validatorsUsed(fields).filter((name) => !PORTS_VALIDATORS.has(name));
 
-/** What the DTO file imports from `@strata/platform/ports`, sorted: `IsDateTime`, `IsIntBetween` and `IsText` for the fields that use them, and the page types. */
+/** What the DTO file imports from `@strata/platform/ports`, sorted: `IsDateTime`, `IsId`, `IsIntBetween` and `IsText` for the fields that use them, and the page types. */
 export const portsImports = (fields: Field[]): string[] => [
   ...validatorsUsed(fields).filter((name) => PORTS_VALIDATORS.has(name)),
   'PageQuery',
