@@ -1,4 +1,4 @@
-import { BODY_NOT_AN_OBJECT, FORBIDDEN_JSON_KEY } from '@strata/platform/http';
+import { BODY_NOT_AN_OBJECT, BODY_NOT_UTF_8, FORBIDDEN_JSON_KEY } from '@strata/platform/http';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
@@ -157,6 +157,41 @@ describe('the HTTP surface', () => {
     // A header Fastify cannot read as a media type is refused before any parser runs; named too.
     expect((await refusal('json', '{}')).message).toBe(unsupported('json'));
     expect((await refusal(undefined, '{"email":"a@b.c"}')).message).toBe('A body needs a Content-Type: send it as application/json');
+  });
+
+  /** A POST of `body`'s bytes as they are (supertest would send a Buffer declared as JSON as JSON). */
+  const postBytes = async (contentType: string, body: Buffer) => {
+    const response = await fetch(`${target.baseUrl}/api/customers`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    return { status: response.status, body: await response.json() };
+  };
+
+  it('reads a JSON body as UTF-8, declared so or not; another charset is 415 naming it, and stores nothing', async () => {
+    const email = `charset-${randomUUID()}@example.com`;
+    const body = Buffer.from(JSON.stringify({ email, name: 'Zoë' }));
+
+    for (const [contentType, charset] of [
+      ['application/json; charset=utf-16', 'utf-16'],
+      ['application/json;charset="ISO-8859-1"', 'ISO-8859-1'],
+    ]) {
+      expect(await postBytes(contentType, body)).toEqual({
+        status: 415,
+        body: {
+          statusCode: 415,
+          error: 'Unsupported Media Type',
+          message: `Content-Type charset ${charset} is not supported: send JSON as UTF-8 (no charset, or charset=utf-8)`,
+        },
+      });
+    }
+    const created = await postBytes('application/json; charset=UTF-8', body);
+    expect(created).toMatchObject({ status: 201, body: { email, name: 'Zoë' } });
+  });
+
+  it('answers a body that is not UTF-8 with 400 saying so, not that its size did not match', async () => {
+    const email = `latin-1-${randomUUID()}@example.com`;
+    const latin1 = Buffer.from(JSON.stringify({ email, name: 'Zoë' }), 'latin1');
+
+    expect(await postBytes('application/json', latin1)).toMatchObject({ status: 400, body: { statusCode: 400, message: BODY_NOT_UTF_8 } });
+    await api().post('/api/customers').send({ email, name: 'Zoë' }).expect(201);
   });
 
   it('takes an empty body of any stated type as no body: validation names the missing fields', async () => {

@@ -1,4 +1,5 @@
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -55,13 +56,19 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
   // Many HTTP clients send `Content-Type: application/json` on every POST, also on action endpoints
   // that take no body (`POST /api/orders/:id/cancel`). Fastify's own JSON parser refuses an empty
   // body then ("Body cannot be empty"); an empty body is no body, and validation decides.
+  // JSON is UTF-8 (RFC 8259): a body declared in another charset is 415 naming it, not read as
+  // UTF-8 regardless; one that is not UTF-8 is told so (read as a string, its replaced bytes made
+  // Fastify answer "Request body size did not match Content-Length").
   // A `__proto__` key, or a `constructor` key holding `prototype`, is refused (prototype
   // poisoning), and said so: Fastify's parser calls such a body "not valid JSON", though it is.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body.toString();
-    if (text.length === 0) return done(null, undefined);
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+    if (body.length === 0) return done(null, undefined);
+    const charset = charsetOf(request.headers['content-type']);
+    if (charset !== undefined && !UTF_8.test(charset)) return done(unsupportedCharset(charset));
+    if (!isUtf8(body)) return done(new BadRequestException(BODY_NOT_UTF_8));
+    const text = body.toString('utf8');
     return parseJson(request, text, (error, value) =>
       done(error && isJson(text) ? new BadRequestException(FORBIDDEN_JSON_KEY) : error, value),
     );
@@ -88,6 +95,23 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
         .build(),
     );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+/** What a JSON body that is not UTF-8 is answered (400). */
+export const BODY_NOT_UTF_8 = 'the body is not valid UTF-8: send JSON as UTF-8';
+
+/** The charsets a JSON body may be declared in: UTF-8, and ASCII, which is UTF-8 too. */
+const UTF_8 = /^(utf-?8|us-ascii)$/i;
+
+/** The `charset` parameter of a Content-Type, unquoted; nothing if it has none. */
+function charsetOf(contentType: string | undefined): string | undefined {
+  return /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(contentType ?? '')?.[1];
+}
+
+function unsupportedCharset(charset: string): UnsupportedMediaTypeException {
+  return new UnsupportedMediaTypeException(
+    `Content-Type charset ${charset} is not supported: send JSON as UTF-8 (no charset, or charset=utf-8)`,
+  );
 }
 
 /** What a JSON body with a key that would poison a prototype is answered (400). */
