@@ -51,7 +51,7 @@ describe('/api/customers', () => {
   it('answers 400 naming the id for a malformed id', async () => {
     const response = await api().get('/api/customers/not-a-uuid').expect(400);
 
-    expect(response.body.message).toEqual(['id must be a UUID']);
+    expect(response.body).toMatchObject({ message: ['id must be a UUID'], code: 'http.validation_failed' });
   });
 
   it.each([
@@ -72,7 +72,7 @@ describe('/api/customers', () => {
 
     const response = await api().post('/api/customers').send(body).expect(400);
 
-    expect(response.body.statusCode).toBe(400);
+    expect(response.body).toMatchObject({ statusCode: 400, code: 'http.validation_failed' });
     expect(response.body.message.join('\n')).toContain(field);
     // Nothing was written: the same email is still free.
     await api().post('/api/customers').send({ email: address, name: 'Ada' }).expect(201);

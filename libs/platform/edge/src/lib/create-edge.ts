@@ -141,7 +141,8 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     if (status >= 500) request.log.error({ err: error }, 'edge error');
     if (status === 413) return sendErrorBody(reply, bodyTooLargeBody(options.bodyLimitBytes));
     // A Content-Type Fastify cannot read as a media type: named as a unit names it.
-    if (status === 415) return sendError(reply, 415, unsupportedMediaType(request.headers['content-type']).message);
+    if (status === 415)
+      return sendErrorBody(reply, unsupportedMediaType(request.headers['content-type']).getResponse() as ErrorResponseBody);
     return sendError(reply, status, status >= 500 ? 'Internal server error' : error.message, error.code);
   });
 

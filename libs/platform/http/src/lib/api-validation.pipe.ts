@@ -1,6 +1,7 @@
 import { BadRequestException, ValidationPipe, type ArgumentMetadata, type Type } from '@nestjs/common';
 import { validationMessages } from '@strata/platform/ports';
 import { getMetadataStorage } from 'class-validator';
+import { errorResponseBody } from './application-error.filter';
 
 /** The message a JSON body that is not an object (an array, a string, a number, `null`) is answered with. */
 export const BODY_NOT_AN_OBJECT = 'the body must be a JSON object';
@@ -13,6 +14,14 @@ export const MAX_BODY_DEPTH = 32;
 
 /** The message a body nested deeper than {@link MAX_BODY_DEPTH} is answered with. */
 export const BODY_TOO_DEEP = `the body must not nest objects and arrays more than ${MAX_BODY_DEPTH} deep`;
+
+/** The code of a request refused by validation, its messages one per failure, each naming its field. */
+export const VALIDATION_FAILED = 'http.validation_failed';
+
+/** The 400 of a request that fails validation: `messages`, one per failure, under `http.validation_failed`. */
+export function validationFailed(messages: string[]): BadRequestException {
+  return new BadRequestException(errorResponseBody(400, messages, VALIDATION_FAILED));
+}
 
 /**
  * Nest's `ValidationPipe` as every API unit uses it: DTOs instantiated, unknown properties refused,
@@ -28,7 +37,7 @@ export class ApiValidationPipe extends ValidationPipe {
       forbidNonWhitelisted: true,
       transform: true,
       forbidUnknownValues: true,
-      exceptionFactory: (errors) => new BadRequestException(validationMessages(errors)),
+      exceptionFactory: (errors) => validationFailed(validationMessages(errors)),
     });
   }
 
@@ -45,11 +54,11 @@ export class ApiValidationPipe extends ValidationPipe {
   private refusal(value: unknown, metadata: ArgumentMetadata): BadRequestException | undefined {
     // No body at all (undefined) is left to the DTO's rules, which name the fields it needs.
     const notAnObject = value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value));
-    if (metadata.type === 'body' && notAnObject && this.toValidate(metadata)) return new BadRequestException([BODY_NOT_AN_OBJECT]);
-    if (metadata.type === 'body' && nestsDeeperThan(value, MAX_BODY_DEPTH)) return new BadRequestException([BODY_TOO_DEEP]);
+    if (metadata.type === 'body' && notAnObject && this.toValidate(metadata)) return validationFailed([BODY_NOT_AN_OBJECT]);
+    if (metadata.type === 'body' && nestsDeeperThan(value, MAX_BODY_DEPTH)) return validationFailed([BODY_TOO_DEEP]);
     if (metadata.type === 'query' && this.toValidate(metadata)) {
       const repeated = repeatedParameters(value, metadata.metatype as Type<unknown>);
-      if (repeated.length > 0) return new BadRequestException(repeated.map((name) => `${name} must be given once`));
+      if (repeated.length > 0) return validationFailed(repeated.map((name) => `${name} must be given once`));
     }
     return undefined;
   }

@@ -15,7 +15,7 @@ export interface ErrorResponseBody {
 /** An error response's body: `error` is the status's standard name. */
 export function errorResponseBody(
   statusCode: number,
-  message: string,
+  message: string | string[],
   code?: string,
   details?: Record<string, unknown>,
 ): ErrorResponseBody {

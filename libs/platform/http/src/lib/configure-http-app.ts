@@ -6,14 +6,14 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { StrataConfig } from '@strata/platform/config';
 import { ApiValidationPipe } from './api-validation.pipe';
-import { ApplicationErrorFilter } from './application-error.filter';
+import { ApplicationErrorFilter, errorResponseBody } from './application-error.filter';
 import { closeConnectionsAfterTheirAnswer, SERVE_WHILE_CLOSING } from './close-connections';
 import { httpServerOptions } from './server-options';
 import { allowCrossOriginCalls } from './cors';
 import { FallbackErrorFilter } from './fallback-error.filter';
 import { createLogger } from './logger';
 import { requestIdOf } from './request-id';
-import { installRequestPipeline, unsupportedMediaType } from './request-pipeline';
+import { installRequestPipeline, UNSUPPORTED_MEDIA_TYPE, unsupportedMediaType } from './request-pipeline';
 
 /** The Fastify adapter every HTTP unit uses: body size limit and request ids set here. */
 export function createHttpAdapter(config: StrataConfig): FastifyAdapter {
@@ -67,11 +67,16 @@ export async function configureHttpApp(app: NestFastifyApplication, options: Htt
     if (body.length === 0) return done(null, undefined);
     const charset = charsetOf(request.headers['content-type']);
     if (charset !== undefined && !UTF_8.test(charset)) return done(unsupportedCharset(charset));
-    if (!isUtf8(body)) return done(new BadRequestException(BODY_NOT_UTF_8));
+    if (!isUtf8(body)) return done(malformedJson(BODY_NOT_UTF_8));
     const text = body.toString('utf8');
-    return parseJson(request, text, (error, value) =>
-      done(error && isJson(text) ? new BadRequestException(FORBIDDEN_JSON_KEY) : error, value),
-    );
+    return parseJson(request, text, (error, value) => {
+      if (!error) return done(null, value);
+      done(
+        isJson(text)
+          ? new BadRequestException(errorResponseBody(400, FORBIDDEN_JSON_KEY, 'http.forbidden_json_key'))
+          : malformedJson(error.message),
+      );
+    });
   });
   installRequestPipeline(fastify, { logger, timeoutMs: config.http.requestTimeoutMs });
   closeConnectionsAfterTheirAnswer(fastify);
@@ -110,9 +115,16 @@ function charsetOf(contentType: string | undefined): string | undefined {
 
 function unsupportedCharset(charset: string): UnsupportedMediaTypeException {
   return new UnsupportedMediaTypeException(
-    `Content-Type charset ${charset} is not supported: send JSON as UTF-8 (no charset, or charset=utf-8)`,
+    errorResponseBody(
+      415,
+      `Content-Type charset ${charset} is not supported: send JSON as UTF-8 (no charset, or charset=utf-8)`,
+      UNSUPPORTED_MEDIA_TYPE,
+    ),
   );
 }
+
+/** A body that is not JSON (or not UTF-8, as JSON must be): 400 `http.malformed_json`. */
+const malformedJson = (message: string) => new BadRequestException(errorResponseBody(400, message, 'http.malformed_json'));
 
 /** What a JSON body with a key that would poison a prototype is answered (400). */
 export const FORBIDDEN_JSON_KEY = 'the body must not hold a "__proto__" key, nor a "constructor" key holding "prototype"';

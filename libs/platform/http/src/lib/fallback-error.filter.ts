@@ -48,9 +48,11 @@ export class FallbackErrorFilter extends BaseExceptionFilter implements Exceptio
         void reply.status(status).send(bodyTooLargeBody(this.bodyLimitBytes));
         return;
       }
-      const message =
-        status === HttpStatus.UNSUPPORTED_MEDIA_TYPE ? unsupportedMediaType(request.headers['content-type']).message : response;
-      void reply.status(status).send(errorResponseBody(status, message));
+      const body =
+        status === HttpStatus.UNSUPPORTED_MEDIA_TYPE
+          ? unsupportedMediaType(request.headers['content-type']).getResponse()
+          : errorResponseBody(status, response);
+      void reply.status(status).send(body);
       return;
     }
     if (isDependencyUnavailable(error)) {

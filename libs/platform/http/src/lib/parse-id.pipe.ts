@@ -1,5 +1,6 @@
-import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
+import { Injectable, type PipeTransform } from '@nestjs/common';
 import { isUUID } from 'class-validator';
+import { validationFailed } from './api-validation.pipe';
 
 /**
  * Validates a UUID route parameter, answering 400 with the parameter's name, and lower-cases it as
@@ -12,7 +13,7 @@ import { isUUID } from 'class-validator';
 @Injectable()
 export class ParseIdPipe implements PipeTransform<unknown, string> {
   transform(value: unknown): string {
-    if (typeof value !== 'string' || !isUUID(value, 'all')) throw new BadRequestException(['id must be a UUID']);
+    if (typeof value !== 'string' || !isUUID(value, 'all')) throw validationFailed(['id must be a UUID']);
     return value.toLowerCase();
   }
 }

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
 import type { Logger } from 'pino';
 import { DEADLINE_KEY, IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_HEADER } from '@strata/platform/ports';
+import { errorResponseBody } from './application-error.filter';
 import { requestIncompleteBody, requestTimeoutBody } from './request-deadline';
 import { REQUEST_ID_HEADER } from './request-id';
 
@@ -148,7 +149,9 @@ export function helmetHeaders(options: Parameters<typeof helmet>[0]): Record<str
  */
 function unsupportedEncoding(encoding: string | undefined): UnsupportedMediaTypeException | undefined {
   if (encoding === undefined || encoding.trim().toLowerCase() === 'identity') return undefined;
-  return new UnsupportedMediaTypeException(`Content-Encoding ${encoding} is not supported: send the body uncompressed`);
+  return new UnsupportedMediaTypeException(
+    errorResponseBody(415, `Content-Encoding ${encoding} is not supported: send the body uncompressed`, UNSUPPORTED_MEDIA_TYPE),
+  );
 }
 
 /**
@@ -158,11 +161,18 @@ function unsupportedEncoding(encoding: string | undefined): UnsupportedMediaType
 export function unsupportedMediaType(contentType: string | undefined): UnsupportedMediaTypeException {
   const mediaType = contentType?.split(';')[0].trim();
   return new UnsupportedMediaTypeException(
-    mediaType
-      ? `Content-Type ${mediaType} is not supported: send the body as application/json`
-      : 'A body needs a Content-Type: send it as application/json',
+    errorResponseBody(
+      415,
+      mediaType
+        ? `Content-Type ${mediaType} is not supported: send the body as application/json`
+        : 'A body needs a Content-Type: send it as application/json',
+      UNSUPPORTED_MEDIA_TYPE,
+    ),
   );
 }
+
+/** The code of every 415: a body's type, charset or encoding the API does not take. */
+export const UNSUPPORTED_MEDIA_TYPE = 'http.unsupported_media_type';
 
 /**
  * Answers 503 when the handler has not answered within the deadline, whatever it waits for. The
