@@ -282,6 +282,12 @@ describe('/api/orders', () => {
         'lines must contain no more than 50 elements',
       ],
       [
+        // Told before its items are validated: 3,000 bad lines (96 KB) took the event loop 0.3 s and answered 250 KB.
+        '3,000 bad lines',
+        () => ({ customerId: 'abc', lines: Array.from({ length: 3000 }, () => ({ productId: 'x', quantity: -1 })) }),
+        'lines must contain no more than 50 elements',
+      ],
+      [
         'a zero quantity',
         ({ customerId, productId }) => ({ customerId, lines: [line(productId, 0)] }),
         'lines.0.quantity must not be less than 1',

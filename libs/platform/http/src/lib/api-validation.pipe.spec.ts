@@ -1,6 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { QueryInt } from '@strata/platform/ports';
-import { IsArray, IsOptional, IsString, IsUUID } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
 import { ApiValidationPipe } from './api-validation.pipe';
 
 class ListQuery {
@@ -46,5 +47,58 @@ describe('ApiValidationPipe on a query string', () => {
 
   it('leaves a repeated parameter the query does not have to the whitelist', async () => {
     await expect(messagesFor({ ownerId: OWNER, colour: ['red', 'blue'] })).resolves.toEqual(['property colour should not exist']);
+  });
+});
+
+class Order {
+  @IsUUID('all')
+  customerId!: string;
+
+  @IsArray()
+  @ArrayMaxSize(3)
+  @ValidateNested({ each: true })
+  @Type(() => Line)
+  lines!: Line[];
+}
+
+class Line {
+  @IsInt()
+  quantity!: number;
+}
+
+/** The messages of the 400 the pipe answers a body with, or [] if it passes. */
+async function bodyMessagesFor(body: Record<string, unknown>): Promise<string[]> {
+  try {
+    await new ApiValidationPipe().transform(body, { type: 'body', metatype: Order });
+    return [];
+  } catch (error) {
+    if (!(error instanceof BadRequestException)) throw error;
+    return (error.getResponse() as { message: string[] }).message;
+  }
+}
+
+describe('ApiValidationPipe on a body far out of bounds', () => {
+  it('tells a list over its ArrayMaxSize that alone, without validating its items', async () => {
+    const lines = Array.from({ length: 3000 }, () => ({ quantity: 'x', extra: true }));
+
+    await expect(bodyMessagesFor({ customerId: 'not-a-uuid', lines })).resolves.toEqual(['lines must contain no more than 3 elements']);
+  });
+
+  it('lists at most 20 failures, and counts the rest', async () => {
+    const unknown = Object.fromEntries(Array.from({ length: 3000 }, (_, index) => [`field${index}`, index]));
+
+    const messages = await bodyMessagesFor({ customerId: OWNER, lines: [], ...unknown });
+
+    expect(messages).toHaveLength(21);
+    expect(messages.slice(0, 2)).toEqual(['property field0 should not exist', 'property field1 should not exist']);
+    expect(messages[20]).toBe('and 2980 more');
+  });
+
+  it('answers a body within bounds with every failure, as before', async () => {
+    await expect(bodyMessagesFor({ customerId: 'x', lines: [{ quantity: 'y' }], colour: 'red' })).resolves.toEqual([
+      'property colour should not exist',
+      'customerId must be a UUID',
+      'lines.0.quantity must be an integer number',
+    ]);
   });
 });

@@ -18,9 +18,19 @@ export const BODY_TOO_DEEP = `the body must not nest objects and arrays more tha
 /** The code of a request refused by validation, its messages one per failure, each naming its field. */
 export const VALIDATION_FAILED = 'http.validation_failed';
 
+/**
+ * The most failures a 400 lists, the rest counted: a 100 KB body can hold thousands (unknown
+ * properties, items of a list far over its limit), each a line of the answer.
+ */
+export const MAX_VALIDATION_MESSAGES = 20;
+
 /** The 400 of a request that fails validation: `messages`, one per failure, under `http.validation_failed`. */
 export function validationFailed(messages: string[]): BadRequestException {
-  return new BadRequestException(errorResponseBody(400, messages, VALIDATION_FAILED));
+  const listed =
+    messages.length > MAX_VALIDATION_MESSAGES
+      ? [...messages.slice(0, MAX_VALIDATION_MESSAGES), `and ${messages.length - MAX_VALIDATION_MESSAGES} more`]
+      : messages;
+  return new BadRequestException(errorResponseBody(400, listed, VALIDATION_FAILED));
 }
 
 /**
@@ -56,12 +66,56 @@ export class ApiValidationPipe extends ValidationPipe {
     const notAnObject = value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value));
     if (metadata.type === 'body' && notAnObject && this.toValidate(metadata)) return validationFailed([BODY_NOT_AN_OBJECT]);
     if (metadata.type === 'body' && nestsDeeperThan(value, MAX_BODY_DEPTH)) return validationFailed([BODY_TOO_DEEP]);
+    if (metadata.type === 'body' && value !== undefined && this.toValidate(metadata)) {
+      const overLimit = overLimitFailures(value as Record<string, unknown>, rulesOf(metadata.metatype as Type<unknown>));
+      if (overLimit.length > 0) return validationFailed(overLimit);
+    }
     if (metadata.type === 'query' && this.toValidate(metadata)) {
       const repeated = repeatedParameters(value, metadata.metatype as Type<unknown>);
       if (repeated.length > 0) return validationFailed(repeated.map((name) => `${name} must be given once`));
     }
     return undefined;
   }
+}
+
+/** What a DTO's rules say about the size of a body, read once per DTO class. */
+interface BodyRules {
+  /** Its properties, those with a rule or marked `@Allow`. */
+  properties: ReadonlySet<string>;
+  /** Its arrays' `@ArrayMaxSize`, by property. */
+  arrayMaxSizes: ReadonlyMap<string, number>;
+}
+
+const bodyRules = new WeakMap<Type<unknown>, BodyRules>();
+
+function rulesOf(dto: Type<unknown>): BodyRules {
+  let rules = bodyRules.get(dto);
+  if (!rules) {
+    const metadatas = getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false);
+    rules = {
+      properties: new Set(metadatas.map((rule) => rule.propertyName)),
+      arrayMaxSizes: new Map(
+        metadatas.filter((rule) => rule.name === 'arrayMaxSize').map((rule) => [rule.propertyName, Number(rule.constraints[0])]),
+      ),
+    };
+    bodyRules.set(dto, rules);
+  }
+  return rules;
+}
+
+/**
+ * A body far out of bounds, refused before class-validator walks it: validating a list of 3,000
+ * lines where 50 are allowed (a 96 KB body) took 100 to 350 ms of the event loop, and 3,000 unknown
+ * properties 20 to 90 ms; the answer said so 3,000 times. A list over its `@ArrayMaxSize` is told
+ * that alone; more unknown properties than an answer lists are told alone too.
+ */
+function overLimitFailures(body: Record<string, unknown>, rules: BodyRules): string[] {
+  const overSize = [...rules.arrayMaxSizes]
+    .filter(([property, max]) => Array.isArray(body[property]) && (body[property] as unknown[]).length > max)
+    .map(([property, max]) => `${property} must contain no more than ${max} elements`);
+  if (overSize.length > 0) return overSize;
+  const unknown = Object.keys(body).filter((property) => !rules.properties.has(property));
+  return unknown.length > MAX_VALIDATION_MESSAGES ? unknown.map((property) => `property ${property} should not exist`) : [];
 }
 
 /**
