@@ -197,13 +197,21 @@ describe('the shipped topologies', () => {
 
   it('orders-service: orders extracted; it calls the core for catalog and customers, nobody calls it', () => {
     const units = shipped('orders-service');
+    // The sample's ports only: a module the workspace adds, placed with orders or in the core, may call across too.
+    const sample = new Set([CatalogPort.name, CustomersPort.name, OrdersPort.name]);
+    const sampleOf = (ports: string[] = []) => ports.filter((port) => sample.has(port));
+    const orders = summary(units.get('orders') as UnitPlan);
+    const core = summary(units.get('core') as UnitPlan);
 
-    expect(summary(units.get('orders') as UnitPlan)).toMatchObject({
-      peers: { core: [CatalogPort.name, CustomersPort.name].sort() },
+    expect({ calls: sampleOf(orders.peers['core']), serves: sampleOf(orders.serves), database: orders.database }).toEqual({
+      calls: [CatalogPort.name, CustomersPort.name].sort(),
       serves: [],
       database: true,
     });
-    expect(summary(units.get('core') as UnitPlan)).toMatchObject({ serves: [CatalogPort.name, CustomersPort.name].sort(), peers: {} });
+    expect({ serves: sampleOf(core.serves), calls: sampleOf(core.peers['orders']) }).toEqual({
+      serves: [CatalogPort.name, CustomersPort.name].sort(),
+      calls: [],
+    });
   });
 });
 

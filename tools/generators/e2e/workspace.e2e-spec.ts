@@ -85,12 +85,13 @@ describe('the generators on a copy of the workspace', () => {
     if (copy && !process.env['STRATA_KEEP_E2E_WORKSPACE']) rmSync(dirname(copy), { recursive: true, force: true });
   });
 
-  // The README's example, under a name no user module takes: a user may well have generated `invoices`.
+  // The README's example, under a name no user module takes (a user may well have generated
+  // `invoices`), and long: its routes are the workspace's longest, as a user's often are.
   const moduleCommand = [
     'nx',
     'g',
     '@strata/generators:module',
-    'spec-invoices',
+    'spec-purchase-invoices',
     '--fields=number:string:unique,amountCents:int,paid:boolean?',
     '--jobs',
     '--no-interactive',
@@ -120,15 +121,25 @@ describe('the generators on a copy of the workspace', () => {
     succeed('npx', ...moduleCommand);
 
     for (const tier of ['contracts', 'data-access', 'business', 'presentation']) {
-      expect(read(`libs/spec-invoices/${tier}/project.json`)).toContain(`"scope:spec-invoices"`);
+      expect(read(`libs/spec-purchase-invoices/${tier}/project.json`)).toContain(`"scope:spec-purchase-invoices"`);
     }
-    expect(read('tsconfig.base.json')).toContain('"@strata/spec-invoices/contracts"');
-    expect(read('apps/server/src/application.ts')).toContain('SpecInvoicesWorkersModule');
-    expect(read('migrations/src/index.ts')).toMatch(/CreateSpecInvoices\d{13}/);
-    expect(JSON.parse(read('topologies/split.json')).units.business.hosts).toContain('spec-invoices/business');
-    expect(JSON.parse(read('topologies/orders-service.json')).units.core.hosts).toContain('spec-invoices/*');
+    expect(read('tsconfig.base.json')).toContain('"@strata/spec-purchase-invoices/contracts"');
+    expect(read('apps/server/src/application.ts')).toContain('SpecPurchaseInvoicesWorkersModule');
+    expect(read('migrations/src/index.ts')).toMatch(/CreateSpecPurchaseInvoices\d{13}/);
+    expect(JSON.parse(read('topologies/split.json')).units.business.hosts).toContain('spec-purchase-invoices/business');
+    expect(JSON.parse(read('topologies/orders-service.json')).units.core.hosts).toContain('spec-purchase-invoices/*');
     git('add', '--all');
-    git('-c', 'user.name=strata', '-c', 'user.email=strata@example.com', 'commit', '--quiet', '--no-verify', '-m', 'spec-invoices');
+    git(
+      '-c',
+      'user.name=strata',
+      '-c',
+      'user.email=strata@example.com',
+      'commit',
+      '--quiet',
+      '--no-verify',
+      '-m',
+      'spec-purchase-invoices',
+    );
   });
 
   it(
@@ -142,13 +153,26 @@ describe('the generators on a copy of the workspace', () => {
         'lint',
         'typecheck',
         '-p',
-        'spec-invoices-*',
+        'spec-purchase-invoices-*',
         'server',
         'migrations',
         '--outputStyle=static',
         '--skip-nx-cache',
       );
-      succeed('npx', 'nx', 'run-many', '-t', 'test', '-p', 'spec-invoices-*', 'migrations', '--outputStyle=static', '--skip-nx-cache');
+      // The generators' own specs too: they read the workspace, which now has the module.
+      succeed(
+        'npx',
+        'nx',
+        'run-many',
+        '-t',
+        'test',
+        '-p',
+        'spec-purchase-invoices-*',
+        'migrations',
+        'generators',
+        '--outputStyle=static',
+        '--skip-nx-cache',
+      );
     },
     10 * MINUTES,
   );
@@ -161,7 +185,7 @@ describe('the generators on a copy of the workspace', () => {
         'jest',
         '-c',
         'apps/server/jest.config.js',
-        'apps/server/test/spec-invoices.e2e-spec.ts',
+        'apps/server/test/spec-purchase-invoices.e2e-spec.ts',
         'apps/server/test/topologies.spec.ts',
         'apps/server/test/deployment-routes.spec.ts',
       );
@@ -176,9 +200,9 @@ describe('the generators on a copy of the workspace', () => {
     () => {
       succeed('npx', 'webpack', '--config', 'apps/server/webpack.config.js');
 
-      succeed('npx', 'jest', '-c', 'apps/server/jest.split.config.js', 'apps/server/test/spec-invoices.e2e-spec.ts');
+      succeed('npx', 'jest', '-c', 'apps/server/jest.split.config.js', 'apps/server/test/spec-purchase-invoices.e2e-spec.ts');
       // Placed beside customers in the core unit, behind the edge with the orders unit.
-      succeed('npx', 'jest', '-c', 'apps/server/jest.orders-service.config.js', 'apps/server/test/spec-invoices.e2e-spec.ts');
+      succeed('npx', 'jest', '-c', 'apps/server/jest.orders-service.config.js', 'apps/server/test/spec-purchase-invoices.e2e-spec.ts');
     },
     10 * MINUTES,
   );
@@ -186,12 +210,12 @@ describe('the generators on a copy of the workspace', () => {
   it(
     'extracts it into its own unit, changing configuration only, and the split topology still serves it',
     () => {
-      const report = succeed('npx', 'nx', 'g', '@strata/generators:extract', 'spec-invoices');
+      const report = succeed('npx', 'nx', 'g', '@strata/generators:extract', 'spec-purchase-invoices');
 
-      expect(JSON.parse(read('topologies/split.json')).units['spec-invoices'].hosts).toEqual(
-        expect.arrayContaining(['spec-invoices/business', 'spec-invoices/data-access']),
+      expect(JSON.parse(read('topologies/split.json')).units['spec-purchase-invoices'].hosts).toEqual(
+        expect.arrayContaining(['spec-purchase-invoices/business', 'spec-purchase-invoices/data-access']),
       );
-      expect(report).toMatch(/spec-invoices/);
+      expect(report).toMatch(/spec-purchase-invoices/);
       expect(changedFiles().length).toBeGreaterThan(0);
       expect(changedFiles().filter((path) => !path.startsWith('topologies/') && !path.startsWith('docker/'))).toEqual([]);
 
@@ -201,7 +225,7 @@ describe('the generators on a copy of the workspace', () => {
         'jest',
         '-c',
         'apps/server/jest.split.config.js',
-        'apps/server/test/spec-invoices.e2e-spec.ts',
+        'apps/server/test/spec-purchase-invoices.e2e-spec.ts',
         'apps/server/test/orders.e2e-spec.ts',
       );
     },
@@ -209,7 +233,7 @@ describe('the generators on a copy of the workspace', () => {
   );
 
   it('merges it back: the exact inverse, nothing left in git diff', () => {
-    succeed('npx', 'nx', 'g', '@strata/generators:merge', 'spec-invoices');
+    succeed('npx', 'nx', 'g', '@strata/generators:merge', 'spec-purchase-invoices');
 
     expect(changedFiles()).toEqual([]);
   });
@@ -218,7 +242,7 @@ describe('the generators on a copy of the workspace', () => {
     const { status, output } = run('npx', moduleCommand);
 
     expect(status).not.toBe(0);
-    expect(output).toMatch(/spec-invoices.*already exists/);
+    expect(output).toMatch(/spec-purchase-invoices.*already exists/);
     expect(changedFiles()).toEqual([]);
   });
 });

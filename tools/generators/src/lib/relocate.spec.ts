@@ -319,6 +319,17 @@ describe('extract', () => {
     expect(changed(tree)).toEqual([]);
   });
 
+  it('refuses to extract a module a second time, saying it is extracted and how to merge it back, writing nothing', () => {
+    const tree = freshTree();
+    extract(tree, { module: 'customers' }, graph);
+    const before = snapshot(tree);
+
+    expect(() => extract(tree, { module: 'customers' }, graph)).toThrow(
+      'Module customers is already extracted, into unit customers of topology split: merge it back first (nx g @strata/generators:merge customers)',
+    );
+    expect(snapshot(tree)).toEqual(before);
+  });
+
   it('takes a unit name that only looks like a reserved one', () => {
     const tree = freshTree();
     extract(tree, { module: 'customers', unit: 'edge-customers' }, graph);
@@ -449,7 +460,8 @@ describe('the public port rule and the edge', () => {
         '  POST /api/orders/:id/cancel  monolith → orders',
       ].join('\n'),
     );
-    expect(text).toMatch(/ {2}POST \/api\/orders {13}0 {7}2\+1 {4}\+1\.44 {3}\+4\.68\n/);
+    // Its columns are as wide as the workspace's longest endpoint, which a generated module may lengthen.
+    expect(text).toMatch(/ {2}POST \/api\/orders +0 +2\+1 +\+1\.44 +\+4\.68\n/);
     expect(text).toContain(
       '  +1: the edge hop, an HTTP proxy hop from the edge to the unit serving the route (npm run bench (BENCH_ONLY=edge), 2026-12-01',
     );
