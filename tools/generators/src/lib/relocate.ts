@@ -313,6 +313,12 @@ function extractedFrom(description: string | undefined): string[] {
   return sources === undefined ? [] : sources.split(/, | and /);
 }
 
+/** Whether a unit hosts `module`'s tiers or workers and nothing else: the module's own unit. */
+function holdsOnly(unit: { hosts?: string[]; workers?: string[] }, module: string): boolean {
+  const held = [...(unit.hosts ?? []).map((host) => host.split('/')[0]), ...(unit.workers ?? [])];
+  return held.length > 0 && held.every((name) => name === module);
+}
+
 /**
  * `graph`: the application's port graph, when the caller has read it from this tree's code
  * (the specs, which run many extractions on copies of one workspace).
@@ -328,6 +334,11 @@ export function extract(
   const topologyName = options.topology ?? DEPLOYED_TOPOLOGY;
   const before = readTopology(tree, topologyName);
   const unit = options.unit ?? module;
+  if (before.units[unit] && holdsOnly(before.units[unit], module)) {
+    refuse(
+      `Module ${module} is already extracted, into unit ${unit} of topology ${topologyName}: merge it back first (nx g @strata/generators:merge ${module})`,
+    );
+  }
   if (before.units[unit]) refuse(`Unit "${unit}" already exists in topology ${topologyName}: choose another --unit`);
   const targetName = options.as ?? topologyName;
   if (options.as !== undefined) checkNewTopology(tree, options.as);

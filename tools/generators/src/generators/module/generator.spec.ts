@@ -499,6 +499,13 @@ describe('module generator', () => {
       ['a reserved field with jobs: processedAt', { name: 'specimens', fields: 'processedAt:datetime', jobs: true }, /are generated/],
       ['a PostgreSQL reserved column', { name: 'specimens', fields: 'order:int' }, /"order" is a reserved word in PostgreSQL/],
       ['a JavaScript reserved field', { name: 'specimens', fields: 'delete:boolean' }, /"delete" is a reserved word in JavaScript/],
+      ['an empty --fields', { name: 'specimens', fields: ' ' }, /^Invalid --fields: it is empty; give at least one field/],
+      // The singular read from the name is reserved: the message says how to choose another.
+      [
+        'a module whose singular is a JavaScript reserved word',
+        { name: 'returns' },
+        /"return" is a reserved word in JavaScript; pass another with --entity \(e\.g\. --entity=returns-item\)$/,
+      ],
       // A DTO property named after one of Object.prototype's does not type-check against it.
       [
         'a field named as every object’s isPrototypeOf',
@@ -906,13 +913,20 @@ describe('module generator', () => {
       });
     });
 
-    describe('schemas PostgreSQL or the workspace keep for themselves', () => {
+    describe('schemas PostgreSQL or the workspace keep for themselves, and tables every module has', () => {
       it.each<[string, Partial<ModuleGeneratorSchema> & { name: string }, RegExp]>([
         ['pg_items', { name: 'pg-items' }, /^Invalid module name "pg-items": PostgreSQL reserves the schema prefix "pg_"/],
         ['pg_catalog', { name: 'pg-catalog', entity: 'entry' }, /reserves the schema prefix "pg_"/],
         ['information_schema', { name: 'information-schema', entity: 'info' }, /the PostgreSQL schema "information_schema" is reserved/],
         ['public', { name: 'public', entity: 'public-item' }, /the PostgreSQL schema "public" is reserved/],
         ["bullmq, the queue's", { name: 'bullmq', entity: 'bullmq-job' }, /the PostgreSQL schema "bullmq" is reserved/],
+        // Its entity's table is named after it: a second idempotency_keys or outbox table in its schema.
+        [
+          'idempotency-keys',
+          { name: 'idempotency-keys' },
+          /its table would be idempotency_keys\.idempotency_keys, and every module's schema has a table "idempotency_keys"/,
+        ],
+        ['outbox', { name: 'outbox', entity: 'outbox-entry' }, /its table would be outbox\.outbox/],
       ])('refuses %s, writing nothing', async (_, options, message) => {
         const before = contentsOf(tree);
 

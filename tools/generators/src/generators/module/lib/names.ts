@@ -4,6 +4,7 @@ import { MAX_IDENTIFIER_LENGTH, parseFields, type Field } from './fields';
 import {
   GENERATED_MEMBER_NAMES,
   JAVASCRIPT_RESERVED_WORDS,
+  MODULE_TABLES,
   POSTGRES_RESERVED_WORDS,
   RESERVED_SCHEMAS,
   WORKSPACE_RESERVED_NAMES,
@@ -55,7 +56,15 @@ export function normalizeOptions(options: ModuleGeneratorSchema): NormalizedModu
 
   const entityName = options.entity === undefined || options.entity === '' ? singularOf(raw) : checkedEntity(options.entity);
   const entity = forms(entityName);
-  refuseReserved(`entity name "${entityName}"`, entity.fileName, entity.snakeName, entity.propertyName);
+  try {
+    refuseReserved(`entity name "${entityName}"`, entity.fileName, entity.snakeName, entity.propertyName);
+  } catch (error) {
+    // The singular was read from the module's name: say how to choose another.
+    if (options.entity === undefined || options.entity === '') {
+      throw new Error(`${(error as Error).message}; pass another with --entity (e.g. --entity=${raw}-item)`);
+    }
+    throw error;
+  }
   if (entity.fileName === name.fileName) {
     throw new Error(
       `Invalid entity "${entityName}": the singular must differ from the module name "${raw}"; pass another with --entity (e.g. --entity=${raw}-item)`,
@@ -70,7 +79,10 @@ export function normalizeOptions(options: ModuleGeneratorSchema): NormalizedModu
 
   const jobs = options.jobs === true;
   // The columns (and properties) the templates add to every table (entity, record and DTO).
-  const fields = parseFields(options.fields === undefined || options.fields === '' ? 'name:string' : String(options.fields), [
+  if (options.fields !== undefined && String(options.fields).trim() === '') {
+    throw new Error('Invalid --fields: it is empty; give at least one field, e.g. --fields=number:string:unique,amountCents:int');
+  }
+  const fields = parseFields(options.fields === undefined ? 'name:string' : String(options.fields), [
     'id',
     'createdAt',
     ...(jobs ? ['processedAt'] : []),
@@ -132,6 +144,11 @@ function refuseReserved(what: string, kebab: string, snake: string, camel: strin
 function refuseReservedSchema(what: string, schema: string): void {
   if (schema.startsWith('pg_')) throw new Error(`Invalid ${what}: PostgreSQL reserves the schema prefix "pg_" for system schemas`);
   if (RESERVED_SCHEMAS.has(schema)) throw new Error(`Invalid ${what}: the PostgreSQL schema "${schema}" is reserved`);
+  if (MODULE_TABLES.has(schema)) {
+    throw new Error(
+      `Invalid ${what}: its table would be ${schema}.${schema}, and every module's schema has a table "${schema}" of its own`,
+    );
+  }
 }
 
 /**

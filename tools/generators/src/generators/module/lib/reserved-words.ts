@@ -198,6 +198,13 @@ export const JAVASCRIPT_RESERVED_WORDS: ReadonlySet<string> = new Set([
 export const RESERVED_SCHEMAS: ReadonlySet<string> = new Set(['information_schema', 'public', 'bullmq']);
 
 /**
+ * The tables every module's schema has besides its entity's, which is named after the module: a
+ * module named `idempotency-keys` or `outbox` would create its table twice, and its migration fail
+ * at start (`relation "outbox" already exists`).
+ */
+export const MODULE_TABLES: ReadonlySet<string> = new Set(['idempotency_keys', 'outbox']);
+
+/**
  * The members of the generated repository, service and controller beside the module's repository
  * (or port), which is a constructor property named after the module (`this.invoices`). The
  * entity's own methods (`createInvoice`, `getInvoice`) are checked apart, knowing the entity.
