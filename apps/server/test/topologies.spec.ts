@@ -347,7 +347,10 @@ describe('a unit whose configuration does not give it what its plan needs', () =
   });
 
   it.each([
-    [{}, 'it has 4 units (gateway, business, data, worker): set UNIT to the one this process runs'],
+    [
+      {},
+      'it has 4 units (gateway, business, data, worker): set UNIT to the one this process runs, or run them all with npm run start:split -- per-tier',
+    ],
     [{ UNIT: 'billing' }, 'UNIT=billing is not one of its units (gateway, business, data, worker)'],
     [
       { UNIT: 'gateway', PEER_BUSSINESS: 'b:4001' },

@@ -154,8 +154,12 @@ describe('extract', () => {
 
   it('extract orders from monolith: the business tier calls back into the monolith, jobs move', () => {
     const tree = freshTree();
-    const { report } = extract(tree, { module: 'orders', topology: 'monolith' });
+    const { report, text } = extract(tree, { module: 'orders', topology: 'monolith' });
     const monolith = JSON.parse(tree.read('topologies/monolith.json', 'utf-8')!);
+    // npm start runs the monolith topology as one process: the report says it no longer can.
+    expect(text).toMatch(
+      /\n\nnpm start \(and docker\/compose\.yaml\) run topology monolith as one process, which it no longer is: run its 2 units with npm run start:split -- monolith, or write the extraction to a topology of its own with --as=<name>\.$/,
+    );
     // Two API units now: the public port 3000 is the edge's, so the monolith moves to the next free port.
     // catalog/* and customers/* (and any module the workspace has added, with its workers).
     const stay = graph.modules.filter((module) => module !== 'orders');
@@ -429,6 +433,7 @@ describe('the public port rule and the edge', () => {
       after: { edge: true, port: 3000, units: ['monolith', 'orders'] },
     });
     expect(report.portChanges).toEqual([{ unit: 'monolith', from: 3000, to: 3200 }]);
+    expect(text).not.toContain('npm start (and docker/compose.yaml) run topology');
     expect(report.routes).toEqual([
       { route: 'POST /api/orders', before: 'monolith', after: 'orders' },
       { route: 'GET /api/orders', before: 'monolith', after: 'orders' },

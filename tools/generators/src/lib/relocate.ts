@@ -409,8 +409,17 @@ export function extract(
     newTopology: options.as !== undefined,
     json,
   });
-  return { report, text: formatReport(report) };
+  const units = Object.keys(target.units).length;
+  const note =
+    targetName === ONE_PROCESS_TOPOLOGY && units > 1
+      ? `\n\nnpm start (and docker/compose.yaml) run topology ${targetName} as one process, which it no longer is: run its ${units} units ` +
+        `with npm run start:split -- ${targetName}, or write the extraction to a topology of its own with --as=<name>.`
+      : '';
+  return { report, text: `${formatReport(report)}${note}` };
 }
+
+/** The topology `npm start` runs (TOPOLOGY's default), one process with no UNIT set. */
+const ONE_PROCESS_TOPOLOGY = 'monolith';
 
 /** `graph`: as for {@link extract}. */
 export function merge(tree: Tree, options: MergeOptions, graph: PortGraph = readPortGraph(tree)): { report: ImpactReport; text: string } {

@@ -22,7 +22,9 @@ export function resolveUnit(config: StrataConfig, application: StrataApplication
   let name = config.unit.name;
   if (!name) {
     if (units.length > 1) {
-      throw new TopologyError(topology.name, [`it has ${units.length} units (${units.join(', ')}): set UNIT to the one this process runs`]);
+      throw new TopologyError(topology.name, [
+        `it has ${units.length} units (${units.join(', ')}): set UNIT to the one this process runs, or run them all with npm run start:split -- ${topology.name}`,
+      ]);
     }
     name = units[0];
   }
