@@ -46,6 +46,16 @@ describe('the HTTP surface', () => {
       ]),
     );
     expect(document.components.schemas.PlaceOrderDto.required).toEqual(expect.arrayContaining(['customerId', 'lines']));
+    // Integers are OpenAPI integers (a client generator types a number as a float), the page's too:
+    // limit and offset were an `allOf` of a schema named Object, with no type.
+    expect(document.components.schemas.Object).toBeUndefined();
+    expect(document.paths['/api/products'].get.parameters).toEqual([
+      expect.objectContaining({ name: 'limit', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } }),
+      expect.objectContaining({ name: 'offset', schema: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 } }),
+    ]);
+    expect(document.components.schemas.CreateProductDto.properties.priceCents.type).toBe('integer');
+    expect(document.components.schemas.OrderLineRequestDto.properties.quantity.type).toBe('integer');
+    expect(document.components.schemas.OrderDto.properties.totalCents.type).toBe('integer');
   });
 
   it("sends an API response's security headers on every JSON answer, errors included", async () => {

@@ -15,11 +15,11 @@ export class CreateProductDto {
   @IsText({ max: 200 })
   name!: string;
 
-  @ApiProperty({ example: 8999, minimum: 0, maximum: MAX_INT32 })
+  @ApiProperty({ type: 'integer', example: 8999, minimum: 0, maximum: MAX_INT32 })
   @IsIntBetween({ min: 0, max: MAX_INT32 })
   priceCents!: number;
 
-  @ApiProperty({ example: 25, minimum: 0, maximum: MAX_INT32 })
+  @ApiProperty({ type: 'integer', example: 25, minimum: 0, maximum: MAX_INT32 })
   @IsIntBetween({ min: 0, max: MAX_INT32 })
   stock!: number;
 }
@@ -28,15 +28,15 @@ export class ProductDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() sku!: string;
   @ApiProperty() name!: string;
-  @ApiProperty() priceCents!: number;
-  @ApiProperty() stock!: number;
+  @ApiProperty({ type: 'integer' }) priceCents!: number;
+  @ApiProperty({ type: 'integer' }) stock!: number;
 }
 
 export class ListProductsQuery extends PageQuery {}
 
 export class ProductPageDto implements Page<ProductDto> {
   @ApiProperty({ type: [ProductDto] }) items!: ProductDto[];
-  @ApiProperty() total!: number;
-  @ApiProperty() limit!: number;
-  @ApiProperty() offset!: number;
+  @ApiProperty({ type: 'integer' }) total!: number;
+  @ApiProperty({ type: 'integer' }) limit!: number;
+  @ApiProperty({ type: 'integer' }) offset!: number;
 }

@@ -14,7 +14,7 @@ export class OrderLineRequestDto {
   @IsId()
   productId!: string;
 
-  @ApiProperty({ minimum: 1, maximum: MAX_LINE_QUANTITY, example: 1 })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_LINE_QUANTITY, example: 1 })
   @IsIntBetween({ min: 1, max: MAX_LINE_QUANTITY })
   quantity!: number;
 }
@@ -41,15 +41,15 @@ export class PlaceOrderDto {
 
 export class OrderLineDto {
   @ApiProperty({ format: 'uuid' }) productId!: string;
-  @ApiProperty() quantity!: number;
-  @ApiProperty({ description: 'Price per unit when the order was placed.' }) unitPriceCents!: number;
+  @ApiProperty({ type: 'integer' }) quantity!: number;
+  @ApiProperty({ type: 'integer', description: 'Price per unit when the order was placed.' }) unitPriceCents!: number;
 }
 
 export class OrderDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) customerId!: string;
   @ApiProperty({ enum: ORDER_STATUSES }) status!: OrderStatus;
-  @ApiProperty() totalCents!: number;
+  @ApiProperty({ type: 'integer' }) totalCents!: number;
   @ApiProperty({ type: [OrderLineDto] }) lines!: OrderLineDto[];
   @ApiProperty({ format: 'date-time', description: 'ISO 8601' }) createdAt!: string;
 }
@@ -62,7 +62,7 @@ export class ListOrdersQuery extends PageQuery {
 
 export class OrderPageDto implements Page<OrderDto> {
   @ApiProperty({ type: [OrderDto] }) items!: OrderDto[];
-  @ApiProperty() total!: number;
-  @ApiProperty() limit!: number;
-  @ApiProperty() offset!: number;
+  @ApiProperty({ type: 'integer' }) total!: number;
+  @ApiProperty({ type: 'integer' }) limit!: number;
+  @ApiProperty({ type: 'integer' }) offset!: number;
 }

@@ -10,12 +10,13 @@ export const MAX_OFFSET = Number.MAX_SAFE_INTEGER;
 
 /** Which page of a list to return. Extend it with a list's own filters. */
 export class PageQuery {
-  @ApiProperty({ required: false, default: 20, minimum: 1, maximum: 100 })
+  // `type`: a property with an initializer and no annotation has no TypeScript type for Swagger to read.
+  @ApiProperty({ type: 'integer', required: false, default: 20, minimum: 1, maximum: 100 })
   @IsOptional()
   @QueryInt({ min: 1, max: 100 })
   limit = 20;
 
-  @ApiProperty({ required: false, default: 0, minimum: 0, maximum: MAX_OFFSET })
+  @ApiProperty({ type: 'integer', required: false, default: 0, minimum: 0, maximum: MAX_OFFSET })
   @IsOptional()
   @QueryInt({ min: 0, max: MAX_OFFSET })
   offset = 0;

@@ -53,7 +53,8 @@ const CODE: Record<Field['type'], TypeCode> = {
   },
   int: {
     tsType: 'number',
-    swaggerType: 'Number',
+    // OpenAPI's integer: Swagger reads a TypeScript number as `number`, which a client generator types as a float.
+    swaggerType: "'integer'",
     sqlType: 'integer',
     typeormType: 'integer',
     validators: [`IsIntBetween({ min: ${INT32.min}, max: ${INT32.max} })`],
@@ -114,7 +115,8 @@ export const recordType = (field: Field): string => nullable(field, code(field).
 export function createDtoProperty(field: Field): string {
   const api = [
     ...code(field).apiProperty,
-    ...(field.optional ? ['required: false', 'nullable: true', `type: ${code(field).swaggerType}`] : []),
+    ...(field.optional ? ['required: false', 'nullable: true'] : []),
+    ...(field.optional || field.type === 'int' ? [`type: ${code(field).swaggerType}`] : []),
   ];
   const validators = [...(field.optional ? ['IsOptional()'] : []), ...code(field).validators];
   const declaration = field.optional ? `${field.name}?: ${recordType(field)};` : `${field.name}!: ${code(field).tsType};`;
@@ -148,7 +150,8 @@ export function dtoProperty(field: Field): string {
   const options = [
     ...(field.type === 'datetime' ? ["format: 'date-time'", `description: '${DATETIME_DESCRIPTION}'`] : []),
     ...(field.type === 'uuid' ? ["format: 'uuid'"] : []),
-    ...(field.optional ? ['nullable: true', `type: ${code(field).swaggerType}`] : []),
+    ...(field.optional ? ['nullable: true'] : []),
+    ...(field.optional || field.type === 'int' ? [`type: ${code(field).swaggerType}`] : []),
   ];
   return `@ApiProperty(${options.length ? `{ ${options.join(', ')} }` : ''}) ${field.name}!: ${recordType(field)};`;
 }
