@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import { startApi, type ApiTarget } from './support/api-target';
 import { fixtures } from './support/fixtures';
@@ -134,5 +135,38 @@ describe('Idempotency-Key', () => {
 
     expect(response.body).toMatchObject({ code: 'idempotency.invalid_key', details: { field: 'Idempotency-Key' } });
     expect(await given.stockOf(product.id)).toBe(5);
+  });
+
+  // Node joins the two into one value, "k1, k2": a key a retry could not be sure to repeat.
+  it('refuses two Idempotency-Key headers with 400, and does nothing; one key holding a comma is a key', async () => {
+    const { product, body } = await orderOf(1);
+    const post = (key: string | string[]) =>
+      new Promise<{ status: number; body: { code?: string; message?: string } }>((resolve, reject) => {
+        const { hostname, port } = new URL(target.baseUrl);
+        const sent = httpRequest(
+          {
+            host: hostname,
+            port,
+            method: 'POST',
+            path: '/api/orders',
+            headers: { 'content-type': 'application/json', 'idempotency-key': key },
+          },
+          (response) => {
+            let text = '';
+            response.on('data', (chunk) => (text += chunk));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+          },
+        );
+        sent.on('error', reject);
+        sent.end(JSON.stringify(body));
+      });
+
+    expect(await post([randomUUID(), randomUUID()])).toMatchObject({
+      status: 400,
+      body: { code: 'idempotency.invalid_key', message: 'Idempotency-Key must be sent once: send one key' },
+    });
+    expect(await given.stockOf(product.id)).toBe(5);
+    expect((await post(`${randomUUID()}, with a comma`)).status).toBe(201);
+    expect(await given.stockOf(product.id)).toBe(4);
   });
 });

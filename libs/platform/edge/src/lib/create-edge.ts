@@ -10,6 +10,7 @@ import {
   isHealthPath,
   malformedUrlBody,
   REQUEST_ID_HEADER,
+  repeatedIdempotencyKeyBody,
   requestIdOf,
   routeNotFoundBody,
   securityHeadersFor,
@@ -167,6 +168,8 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     const target = pathAndQueryOf(request.url);
     // reply-from decodes the target to look for `..`, and a malformed escape threw there: a 500.
     if (!decodes(target)) return sendErrorBody(reply, malformedUrlBody());
+    const repeatedKey = repeatedIdempotencyKeyBody(request);
+    if (repeatedKey) return sendErrorBody(reply, repeatedKey);
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
     return reply.from(`${upstream}${target}`, {
       ...(body ? { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' } : {}),

@@ -1,11 +1,11 @@
-import { UnsupportedMediaTypeException } from '@nestjs/common';
+import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CLS_ID, ClsServiceManager } from 'nestjs-cls';
 import type { Logger } from 'pino';
 import { DEADLINE_KEY, IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_HEADER } from '@strata/platform/ports';
-import { errorResponseBody } from './application-error.filter';
+import { errorResponseBody, type ErrorResponseBody } from './application-error.filter';
 import { requestIncompleteBody, requestTimeoutBody } from './request-deadline';
 import { REQUEST_ID_HEADER } from './request-id';
 
@@ -76,7 +76,8 @@ export function installRequestPipeline(fastify: FastifyInstance, { logger, timeo
     reply.header(REQUEST_ID_HEADER, request.id);
     (request as RequestWithDeadline)[DEADLINE] = setTimeout(answerLate, timeoutMs, reply, timeoutMs);
     (request as RequestWithDeadline)[DEADLINE_AT] = Date.now() + timeoutMs;
-    done(unsupportedEncoding(request.headers['content-encoding']));
+    const repeatedKey = repeatedIdempotencyKeyBody(request);
+    done(unsupportedEncoding(request.headers['content-encoding']) ?? (repeatedKey && new BadRequestException(repeatedKey)));
   });
 
   // After the body is parsed, so the handler and everything it awaits run in the context:
@@ -152,6 +153,22 @@ function unsupportedEncoding(encoding: string | undefined): UnsupportedMediaType
   return new UnsupportedMediaTypeException(
     errorResponseBody(415, `Content-Encoding ${encoding} is not supported: send the body uncompressed`, UNSUPPORTED_MEDIA_TYPE),
   );
+}
+
+/**
+ * The 400 for a request with two `Idempotency-Key` headers, which Node joins into one (`k1, k2`):
+ * a key its retry could not be sure to repeat, refused rather than taken as a third; nothing for
+ * any other request. A key may hold a comma itself: only then are the headers counted. From a unit
+ * or the edge, which would pass the two on joined.
+ */
+export function repeatedIdempotencyKeyBody(request: FastifyRequest): ErrorResponseBody | undefined {
+  const key = request.headers[IDEMPOTENCY_KEY_HEADER_NAME];
+  if (typeof key !== 'string' || !key.includes(',') || (request.raw.headersDistinct[IDEMPOTENCY_KEY_HEADER_NAME]?.length ?? 0) < 2) {
+    return undefined;
+  }
+  return errorResponseBody(400, `${IDEMPOTENCY_KEY_HEADER} must be sent once: send one key`, 'idempotency.invalid_key', {
+    field: IDEMPOTENCY_KEY_HEADER,
+  });
 }
 
 /**
