@@ -63,6 +63,10 @@ describe('/api/products', () => {
     ['offset=100000000000000000000', 'offset must not be greater than 9007199254740991'],
     ['offset=1.5', 'offset must be an integer number'],
     ['page=2', 'property page should not exist'],
+    // Names every object has: class-transformer dropped them, and they passed unnoticed.
+    ['toString=1', 'property toString should not exist'],
+    ['__proto__=1', 'property __proto__ should not exist'],
+    ['constructor=1', 'property constructor should not exist'],
   ])('answers 400 naming the parameter for ?%s, with the one message that applies', async (query, message) => {
     const response = await api().get(`/api/products?${query}`).expect(400);
 
@@ -82,6 +86,7 @@ describe('/api/products', () => {
     ['a name with half a surrogate pair', { name: 'Key\udc00board' }, 'name must be valid Unicode'],
     ['a sku with a NUL byte', { sku: `SKU-\u0000-${randomUUID()}` }, 'sku'],
     ['an unknown property', { color: 'red' }, 'property color should not exist'],
+    ['a property named as every object’s toString', { toString: 'red' }, 'property toString should not exist'],
   ])('answers 400 naming the field for %s, and stores nothing', async (_, change, field) => {
     const countBefore = (await api().get('/api/products').expect(200)).body.total;
 

@@ -102,3 +102,16 @@ describe('ApiValidationPipe on a body far out of bounds', () => {
     ]);
   });
 });
+
+describe('ApiValidationPipe and the names every object has', () => {
+  // class-transformer drops them: the whitelist never saw them, and they passed.
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'refuses %s as an unknown query parameter or body property',
+    async (name) => {
+      const query = Object.assign(Object.create(null) as Record<string, unknown>, { ownerId: OWNER, [name]: '1' });
+      await expect(messagesFor(query)).resolves.toEqual([`property ${name} should not exist`]);
+      const body: Record<string, unknown> = JSON.parse(`{"customerId": "${OWNER}", "lines": [], "${name}": 1}`);
+      await expect(bodyMessagesFor(body)).resolves.toEqual([`property ${name} should not exist`]);
+    },
+  );
+});
