@@ -113,13 +113,27 @@ describe('migrating from several processes at once (a migration job beside a dat
     await expect(waiting).resolves.toBeUndefined();
   });
 
-  it('gives up waiting for migrations nobody applies', async () => {
+  it('gives up waiting for migrations nobody applies, saying why it waited', async () => {
     const empty = withDatabase(process.env.STRATA_TEST_POSTGRES_URL as string, `strata_migrations_${randomUUID().slice(0, 8)}`);
     await ensureDatabaseExists(empty);
+    const reasons: string[] = [];
     try {
-      await expect(waitForMigrations(empty, migrations, 500)).rejects.toThrow(/pending migrations/);
+      await expect(waitForMigrations(empty, migrations, 1500, (reason) => reasons.push(reason))).rejects.toThrow(
+        'The database still has pending migrations after 1500 ms: migrations are pending, and no process is applying them',
+      );
+      // Said once, not once a second.
+      expect(reasons).toEqual(['migrations are pending, and no process is applying them']);
     } finally {
       await dropDatabase(empty);
     }
+  });
+
+  it('says a database it cannot reach is not reachable, naming why', async () => {
+    const reasons: string[] = [];
+
+    await expect(
+      waitForMigrations('postgres://postgres@127.0.0.1:1/none', migrations, 500, (reason) => reasons.push(reason)),
+    ).rejects.toThrow(/after 500 ms: the database is not reachable \(.*ECONNREFUSED/);
+    expect(reasons).toEqual([expect.stringMatching(/^the database is not reachable \(.*ECONNREFUSED/)]);
   });
 });

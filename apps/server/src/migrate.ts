@@ -15,7 +15,10 @@ async function main(): Promise<void> {
   const database = await provideDatabase(config);
   try {
     if (wait) {
-      await waitForMigrations(database.url, migrations, 5 * 60_000);
+      // An init container may wait minutes for the migration job: its log says what it waits for.
+      await waitForMigrations(database.url, migrations, 5 * 60_000, (reason) =>
+        console.log(`Waiting for the database's migrations: ${redactCredentials(reason)}`),
+      );
       console.log('The database is up to date.');
       return;
     }

@@ -40,28 +40,42 @@ export async function runMigrations(url: string, migrations: MixedList<new () =>
 
 /**
  * Resolves once the database has no pending migration (another process is applying them), or
- * rejects after `timeoutMs`. What a unit's init container runs while the migration job works.
+ * rejects after `timeoutMs`, saying what it last waited for. What a unit's init container runs
+ * while the migration job works. `onWaiting` hears why it waits, each time the reason changes
+ * (the database unreachable, migrations pending or being applied): a wait of minutes says why.
  */
-export async function waitForMigrations(url: string, migrations: MixedList<new () => unknown>, timeoutMs: number): Promise<void> {
+export async function waitForMigrations(
+  url: string,
+  migrations: MixedList<new () => unknown>,
+  timeoutMs: number,
+  onWaiting: (reason: string) => void = () => undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let reason: string | undefined;
   for (;;) {
-    const pending = await hasPendingMigrations(url, migrations).catch(() => true); // not reachable yet counts as not ready
-    if (!pending) return;
-    if (Date.now() > deadline) throw new Error(`The database still has pending migrations after ${timeoutMs} ms`);
+    const state = await migrationState(url, migrations).catch(
+      (error: unknown) => `the database is not reachable (${(error as Error).message})`, // not reachable yet counts as not ready
+    );
+    if (state === UP_TO_DATE) return;
+    if (state !== reason) onWaiting((reason = state));
+    if (Date.now() > deadline) throw new Error(`The database still has pending migrations after ${timeoutMs} ms: ${reason}`);
     await sleep(1000);
   }
 }
 
-async function hasPendingMigrations(url: string, migrations: MixedList<new () => unknown>): Promise<boolean> {
+const UP_TO_DATE = 'up to date';
+
+/** Where the database's migrations stand: up to date, or why a process waiting for them waits. */
+async function migrationState(url: string, migrations: MixedList<new () => unknown>): Promise<string> {
   const dataSource = await dataSourceFor(url, migrations).initialize();
   const lock = dataSource.createQueryRunner();
   try {
     await lock.connect();
     // Held: a migration is running. (TypeORM's check creates its table, so it runs under the lock too.)
     const [{ locked }] = await lock.query('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK]);
-    if (!locked) return true;
+    if (!locked) return 'another process is applying migrations';
     try {
-      return await dataSource.showMigrations();
+      return (await dataSource.showMigrations()) ? 'migrations are pending, and no process is applying them' : UP_TO_DATE;
     } finally {
       await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
     }
