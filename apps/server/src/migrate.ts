@@ -12,21 +12,25 @@ import { parseArgs } from 'node:util';
 async function main(): Promise<void> {
   const { wait } = readArguments();
   const config = loadConfig(process.env);
+  // An init container may start before PostgreSQL, or before the migration job creates the
+  // database: with DATABASE_URL set, a database it cannot reach yet is waited for too.
+  if (wait && config.database.url) return waitUntilMigrated(config.database.url);
   const database = await provideDatabase(config);
   try {
-    if (wait) {
-      // An init container may wait minutes for the migration job: its log says what it waits for.
-      await waitForMigrations(database.url, migrations, 5 * 60_000, (reason) =>
-        console.log(`Waiting for the database's migrations: ${redactCredentials(reason)}`),
-      );
-      console.log('The database is up to date.');
-      return;
-    }
+    if (wait) return await waitUntilMigrated(database.url);
     const applied = await runMigrations(database.url, migrations);
     console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'The database is up to date.');
   } finally {
     await database.stop();
   }
+}
+
+/** Returns once another process has applied every migration, saying meanwhile what it waits for. */
+async function waitUntilMigrated(url: string): Promise<void> {
+  await waitForMigrations(url, migrations, 5 * 60_000, (reason) =>
+    console.log(`Waiting for the database's migrations: ${redactCredentials(reason)}`),
+  );
+  console.log('The database is up to date.');
 }
 
 /** `--wait` or nothing: anything else is refused, not ignored. */
