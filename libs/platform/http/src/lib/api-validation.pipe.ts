@@ -78,18 +78,18 @@ export class ApiValidationPipe extends ValidationPipe {
   }
 }
 
-/** What a DTO's rules say about the size of a body, read once per DTO class. */
-interface BodyRules {
+/** What a DTO's rules say about a body or query before it is validated, read once per DTO class. */
+interface DtoRules {
   /** Its properties, those with a rule or marked `@Allow`. */
   properties: ReadonlySet<string>;
   /** Its arrays' `@ArrayMaxSize`, by property. */
   arrayMaxSizes: ReadonlyMap<string, number>;
 }
 
-const bodyRules = new WeakMap<Type<unknown>, BodyRules>();
+const dtoRules = new WeakMap<Type<unknown>, DtoRules>();
 
-function rulesOf(dto: Type<unknown>): BodyRules {
-  let rules = bodyRules.get(dto);
+function rulesOf(dto: Type<unknown>): DtoRules {
+  let rules = dtoRules.get(dto);
   if (!rules) {
     const metadatas = getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false);
     rules = {
@@ -98,7 +98,7 @@ function rulesOf(dto: Type<unknown>): BodyRules {
         metadatas.filter((rule) => rule.name === 'arrayMaxSize').map((rule) => [rule.propertyName, Number(rule.constraints[0])]),
       ),
     };
-    bodyRules.set(dto, rules);
+    dtoRules.set(dto, rules);
   }
   return rules;
 }
@@ -113,7 +113,7 @@ function rulesOf(dto: Type<unknown>): BodyRules {
  *   class-transformer drops it, so the whitelist never saw it, and `?toString=1` passed unnoticed
  *   where `?colour=1` is refused.
  */
-function failuresBeforeValidation(value: Record<string, unknown>, rules: BodyRules): string[] {
+function failuresBeforeValidation(value: Record<string, unknown>, rules: DtoRules): string[] {
   const overSize = [...rules.arrayMaxSizes]
     .filter(([property, max]) => Array.isArray(value[property]) && (value[property] as unknown[]).length > max)
     .map(([property, max]) => `${property} must contain no more than ${max} elements`);
