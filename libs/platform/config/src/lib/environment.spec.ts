@@ -78,6 +78,33 @@ describe('loadConfig', () => {
     expect(loadConfig({ PORT: allowed }).http.port).toBe(Number(allowed));
   });
 
+  // An unencoded / or @ in a password made the URL invalid, and the message showed the password.
+  it.each([
+    ['DATABASE_URL', 'postgres://postgres:sec/ret@127.0.0.1:5432/db', 'sec'],
+    ['DATABASE_URL', 'postgres://postgres:p@ss:w/rd#x%@127.0.0.1:5432/db', 'ss:w'],
+    ['REDIS_URL', 'redis://:pa/ss@127.0.0.1:6379', 'pa/ss'],
+  ])('never shows the password of an invalid %s (%s), and says to percent-encode it', (name, value, secret) => {
+    const message = (() => {
+      try {
+        loadConfig({ [name]: value });
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+
+    expect(message).toContain('percent-encoded (%40 %3A %2F %23 %25)');
+    expect(message).toContain('://***@127.0.0.1');
+    expect(message).not.toContain(secret);
+  });
+
+  it('refuses a URL with a lone %, which the database driver could not decode', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://postgres:sec%ret@127.0.0.1:5432/db' })).toThrow(
+      'DATABASE_URL has a % that is not a percent-escape (%25 is a literal %)',
+    );
+    expect(loadConfig({ DATABASE_URL: 'postgres://postgres:sec%25ret@127.0.0.1:5432/db' }).database.url).toContain('sec%25ret');
+  });
+
   it('gives one message per variable, the first rule it breaks', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(new ConfigurationError(['PORT must be an integer number (got "abc")']));
   });
@@ -127,7 +154,7 @@ describe('loadConfig', () => {
       }
     })();
     expect(message).toContain(name);
-    expect(message).toContain(':***@');
+    expect(message).toContain('://***@');
     expect(message).not.toContain('s3cret-pw');
   });
 

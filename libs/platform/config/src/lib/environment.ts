@@ -16,6 +16,9 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
  * variable names, so every validation message names the variable to fix. A module's own
  * variables are not here: the module declares them and reads them with `loadSettings`.
  */
+/** Every `%` starts a percent-escape (`%40`): a lone one made the database driver throw URIError. */
+const PERCENT_ESCAPES_DECODE = /^(?:[^%]|%[0-9A-Fa-f]{2})*$/;
+
 class EnvironmentVariables {
   @IsOptional()
   @Transform(toInteger)
@@ -33,15 +36,25 @@ class EnvironmentVariables {
   @IsOptional()
   @IsUrl(
     { protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true },
-    { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL, e.g. postgres://user:password@host:5432/db' },
+    {
+      message:
+        'DATABASE_URL must be a postgres:// or postgresql:// URL, e.g. postgres://user:password@host:5432/db, ' +
+        'with @ : / # % in the user or password percent-encoded (%40 %3A %2F %23 %25)',
+    },
   )
+  @Matches(PERCENT_ESCAPES_DECODE, { message: 'DATABASE_URL has a % that is not a percent-escape (%25 is a literal %)' })
   DATABASE_URL?: string;
 
   @IsOptional()
   @IsUrl(
     { protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true },
-    { message: 'REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://host:6379' },
+    {
+      message:
+        'REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://host:6379, ' +
+        'with @ : / # % in the user or password percent-encoded (%40 %3A %2F %23 %25)',
+    },
   )
+  @Matches(PERCENT_ESCAPES_DECODE, { message: 'REDIS_URL has a % that is not a percent-escape (%25 is a literal %)' })
   REDIS_URL?: string;
 
   @IsOptional()

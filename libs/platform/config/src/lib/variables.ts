@@ -52,6 +52,15 @@ export function redactCredentials(text: string): string {
   return text.includes('://') ? text.replace(URL_CREDENTIALS, '$1:***@') : text;
 }
 
+/**
+ * An invalid value as a message may show it: a URL's user and password are hidden whole, up to its
+ * last `@`, as a URL that does not parse cannot be trusted to end its password where
+ * {@link redactCredentials} looks (an unencoded `/` or `@` in it showed the rest).
+ */
+function redactUserinfo(value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^]*@/i, '$1***@') : value;
+}
+
 export class ConfigurationError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -80,7 +89,7 @@ export function readVariables<T extends object>(Variables: new () => T, env: Nod
     // One message per variable: the rule written first (`@IsInt()` above `@Min()`), which runs
     // last, as decorators apply bottom-up. So `PORT=abc` says "must be an integer number".
     const message = Object.values(error.constraints ?? {}).at(-1) ?? `${error.property} is invalid`;
-    return secret?.has(error.property) ? message : redactCredentials(`${message} (got ${JSON.stringify(error.value)})`);
+    return secret?.has(error.property) ? message : redactCredentials(`${message} (got ${JSON.stringify(redactUserinfo(error.value))})`);
   });
   return { values, problems };
 }
