@@ -98,6 +98,22 @@ describe('loadConfig', () => {
     expect(message).not.toContain(secret);
   });
 
+  // Without one, PostgreSQL used the user's default database (postgres) and the kit created its schemas there.
+  it.each(['postgres://postgres@127.0.0.1:5432', 'postgres://postgres@127.0.0.1:5432/', 'postgres://postgres@127.0.0.1:5432/strata/'])(
+    'refuses DATABASE_URL=%s, which names no database (or a name with a /)',
+    (url) => {
+      expect(() => loadConfig({ DATABASE_URL: url })).toThrow(
+        `DATABASE_URL must name its database, e.g. postgres://user:password@host:5432/strata (got ${JSON.stringify(url)})`,
+      );
+    },
+  );
+
+  it('takes a DATABASE_URL naming its database, with options', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgresql://app:pw@db:5432/strata?sslmode=disable' }).database.url).toBe(
+      'postgresql://app:pw@db:5432/strata?sslmode=disable',
+    );
+  });
+
   it('refuses a URL with a lone %, which the database driver could not decode', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://postgres:sec%ret@127.0.0.1:5432/db' })).toThrow(
       'DATABASE_URL has a % that is not a percent-escape (%25 is a literal %)',

@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotIn, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 import { FETCH_BLOCKED_PORT_REASON, FETCH_BLOCKED_PORTS } from './port-in-use';
-import { ConfigurationError, parseUrl, readVariables, Secret, toBoolean, toInteger, toLowerCase } from './variables';
+import { ConfigurationError, parseUrl, readVariables, redactCredentials, Secret, toBoolean, toInteger, toLowerCase } from './variables';
 
 /** The shortest `INTERNAL_AUTH_SECRET` accepted: 32 random bytes as hex or base64 are longer. */
 export const MIN_SECRET_LENGTH = 32;
@@ -16,6 +16,17 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
  * variable names, so every validation message names the variable to fix. A module's own
  * variables are not here: the module declares them and reads them with `loadSettings`.
  */
+/**
+ * A DATABASE_URL names its database: without one PostgreSQL picks the user's default (`postgres`,
+ * the server's maintenance database), where the kit silently created its schemas; a trailing `/`
+ * (`.../strata/`) made a database named `strata/`.
+ */
+function databaseNameProblem(url: string): string | undefined {
+  const path = parseUrl(url)?.pathname ?? '';
+  if (/^\/[^/]+$/.test(path)) return undefined;
+  return `DATABASE_URL must name its database, e.g. postgres://user:password@host:5432/strata (got ${JSON.stringify(redactCredentials(url))})`;
+}
+
 /** Every `%` starts a percent-escape (`%40`): a lone one made the database driver throw URIError. */
 const PERCENT_ESCAPES_DECODE = /^(?:[^%]|%[0-9A-Fa-f]{2})*$/;
 
@@ -369,6 +380,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
     peers[peer[1].toLowerCase().replace(/_/g, '-')] = { host: address[1].replace(/^\[|\]$/g, ''), port: Number(address[2]) };
   }
   const corsOrigins = parseCorsOrigins(vars.CORS_ORIGINS ?? '', problems);
+  const databaseProblem =
+    vars.DATABASE_URL && !problems.some((problem) => problem.startsWith('DATABASE_URL')) && databaseNameProblem(vars.DATABASE_URL);
+  if (databaseProblem) problems.push(databaseProblem);
   if (!vars.INTERNAL_TLS_CERT !== !vars.INTERNAL_TLS_KEY || (vars.INTERNAL_TLS_CA && !vars.INTERNAL_TLS_CERT)) {
     problems.push('INTERNAL_TLS_CERT and INTERNAL_TLS_KEY must be set together (and INTERNAL_TLS_CA only with them)');
   }
