@@ -44,6 +44,8 @@ describe('the generators on a copy of the workspace', () => {
     return output;
   };
   const git = (...args: string[]) => succeed('git', ...args).trim();
+  const commit = (message: string) =>
+    git('-c', 'user.name=strata', '-c', 'user.email=strata@example.com', 'commit', '--quiet', '--no-verify', '-m', message);
   const read = (path: string) => readFileSync(join(copy, path), 'utf8');
   /** The paths `git status` reports changed or new, relative to the workspace. */
   const changedFiles = () =>
@@ -69,17 +71,7 @@ describe('the generators on a copy of the workspace', () => {
     symlinkSync(join(workspaceRoot, 'node_modules'), join(copy, 'node_modules'), 'dir');
     git('init', '--quiet');
     git('add', '--all');
-    git(
-      '-c',
-      'user.name=strata',
-      '-c',
-      'user.email=strata@example.com',
-      'commit',
-      '--quiet',
-      '--no-verify',
-      '-m',
-      'the workspace as cloned',
-    );
+    commit('the workspace as cloned');
   });
   afterAll(() => {
     if (copy && !process.env['STRATA_KEEP_E2E_WORKSPACE']) rmSync(dirname(copy), { recursive: true, force: true });
@@ -129,17 +121,7 @@ describe('the generators on a copy of the workspace', () => {
     expect(JSON.parse(read('topologies/split.json')).units.business.hosts).toContain('spec-purchase-invoices/business');
     expect(JSON.parse(read('topologies/orders-service.json')).units.core.hosts).toContain('spec-purchase-invoices/*');
     git('add', '--all');
-    git(
-      '-c',
-      'user.name=strata',
-      '-c',
-      'user.email=strata@example.com',
-      'commit',
-      '--quiet',
-      '--no-verify',
-      '-m',
-      'spec-purchase-invoices',
-    );
+    commit('spec-purchase-invoices');
   });
 
   it(
