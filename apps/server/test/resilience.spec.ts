@@ -2,9 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@strata/platform/config';
 import { redactArgument } from '@strata/platform/http';
 import { createUnitApp, resolveUnit } from '@strata/platform/runtime';
-import { createTestDatabase, eventually, FaultProxy, freePort, type TestDatabase } from '@strata/platform/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { createTestDatabase, eventually, FaultProxy, freePort, OwnRedis, type TestDatabase } from '@strata/platform/testing';
 import { Client } from 'pg';
 import request from 'supertest';
 import { application } from '../src/application';
@@ -16,38 +14,6 @@ import { fixtures } from './support/fixtures';
  * must hold when Redis goes away and comes back, when replicas start together, and what a
  * deployment can switch on or off. Monolith only: the shared topologies cannot be broken like this.
  */
-
-/** A Redis of this file's own on a free port, that it can kill and start again. */
-class OwnRedis {
-  private process?: ChildProcess;
-  constructor(readonly port: number) {}
-  get url() {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-  async start(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    this.process = child;
-    await new Promise<void>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
-      child.stdout?.on('data', (chunk: Buffer) => {
-        if (/Ready to accept connections/.test(chunk.toString())) resolve();
-      });
-    });
-  }
-  async kill(): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null) return;
-    child.removeAllListeners('exit');
-    child.kill('SIGKILL');
-    await once(child, 'exit');
-  }
-}
 
 /** A customer and a product with 10 in stock, and a request ordering one of it. */
 async function oneUnitOrders(baseUrl: string) {

@@ -3,6 +3,7 @@ export * from './lib/chaos';
 export * from './lib/data-access-testing';
 export * from './lib/eventually';
 export * from './lib/free-port';
+export * from './lib/own-redis';
 export * from './lib/queue-keys';
 export * from './lib/require-redis';
 export * from './lib/test-database';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { createPostgresBackend, setDefaultBackendFactory, type BackendFactory, type ConnectionOptions } from 'bullmq';
+import { createPostgresBackend, createRedisBackend, setDefaultBackendFactory, type BackendFactory, type ConnectionOptions } from 'bullmq';
 import { Client, type ClientConfig } from 'pg';
 
 export type QueueBackend = { kind: 'redis'; url: string } | { kind: 'postgres'; url: string };
@@ -26,7 +26,7 @@ export function useQueueBackend(backend: QueueBackend): ConnectionOptions {
       keepAlive: true,
     } as unknown as ConnectionOptions;
   }
-  setDefaultBackendFactory(undefined);
+  setDefaultBackendFactory(createRedisBackendWithWaitingWorkers);
   const url = new URL(backend.url);
   return {
     host: url.hostname,
@@ -39,7 +39,7 @@ export function useQueueBackend(backend: QueueBackend): ConnectionOptions {
     maxRetriesPerRequest: null,
     // With Redis unreachable a command fails at once instead of waiting in ioredis's queue for a
     // reconnection: an enqueue answers 503 (the caller's unavailable error) rather than hanging.
-    // Workers retry their loop on the error and resume once ioredis has reconnected.
+    // Workers' connections wait instead (see createRedisBackendWithWaitingWorkers).
     enableOfflineQueue: false,
     connectTimeout: 2000,
     // Reconnection attempts at most a second apart, however long Redis was away: BullMQ's default
@@ -53,6 +53,22 @@ export function useQueueBackend(backend: QueueBackend): ConnectionOptions {
 export function redisReconnectDelay(attempt: number): number {
   return Math.min(attempt * 100, 1000);
 }
+
+/**
+ * BullMQ's Redis backend, whose workers' connections keep ioredis's offline queue: a worker's
+ * command sent while Redis is unreachable waits for the reconnection, where a queue's fails at once
+ * (BullMQ's advice: fail fast where jobs are added, let workers wait). A worker with jobs waiting
+ * asks for the next one at once after a failed request, retrying with no pause only after errors it
+ * does not count as a lost connection; ioredis's "Stream isn't writeable and enableOfflineQueue
+ * options is false" is one. So a worker without the offline queue, busy when Redis stopped, asked
+ * again and again in a loop of promises that never let the event loop turn: the process stopped
+ * answering, even `/health/live` and SIGTERM, and stayed so after Redis was back.
+ */
+const createRedisBackendWithWaitingWorkers: BackendFactory = (name, opts, factoryOpts) => {
+  const forWorker = factoryOpts?.withBlockingConnection === true;
+  const connection = forWorker ? { ...(opts.connection as object), enableOfflineQueue: true } : opts.connection;
+  return createRedisBackend(name, { ...opts, connection } as typeof opts, factoryOpts);
+};
 
 const logger = new Logger('QueueConnection');
 

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type WorkerOptions } from 'bullmq';
 import { CLS_ID, ClsModule, ClsService } from 'nestjs-cls';
 import { ConfigModule, loadConfig } from '@strata/platform/config';
-import { createTestDatabase, eventually, FaultProxy, type TestDatabase } from '@strata/platform/testing';
+import { createTestDatabase, eventually, FaultProxy, freePort, OwnRedis, type TestDatabase } from '@strata/platform/testing';
 import { defineJob } from './job-definition';
 import { JobProducer, QUEUE_ANSWER_TIMEOUT_MS } from './job-producer';
 import { JOBS_WORKER_OPTIONS, JobsWorker, MAX_STALLED_COUNT, OnJob, RUN_RETRY_DELAY_MS } from './jobs-worker';
@@ -395,6 +395,64 @@ describe.each([
     await eventually(() => expect(greeted(after)).toBe(true), RUN_RETRY_DELAY_MS + 5000);
     expect(Date.now() - lostAt).toBeLessThan(RUN_RETRY_DELAY_MS + 3000);
   }, 20_000);
+});
+
+describe('a busy worker whose Redis stops', () => {
+  let redis: OwnRedis;
+  let module: TestingModule;
+
+  beforeAll(async () => {
+    redis = new OwnRedis(await freePort());
+    await redis.start();
+    module = await startQueue({ kind: 'redis', url: redis.url });
+  });
+  afterAll(async () => {
+    await module?.close();
+    await redis?.kill();
+  });
+
+  // A worker with jobs waiting asks for the next at once after a failed request, unless the error
+  // reads as a lost connection. Without ioredis's offline queue its request failed at once with an
+  // error BullMQ does not read so, and it asked again, and again, in a loop of promises that never
+  // let the event loop turn: the process stopped answering, SIGTERM included, for good. Here the
+  // requests are counted, and a worker past any sane number is paused so that the test fails
+  // instead of hanging with the process.
+  it('waits for Redis without starving the process, and takes jobs again once it is back', async () => {
+    const worker = module.get(TestJobsWorker).worker;
+    const handled = module.get(Handled);
+    const producer = module.get(JobProducer);
+    let outage = false;
+    let requestsDuringOutage = 0;
+    // `moveToActive` is how a worker asks its backend for the next job (protected: reached by name).
+    const asking = worker as unknown as { moveToActive(...args: unknown[]): Promise<unknown> };
+    const moveToActive = asking.moveToActive.bind(worker);
+    asking.moveToActive = (...args) => {
+      if (outage && ++requestsDuringOutage === 1000) void worker.pause(true);
+      return moveToActive(...args);
+    };
+    const names = Array.from({ length: 1000 }, () => randomUUID());
+    const greeted = () => names.filter((name) => handled.greetings.some((greeting) => greeting.name === name)).length;
+    await worker.pause(); // so that jobs are waiting when Redis stops, the worker asking for the next one
+    await Promise.all(names.map((name) => producer.enqueue(GreetJob, { name })));
+    void worker.resume();
+    await eventually(() => expect(greeted()).toBeGreaterThan(0), 10_000);
+
+    outage = true;
+    await redis.kill();
+    let ticks = 0;
+    const ticking = setInterval(() => ticks++, 100);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    clearInterval(ticking);
+    expect(greeted()).toBeLessThan(names.length);
+    expect(requestsDuringOutage).toBeLessThan(50);
+    expect(ticks).toBeGreaterThan(20);
+
+    // This Redis saves nothing: the jobs left waiting went with it. The worker takes new ones.
+    await redis.start();
+    const after = randomUUID();
+    await eventually(() => producer.enqueue(GreetJob, { name: after }), 10_000);
+    await eventually(() => expect(handled.greetings.some((greeting) => greeting.name === after)).toBe(true), 10_000);
+  }, 40_000);
 });
 
 describe('a queue whose Redis was away for a while', () => {
