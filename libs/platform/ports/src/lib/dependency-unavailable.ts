@@ -6,13 +6,20 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUN
 const POSTGRES_UNAVAILABLE = /^(57014|57P0[1-3]|08\d\d\d)$/;
 const POOL_OR_CONNECTION_MESSAGE =
   /timeout exceeded when trying to connect|Connection terminated|connection timeout|Connection is closed|Stream isn't writeable/i;
+/**
+ * TypeORM's errors for a query on a query runner it has released. It releases one as soon as its
+ * connection fails between two queries (PostgreSQL shutting down or restarting), and these errors
+ * carry no cause; nothing here keeps a query runner past its own release, so they mean a lost connection.
+ */
+const RELEASED_QUERY_RUNNER = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
 
 /** True when `error` says the database or Redis did not answer, rather than that the request is wrong. */
 export function isDependencyUnavailable(error: unknown): boolean {
   for (let cause: unknown = error, depth = 0; cause && typeof cause === 'object' && depth < 4; depth++) {
-    const { code, message } = cause as { code?: unknown; message?: unknown };
+    const { code, message, name } = cause as { code?: unknown; message?: unknown; name?: unknown };
     if (typeof code === 'string' && (UNREACHABLE.has(code) || POSTGRES_UNAVAILABLE.test(code))) return true;
     if (typeof message === 'string' && POOL_OR_CONNECTION_MESSAGE.test(message)) return true;
+    if (typeof name === 'string' && RELEASED_QUERY_RUNNER.has(name)) return true;
     cause = (cause as { driverError?: unknown; cause?: unknown }).driverError ?? (cause as { cause?: unknown }).cause;
   }
   return false;
