@@ -1,7 +1,10 @@
-import { deleteQueueKeys, eventually, FaultProxy, testRedisUrl } from '@strata/platform/testing';
+import { loadConfig } from '@strata/platform/config';
+import { deleteQueueKeys, eventually, FaultProxy, testRedisUrl, TopologyProcesses } from '@strata/platform/testing';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSplit, type ApiTarget } from './support/api-target';
-import type { TopologyProcesses } from '@strata/platform/testing';
+
+const workspaceRoot = join(__dirname, '../../..');
 
 /**
  * Units of the split topology die or hang under load. What must hold: every request is answered
@@ -265,5 +268,55 @@ describe('the split topology with Redis stopped', () => {
       expect(messages.filter((message) => String(message).startsWith('Shutdown took longer'))).toEqual([]);
       expect(Date.now() - startedAt).toBeLessThan(4000);
     }
+  }, 60_000);
+});
+
+describe('the monolith stopped while PostgreSQL hangs', () => {
+  let proxy: FaultProxy;
+  let deployment: TopologyProcesses;
+
+  // `npm start`'s process (the queue on PostgreSQL too), reaching PostgreSQL through a proxy this
+  // file can freeze, as a paused or partitioned server does.
+  beforeAll(async () => {
+    const server = new URL(process.env['STRATA_TEST_POSTGRES_URL'] as string);
+    proxy = await FaultProxy.start({ host: server.hostname, port: Number(server.port || 5432) });
+    server.port = String(proxy.port);
+    deployment = await TopologyProcesses.start({
+      main: join(workspaceRoot, 'dist/apps/server/main.js'),
+      migrate: join(workspaceRoot, 'dist/apps/server/migrate.js'),
+      topologyFile: join(workspaceRoot, 'topologies/monolith.json'),
+      postgresUrl: server.toString(),
+    });
+  }, 60_000);
+  afterAll(async () => {
+    proxy?.heal();
+    await deployment?.stop();
+    await proxy?.close();
+  });
+
+  // The default shutdown timeout (10 s) was shorter than the request timeout (15 s): a SIGTERM
+  // while PostgreSQL hung ended the process with the requests it had taken still waiting, their
+  // connections closed without an answer. Now the defaults: a request's whole timeout, then 5 s.
+  it("answers the request it took (its timeout's 503) before it exits, within the shutdown timeout", async () => {
+    const { requestTimeoutMs } = loadConfig({}).http;
+    const { timeoutMs: shutdownTimeoutMs } = loadConfig({ SHUTDOWN_DRAIN_MS: '0' }).shutdown;
+    const api = deployment.unit('monolith').httpUrl;
+    const created = await postJson(`${api}/api/products`, { sku: `PG-HUNG-${Date.now()}`, name: 'Lamp', priceCents: 100, stock: 1 });
+    const { id } = (await created.json()) as { id: string };
+
+    proxy.blackHole();
+    const startedAt = Date.now();
+    const inFlight = fetch(`${api}/api/products/${id}`, { signal: AbortSignal.timeout(60_000) });
+    await sleep(500);
+    const exited = deployment.stopUnit('monolith', 'SIGTERM');
+
+    const answer = await inFlight;
+    expect({ status: answer.status, code: ((await answer.json()) as { code?: string }).code }).toEqual({
+      status: 503,
+      code: 'http.request_timeout',
+    });
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(requestTimeoutMs - 100);
+    await exited;
+    expect(Date.now() - startedAt).toBeLessThan(500 + shutdownTimeoutMs + 2000);
   }, 60_000);
 });

@@ -201,6 +201,37 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig: shutdown times', () => {
+  it('gives a shutdown, by default, the drain, then a request its whole timeout, then 5 s to close', () => {
+    expect(loadConfig({}).shutdown).toEqual({ drainMs: 1000, timeoutMs: 1000 + 15_000 + 5000 });
+    expect(loadConfig({ SHUTDOWN_DRAIN_MS: '5000', REQUEST_TIMEOUT_MS: '2000' }).shutdown).toEqual({ drainMs: 5000, timeoutMs: 12_000 });
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '60000' }).shutdown).toEqual({ drainMs: 1000, timeoutMs: 60_000 });
+  });
+
+  // Past SHUTDOWN_TIMEOUT_MS the process exits: a request still waiting then (on a database that
+  // hangs) would have its connection closed without an answer.
+  it('refuses a SHUTDOWN_TIMEOUT_MS that would end the process before a request it took has timed out', () => {
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '10000' })).toThrow(
+      'SHUTDOWN_TIMEOUT_MS (10000) must be at least SHUTDOWN_DRAIN_MS + REQUEST_TIMEOUT_MS (16000)',
+    );
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '3000', SHUTDOWN_DRAIN_MS: '0', REQUEST_TIMEOUT_MS: '3000' })).not.toThrow();
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '2999', SHUTDOWN_DRAIN_MS: '0', REQUEST_TIMEOUT_MS: '3000' })).toThrow(
+      'SHUTDOWN_TIMEOUT_MS (2999) must be at least',
+    );
+  });
+
+  it('says nothing of it when one of the three is itself wrong', () => {
+    let refusal = '';
+    try {
+      loadConfig({ SHUTDOWN_TIMEOUT_MS: '200', REQUEST_TIMEOUT_MS: 'soon' });
+    } catch (error) {
+      refusal = (error as Error).message;
+    }
+    expect(refusal).toContain('REQUEST_TIMEOUT_MS');
+    expect(refusal).not.toContain('must be at least');
+  });
+});
+
 describe('loadConfig: CORS_ORIGINS', () => {
   it('is none by default: same origin only', () => {
     expect(loadConfig({}).http.corsOrigins).toEqual([]);

@@ -264,6 +264,8 @@ class EnvironmentVariables {
 }
 
 /** `PEER_<UNIT>=host:port`: where to reach a peer unit, when not on this machine at its topology port. */
+/** `REQUEST_TIMEOUT_MS` when unset. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 const PEER_VARIABLE = /^PEER_([A-Z][A-Z0-9_]*)$/;
 const HOST_AND_PORT = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})$/;
 
@@ -339,7 +341,7 @@ export class StrataConfig {
   readonly shutdown: {
     /** After SIGTERM, how long `/health` answers 503 before the unit stops taking work. */
     drainMs: number;
-    /** The most a shutdown may take; past it the process exits anyway. */
+    /** The most a shutdown may take, from the signal, drain included; past it the process exits anyway. At least drain + request timeout. */
     timeoutMs: number;
   };
   readonly log: {
@@ -386,6 +388,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
   if (!vars.INTERNAL_TLS_CERT !== !vars.INTERNAL_TLS_KEY || (vars.INTERNAL_TLS_CA && !vars.INTERNAL_TLS_CERT)) {
     problems.push('INTERNAL_TLS_CERT and INTERNAL_TLS_KEY must be set together (and INTERNAL_TLS_CA only with them)');
   }
+  const shutdown = shutdownTimes(vars, problems);
   if (problems.length > 0) throw new ConfigurationError(problems);
 
   return new StrataConfig({
@@ -393,7 +396,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
       port: vars.PORT,
       host: vars.HOST ?? '0.0.0.0',
       bodyLimitBytes: vars.BODY_LIMIT_BYTES ?? 100 * 1024,
-      requestTimeoutMs: vars.REQUEST_TIMEOUT_MS ?? 15_000,
+      requestTimeoutMs: vars.REQUEST_TIMEOUT_MS ?? DEFAULT_REQUEST_TIMEOUT_MS,
       rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 0,
       docsEnabled: vars.DOCS_ENABLED ?? true,
       corsOrigins,
@@ -426,9 +429,34 @@ export function loadConfig(env: NodeJS.ProcessEnv): StrataConfig {
       prefix: vars.QUEUE_PREFIX,
       keepFailed: { hours: vars.FAILED_JOBS_KEEP_HOURS ?? 168, count: vars.FAILED_JOBS_KEEP_COUNT ?? 100_000 },
     },
-    shutdown: { drainMs: vars.SHUTDOWN_DRAIN_MS ?? 1000, timeoutMs: vars.SHUTDOWN_TIMEOUT_MS ?? 10_000 },
+    shutdown,
     log: { level: vars.LOG_LEVEL ?? 'info', format: vars.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') },
   });
+}
+
+/** How long a stopping unit keeps answering requests after it is told to stop, when it has not been told (`SHUTDOWN_DRAIN_MS`). */
+const DEFAULT_DRAIN_MS = 1000;
+/** What a shutdown gives, past the last request's timeout, to close the queues and the database connections. */
+const SHUTDOWN_CLOSING_MS = 5000;
+
+/**
+ * `SHUTDOWN_DRAIN_MS` and `SHUTDOWN_TIMEOUT_MS`. The timeout counts from the signal, and a request
+ * taken during the drain may run until its own timeout: a shutdown timeout shorter than the drain
+ * plus `REQUEST_TIMEOUT_MS` ended the process with requests unanswered (a SIGTERM while PostgreSQL
+ * hung: connections closed, no status). So the default is that, and 5 s to close; a shorter one is refused.
+ */
+function shutdownTimes(vars: EnvironmentVariables, problems: string[]): StrataConfig['shutdown'] {
+  const drainMs = vars.SHUTDOWN_DRAIN_MS ?? DEFAULT_DRAIN_MS;
+  const answeredByMs = drainMs + (vars.REQUEST_TIMEOUT_MS ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  const timeoutMs = vars.SHUTDOWN_TIMEOUT_MS ?? answeredByMs + SHUTDOWN_CLOSING_MS;
+  const alreadyRefused = problems.some((problem) => /^(SHUTDOWN_DRAIN_MS|SHUTDOWN_TIMEOUT_MS|REQUEST_TIMEOUT_MS)\b/.test(problem));
+  if (!alreadyRefused && timeoutMs < answeredByMs) {
+    problems.push(
+      `SHUTDOWN_TIMEOUT_MS (${timeoutMs}) must be at least SHUTDOWN_DRAIN_MS + REQUEST_TIMEOUT_MS (${answeredByMs}), ` +
+        'so that a stopping unit answers every request it took: raise it, or leave it unset',
+    );
+  }
+  return { drainMs, timeoutMs };
 }
 
 /**
