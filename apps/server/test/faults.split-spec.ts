@@ -297,7 +297,7 @@ describe('the monolith stopped while PostgreSQL hangs', () => {
   // The default shutdown timeout (10 s) was shorter than the request timeout (15 s): a SIGTERM
   // while PostgreSQL hung ended the process with the requests it had taken still waiting, their
   // connections closed without an answer. Now the defaults: a request's whole timeout, then 5 s.
-  it("answers the request it took (its timeout's 503) before it exits, within the shutdown timeout", async () => {
+  it("refuses new connections, answers the request it took (its timeout's 503), then exits within the shutdown timeout", async () => {
     const { requestTimeoutMs } = loadConfig({}).http;
     const { timeoutMs: shutdownTimeoutMs } = loadConfig({ SHUTDOWN_DRAIN_MS: '0' }).shutdown;
     const api = deployment.unit('monolith').httpUrl;
@@ -309,6 +309,14 @@ describe('the monolith stopped while PostgreSQL hangs', () => {
     const inFlight = fetch(`${api}/api/products/${id}`, { signal: AbortSignal.timeout(60_000) });
     await sleep(500);
     const exited = deployment.stopUnit('monolith', 'SIGTERM');
+
+    // Its listener is closed at once: a new request is refused, not taken and left to the hung database.
+    await sleep(300);
+    const lateAt = Date.now();
+    await expect(fetch(`${api}/health/live`, { signal: AbortSignal.timeout(5000) })).rejects.toMatchObject({
+      cause: expect.objectContaining({ code: 'ECONNREFUSED' }),
+    });
+    expect(Date.now() - lateAt).toBeLessThan(1000);
 
     const answer = await inFlight;
     expect({ status: answer.status, code: ((await answer.json()) as { code?: string }).code }).toEqual({

@@ -1,3 +1,5 @@
+export * from './lib/answer-within';
+export * from './lib/backend-errors';
 export * from './lib/job-definition';
 export * from './lib/job-producer';
 export * from './lib/jobs-worker';

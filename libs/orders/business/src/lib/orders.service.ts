@@ -14,8 +14,8 @@ import {
   settleJobId,
 } from '@strata/orders/contracts';
 import { OrderRepository, OrdersIdempotency } from '@strata/orders/data-access';
-import { runIdempotently, UnavailableError, type Attempt } from '@strata/platform/ports';
-import { JobProducer } from '@strata/platform/queue';
+import { isDependencyUnavailable, runIdempotently, UnavailableError, type Attempt } from '@strata/platform/ports';
+import { backendErrorLog, isNoAnswer, JobProducer } from '@strata/platform/queue';
 import { toOrderDto } from './order.mapper';
 import { totalCentsOf } from './order-pricing';
 import { OrdersSettings } from './orders.settings';
@@ -34,6 +34,8 @@ import { failedForSure } from './failed-for-sure';
 @Injectable()
 export class OrdersService extends OrdersPort {
   private readonly logger = new Logger(OrdersService.name);
+  /** With the queue down every order is refused: a line every 30 s, counting the others, not one per order. */
+  private readonly warnQueueUnavailable = backendErrorLog((fields) => this.logger.warn(fields));
 
   constructor(
     private readonly orders: OrderRepository,
@@ -102,7 +104,9 @@ export class OrdersService extends OrdersPort {
     try {
       await this.jobs.enqueue(SettleOrderJob, { orderId }, { jobId: settleJobId(orderId), delayMs: this.settings.SETTLE_AFTER_MS });
     } catch (error) {
-      this.logger.error({ msg: 'could not enqueue the safety net; taking nothing', orderId, err: error });
+      const fields = { msg: 'could not enqueue the safety net; taking nothing', orderId };
+      if (isDependencyUnavailable(error) || isNoAnswer(error)) this.warnQueueUnavailable({ ...fields, err: (error as Error).message });
+      else this.logger.error({ ...fields, err: error });
       throw new UnavailableError('orders.queue_unavailable', 'The order could not be queued for confirmation; nothing was kept');
     }
   }

@@ -112,9 +112,7 @@ async function main(application: StrataApplication): Promise<void> {
   const shutdown = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    const deadline = sleep(config.shutdown.timeoutMs, undefined, { ref: false }).then(() =>
-      main.error(`Shutdown took longer than ${config.shutdown.timeoutMs} ms; exiting anyway`),
-    );
+    const deadline = sleep(config.shutdown.timeoutMs, 'timed out' as const, { ref: false });
     const stop = async () => {
       edge.withdraw();
       if (signal === 'SIGTERM' && config.shutdown.drainMs > 0) {
@@ -124,10 +122,14 @@ async function main(application: StrataApplication): Promise<void> {
       main.info(`${signal}: finishing in-flight requests, then closing`);
       await edge.server.close();
     };
-    await Promise.race([stop(), deadline]);
-    main.info('Stopped');
+    const outcome = await Promise.race([stop().then(() => 'stopped' as const), deadline]);
+    if (outcome === 'timed out') {
+      main.error(`Shutdown took longer than ${config.shutdown.timeoutMs} ms (SHUTDOWN_TIMEOUT_MS); exiting anyway, with exit code 1`);
+    } else {
+      main.info('Stopped');
+    }
     logger.flush();
-    process.exit(0);
+    process.exit(outcome === 'timed out' ? 1 : 0);
   };
   onStopSignals((signal) => void shutdown(signal));
   stopWithLauncher(config.unit.launcherPid, (message) => main.warn(message));

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
 
 /**
  * The Fastify option that goes with {@link closeConnectionsAfterTheirAnswer}, on every server here
@@ -16,8 +17,22 @@ declare module 'fastify' {
      * reconnect, to a replica that stays, while this one still serves. Closing the server does it too.
      */
     stopKeepingAlive(): void;
+    /**
+     * Closes the listener now, before the rest of the unit closes: a new connection is refused (its
+     * client knows nothing was done, and can go elsewhere), while the requests already taken are
+     * served and answered. Without it, a unit whose closing waited on a hung backend took new
+     * requests all that time, and the shutdown timeout then cut them off unanswered.
+     */
+    stopListening(): void;
   }
 }
+
+/**
+ * How long a connection accepted as the server closes may take to send its request before it is
+ * closed unused: its request, if it comes, is served and answered `Connection: close`. Go's
+ * `http.Server.Shutdown` waits 5 s for such a connection; a request on its way takes milliseconds.
+ */
+export const NEW_CONNECTION_GRACE_MS = 1000;
 
 /**
  * Lets a server's `close()` end once the last request in flight is answered. Fastify closes idle
@@ -33,8 +48,22 @@ declare module 'fastify' {
 export function closeConnectionsAfterTheirAnswer(fastify: FastifyInstance): void {
   let keepingAlive = true;
   let closing = false;
+  const server = fastify.server;
+  const closeSilentConnections = silentConnectionsCloser(server);
+  const closeIdleConnections = server.closeIdleConnections.bind(server);
+  server.closeIdleConnections = () => {
+    closeIdleConnections();
+    closeSilentConnections();
+  };
   fastify.decorate('stopKeepingAlive', () => {
     keepingAlive = false;
+  });
+  fastify.decorate('stopListening', () => {
+    keepingAlive = false;
+    closing = true;
+    // Node's close refuses new connections at once and waits for the open ones; Fastify's own
+    // close, later, waits for the same.
+    if (server.listening) server.close();
   });
   fastify.addHook('preClose', (done) => {
     keepingAlive = false;
@@ -50,4 +79,37 @@ export function closeConnectionsAfterTheirAnswer(fastify: FastifyInstance): void
     if (closing) setImmediate(() => fastify.server.closeIdleConnections());
     done();
   });
+}
+
+/**
+ * Closes the connections that have not sent a byte, those accepted less than
+ * {@link NEW_CONNECTION_GRACE_MS} ago once that time is up (their request may be on its way), for
+ * Node does not: its idle connections are those between two requests, and a connection that never
+ * sent one (a browser's preconnection, a TCP health check) held its server's close until the
+ * shutdown timeout. A connection that has sent a byte is Node's to judge.
+ */
+function silentConnectionsCloser(server: FastifyInstance['server']): () => void {
+  const acceptedAt = new Map<Socket, number>();
+  server.on('connection', (socket: Socket) => {
+    acceptedAt.set(socket, Date.now());
+    socket.once('close', () => acceptedAt.delete(socket));
+  });
+  let recheck: NodeJS.Timeout | undefined;
+  return function closeSilent() {
+    const now = Date.now();
+    let nextGraceOver = Infinity;
+    for (const [socket, at] of acceptedAt) {
+      if (socket.bytesRead > 0) acceptedAt.delete(socket);
+      else if (now - at >= NEW_CONNECTION_GRACE_MS) socket.destroy();
+      else nextGraceOver = Math.min(nextGraceOver, at + NEW_CONNECTION_GRACE_MS);
+    }
+    if (nextGraceOver === Infinity || recheck) return;
+    recheck = setTimeout(
+      () => {
+        recheck = undefined;
+        closeSilent();
+      },
+      nextGraceOver - now + 10,
+    ).unref();
+  };
 }

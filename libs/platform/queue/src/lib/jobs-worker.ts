@@ -3,6 +3,7 @@ import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import { CLS_ID, ClsService } from 'nestjs-cls';
 import { StrataConfig } from '@strata/platform/config';
+import { answerWithin } from './answer-within';
 import { backendErrorLog } from './backend-errors';
 import type { JobData, JobDefinition } from './job-definition';
 import { QueueHealthIndicator } from './queue.health';
@@ -114,7 +115,11 @@ export abstract class JobsWorker extends WorkerHost implements OnApplicationBoot
     // waiting, and this waits for the running handlers itself. Their jobs cannot be marked done
     // without the backend anyway: their locks lapse and they run again (handlers are idempotent).
     this.logger.warn({ msg: 'closing the worker with its queue backend unreachable', running: this.running.size });
-    await this.worker.close(true);
+    // Forced, it still waits on a frozen PostgreSQL (connections open, nothing answered): bounded,
+    // here and where @nestjs/bullmq closes every worker again (BullMQ would hand it the same wait).
+    const closed = answerWithin(this.worker.close(true), CLOSE_PROBE_TIMEOUT_MS).catch(() => undefined);
+    this.worker.close = () => closed;
+    await closed;
     await Promise.allSettled(this.running);
   }
 

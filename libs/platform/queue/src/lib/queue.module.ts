@@ -3,6 +3,7 @@ import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { TerminusModule } from '@nestjs/terminus';
 import { isDependencyUnavailable } from '@strata/platform/ports';
+import { answerWithin, isNoAnswer } from './answer-within';
 import { backendErrorLog } from './backend-errors';
 import type { JobDefinition } from './job-definition';
 import { JobProducer } from './job-producer';
@@ -15,6 +16,9 @@ export interface QueueRootOptions {
 }
 
 export const DEFAULT_KEEP_FAILED = { hours: 168, count: 100_000 };
+
+/** How long a closing queue waits for its backend to answer before it gives up on it. */
+export const QUEUE_CLOSE_TIMEOUT_MS = 1000;
 
 /** Connects the process to the one job queue, on PostgreSQL or Redis. */
 @Module({})
@@ -73,11 +77,13 @@ export class QueueShutdown implements BeforeApplicationShutdown {
 
 /**
  * Logs the connection errors queues report while their backend is unreachable (without a
- * listener, BullMQ prints them to stderr, unstructured), and lets a queue close with its Redis
- * gone: BullMQ closes a connection with QUIT, which ioredis refuses at once when the connection is
- * down and its offline queue disabled; BullMQ passed that on, and the unit's shutdown failed.
- * There is nothing left to close gracefully: the client is disconnected, which ends its attempts
- * to reconnect.
+ * listener, BullMQ prints them to stderr, unstructured), and lets a queue close with its backend
+ * gone or frozen. BullMQ closes a Redis connection with QUIT, which ioredis refuses at once when
+ * the connection is down and its offline queue disabled (BullMQ passed that on, and the unit's
+ * shutdown failed), and which a frozen Redis never answers; a PostgreSQL queue's pool waits for
+ * its queries. A close that fails so, or gets no answer within {@link QUEUE_CLOSE_TIMEOUT_MS}, is
+ * given up: a Redis client is disconnected, which ends its attempts to reconnect, and the process
+ * exits with the rest.
  */
 function superviseQueues(queues: string[]): Provider {
   const logger = new Logger('Queue');
@@ -95,10 +101,12 @@ function superviseQueues(queues: string[]): Provider {
         const close = queue.close.bind(queue);
         queue.close = async () => {
           try {
-            await close();
+            await answerWithin(close(), QUEUE_CLOSE_TIMEOUT_MS);
           } catch (error) {
-            if (!isDependencyUnavailable(error)) throw error;
-            (await queue.getBackend().client).disconnect();
+            if (!isDependencyUnavailable(error) && !isNoAnswer(error)) throw error;
+            logger.debug({ msg: 'closed the queue without its backend', queue: queue.name, err: (error as Error).message });
+            const backend = queue.getBackend() as { client?: Promise<{ disconnect(): void }> };
+            if (backend.client) (await backend.client).disconnect();
           }
         };
       }),

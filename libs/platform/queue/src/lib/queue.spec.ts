@@ -518,6 +518,41 @@ describe.each([
 describe.each([
   ['Redis', 'redis'],
   ['PostgreSQL', 'postgres'],
+] as const)('stopping a unit whose queue on %s is frozen (connections open, nothing answered)', (_, kind) => {
+  let database: TestDatabase | undefined;
+  let backend: FaultProxy;
+  let module: TestingModule;
+
+  beforeAll(async () => ({ database, backend, module } = await startQueueBehindProxy(kind)));
+  afterAll(async () => {
+    backend.heal();
+    await backend.close();
+    await database?.drop();
+  });
+
+  // A SIGTERM with Redis frozen (SIGSTOP, a partition) sat out the whole shutdown timeout, then
+  // exited: closing waited for answers that could not come.
+  it('closes within a few seconds, after the job it is running', async () => {
+    const handled = module.get(Handled);
+    const key = randomUUID();
+    await module.get(JobProducer).enqueue(HeldJob, { key });
+    await eventually(() => expect(handled.held.has(key)).toBe(true), 10_000);
+
+    backend.blackHole();
+    const startedAt = Date.now();
+    const closing = module.close();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    handled.held.get(key)?.();
+    await closing;
+
+    expect(handled.finished.has(key)).toBe(true);
+    expect(Date.now() - startedAt).toBeLessThan(5000);
+  }, 30_000);
+});
+
+describe.each([
+  ['Redis', 'redis'],
+  ['PostgreSQL', 'postgres'],
 ] as const)('queueing and withdrawing jobs on %s when it does not answer', (_, kind) => {
   let database: TestDatabase | undefined;
   let backend: FaultProxy;

@@ -55,11 +55,8 @@ async function main(application: StrataApplication): Promise<void> {
     stopping = true;
     // A peer or backend that never answers must not keep the process alive forever.
     let deadlineTimer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      deadlineTimer = setTimeout(() => {
-        logger.error(`Shutdown took longer than ${config.shutdown.timeoutMs} ms; exiting anyway`);
-        resolve();
-      }, config.shutdown.timeoutMs).unref();
+    const deadline = new Promise<'timed out'>((resolve) => {
+      deadlineTimer = setTimeout(() => resolve('timed out'), config.shutdown.timeoutMs).unref();
     });
     let exitCode = 0;
     const stop = async () => {
@@ -72,9 +69,12 @@ async function main(application: StrataApplication): Promise<void> {
         logger.info(`${signal} received: readiness withdrawn, serving for ${config.shutdown.drainMs} ms more`);
         await sleep(config.shutdown.drainMs);
       }
-      // 2. Nest's close: job workers finish their jobs and the internal listener its calls
-      //    (beforeApplicationShutdown), HTTP and TCP listeners close after their in-flight
-      //    requests, then the queues and the database connection.
+      // 2. The HTTP listener closes: new connections are refused, the requests taken are served.
+      //    Left to Nest's close, it took new requests while a job or a call held the close.
+      app.getHttpAdapter().getInstance().stopListening();
+      // 3. Nest's close: job workers finish their jobs and the internal listener its calls
+      //    (beforeApplicationShutdown), the HTTP server ends with its last answer, then the
+      //    queues and the database connection close.
       logger.info(`${signal}: finishing in-flight requests, calls and jobs, then closing`);
       try {
         await app.close();
@@ -83,15 +83,21 @@ async function main(application: StrataApplication): Promise<void> {
         logger.error({ msg: 'Closing the unit failed; stopping the rest', err: error });
         exitCode = 1;
       }
-      // 3. The embedded PostgreSQL, if the unit runs one, once nothing uses it.
+      // 4. The embedded PostgreSQL, if the unit runs one, once nothing uses it.
       await database?.stop();
     };
-    await Promise.race([stop(), deadline]).catch((error: unknown) => {
+    const outcome = await Promise.race([stop().then(() => 'stopped' as const), deadline]).catch((error: unknown) => {
       logger.error({ msg: 'Stopping failed', err: error });
       exitCode = 1;
     });
     clearTimeout(deadlineTimer);
-    logger.info('Stopped');
+    if (outcome === 'timed out') {
+      // What was still running is cut off: a failure, for whoever restarts the unit to see.
+      logger.error(`Shutdown took longer than ${config.shutdown.timeoutMs} ms (SHUTDOWN_TIMEOUT_MS); exiting anyway, with exit code 1`);
+      exitCode = 1;
+    } else {
+      logger.info('Stopped');
+    }
     process.exit(exitCode);
   };
   onStopSignals((signal) => void shutdown(signal));
