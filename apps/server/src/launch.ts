@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { ConfigurationError, redactCredentials } from '@strata/platform/config';
-import { TopologyError } from '@strata/platform/runtime';
+import { describeFailure } from '@strata/platform/config';
 import { launchTopology } from '@strata/platform/runtime/launch';
 import { join } from 'node:path';
 import { application } from './application';
@@ -21,11 +20,7 @@ if (args.length > 1 || args[0]?.startsWith('-')) {
 
 launchTopology(application, args[0] ?? 'split', { unit: join(__dirname, 'main.js'), edge: join(__dirname, 'edge.js') }).catch(
   (error: unknown) => {
-    console.error(
-      redactCredentials(
-        error instanceof ConfigurationError || error instanceof TopologyError ? error.message : String((error as Error)?.stack ?? error),
-      ),
-    );
+    console.error(describeFailure(error));
     process.exit(1);
   },
 );

@@ -314,4 +314,28 @@ describe('launch.js and the public port', () => {
     expect(launcher.state.output).toContain(`Topology ${file} cannot run`);
     expect(launcher.state.output).toContain(`unit core's httpPort ${units['core'].httpPort} is the public port`);
   });
+
+  it('refuses, before starting anything, a HOST that is not an address of this machine, naming HOST once', async () => {
+    const { file } = await onFreePorts('split');
+    const launcher = launch(file, { HOST: 'notahost.invalid' });
+
+    await expect(launcher.exited).resolves.toBe(1);
+    expect(launcher.state.output.match(/HOST: cannot listen on "notahost.invalid", no such host name\./g)).toHaveLength(1);
+    expect(launcher.state.output).not.toMatch(/ENOTFOUND|\n\s+at |migration|database is up to date/);
+  });
+
+  it.each(['httpPort', 'internalPort'] as const)(
+    "refuses, before starting anything, a PORT that is another unit's %s in a topology with one API unit",
+    async (kind) => {
+      const { file, units } = await onFreePorts('split');
+      const port = units['business'][kind] as number;
+      const launcher = launch(file, { PORT: String(port) });
+
+      await expect(launcher.exited).resolves.toBe(1);
+      expect(launcher.state.output).toContain(
+        `unit business's ${kind} ${port} is the public port, where unit gateway serves the API: give business another ${kind}, or set PORT to another public port`,
+      );
+      expect(launcher.state.output).not.toMatch(/in use by another process|migration|database is up to date/);
+    },
+  );
 });

@@ -164,6 +164,25 @@ describe('a unit that cannot run stops at once and says why', () => {
     expect(output).not.toMatch(/ExceptionHandler|\n\s+at /);
   });
 
+  it.each([
+    ['HOST', 'gateway'],
+    ['INTERNAL_HOST', 'business'],
+  ])('%s not an address of this machine (unit %s): the variable, no stack trace', async (variable, unit) => {
+    const { code, output } = await boot({
+      TOPOLOGY: 'split',
+      UNIT: unit,
+      INTERNAL_AUTH_SECRET: 's'.repeat(32),
+      REDIS_URL: testRedisUrl(),
+      PORT: String(await freePort()),
+      INTERNAL_PORT: String(await freePort()),
+      [variable]: '192.0.2.1',
+    });
+
+    expect(code).toBe(1);
+    expect(output).toContain(`Invalid configuration:\n  - ${variable}: cannot listen on "192.0.2.1", not an address of this machine.`);
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+
   it('a data unit without a database', async () => {
     const { code, output } = await boot({ TOPOLOGY: 'split', UNIT: 'data', INTERNAL_AUTH_SECRET: 's'.repeat(32) });
 

@@ -9,22 +9,50 @@ export interface Listener {
   variable: string;
   /** The unit's property in its topology that sets the port when the variable is unset. */
   topologyProperty?: string;
+  /** The address it listens on, and the variable that sets it. */
+  host: string;
+  hostVariable: 'HOST' | 'INTERNAL_HOST';
 }
 
 /**
- * Waits for a listener to open, and turns a port held by another process (most often another
- * `npm start` still running) into one message naming the variable to change, not a stack trace.
+ * Waits for a listener to open, and turns the failures a setting causes into one message naming
+ * the variable to change, not a stack trace: a port held by another process (most often another
+ * `npm start` still running), or a host that is not an address of this machine.
  */
-export async function opened<T>(opening: Promise<T>, { what, port, variable, topologyProperty }: Listener): Promise<T> {
+export async function opened<T>(opening: Promise<T>, listener: Listener): Promise<T> {
   try {
     return await opening;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException | null)?.code !== 'EADDRINUSE') throw error;
-    throw new ConfigurationError([
-      `${variable}: the ${what}, ${port}, is in use by another process (another npm start still running?). ` +
-        `Stop it, or set ${variable}${topologyProperty ? ` (or the unit's ${topologyProperty} in its topology)` : ''} to a free port`,
-    ]);
+    const { what, port, variable, topologyProperty, host, hostVariable } = listener;
+    if ((error as NodeJS.ErrnoException | null)?.code === 'EADDRINUSE') {
+      throw new ConfigurationError([
+        `${variable}: the ${what}, ${port}, is in use by another process (another npm start still running?). ` +
+          `Stop it, or set ${variable}${topologyProperty ? ` (or the unit's ${topologyProperty} in its topology)` : ''} to a free port`,
+      ]);
+    }
+    const problem = hostProblem(error, host, hostVariable);
+    throw problem ? new ConfigurationError([problem]) : error;
   }
+}
+
+/** Why a listen failed, by error code, when the host it was given is at fault. */
+const HOST_FAILURES: Record<string, string> = {
+  ENOTFOUND: 'no such host name',
+  EAI_AGAIN: 'its name could not be resolved',
+  EADDRNOTAVAIL: 'not an address of this machine',
+  EAFNOSUPPORT: 'an address family this machine does not support',
+};
+
+/**
+ * The message for a listen that failed because of its host (`HOST=notahost`, or an address another
+ * machine has), naming the variable; undefined for any other failure.
+ */
+export function hostProblem(error: unknown, host: string, hostVariable: string): string | undefined {
+  const reason = HOST_FAILURES[(error as NodeJS.ErrnoException | null)?.code ?? ''];
+  return reason
+    ? `${hostVariable}: cannot listen on ${JSON.stringify(host)}, ${reason}. ` +
+        `Set ${hostVariable} to an address of this machine: 0.0.0.0 (every IPv4 interface), 127.0.0.1 (this machine only), or one of its own addresses`
+    : undefined;
 }
 
 /** Whether another process holds `port` on `host` (tried by listening on it, and closing at once). */

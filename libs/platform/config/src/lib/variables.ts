@@ -61,7 +61,19 @@ function redactUserinfo(value: unknown): unknown {
   return typeof value === 'string' ? value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^]*@/i, '$1***@') : value;
 }
 
-export class ConfigurationError extends Error {
+/**
+ * A failure whose message says all a person needs to act on it, what is wrong and what to change:
+ * a process it stops prints the message alone ({@link describeFailure}), not a stack trace that
+ * buries it.
+ */
+export class ExplainedError extends Error {}
+
+/** What a process prints when `error` stops it: an {@link ExplainedError}'s message, else the stack; credentials redacted. */
+export function describeFailure(error: unknown): string {
+  return redactCredentials(error instanceof ExplainedError ? error.message : String((error as Error | null)?.stack ?? error));
+}
+
+export class ConfigurationError extends ExplainedError {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConfigurationError';

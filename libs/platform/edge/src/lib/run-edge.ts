@@ -1,4 +1,4 @@
-import { ConfigurationError, loadConfig, loadEdgeConfig, opened, StrataConfig, type EdgeConfig } from '@strata/platform/config';
+import { describeFailure, loadConfig, loadEdgeConfig, opened, StrataConfig, type EdgeConfig } from '@strata/platform/config';
 import { createLogger } from '@strata/platform/http';
 import {
   apiUnitsOf,
@@ -69,7 +69,7 @@ export function planEdge(topology: string, plans: Map<string, UnitPlan>, edge: E
  */
 export function runEdge(application: StrataApplication): void {
   main(application).catch((error: unknown) => {
-    console.error(error instanceof ConfigurationError || error instanceof TopologyError ? error.message : error);
+    console.error(describeFailure(error));
     process.exit(1);
   });
 }
@@ -99,6 +99,8 @@ async function main(application: StrataApplication): Promise<void> {
     what: 'HTTP port of the edge',
     port: plan.port,
     variable: 'PORT',
+    host: config.http.host,
+    hostVariable: 'HOST',
   });
   const main = logger.child({ context: 'Main' });
   main.info(

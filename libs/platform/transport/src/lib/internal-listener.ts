@@ -35,6 +35,20 @@ export class InternalListener extends ServerTCP {
     super(tcpOptions(options));
     this.addHandler(CALL_PATTERN, (message: unknown, context: TcpContext) => portServer.call(message, context));
   }
+
+  /**
+   * Nest's `listen` reports only EADDRINUSE to its caller: any other failure to listen (an
+   * `INTERNAL_HOST` that is not an address of this machine) left the unit started without its
+   * internal port, never ready. Every failure before the listener opens fails the start.
+   */
+  override listen(callback: (error?: unknown) => void): void {
+    const failed = (error: Error) => callback(error);
+    this.server.once('error', failed);
+    this.server.listen(this.port, this.host, () => {
+      this.server.off('error', failed);
+      callback();
+    });
+  }
 }
 
 function tcpOptions({ address, maxMessageBytes, secret, maxConnections, tls }: InternalListenerOptions): Required<TcpOptions>['options'] {

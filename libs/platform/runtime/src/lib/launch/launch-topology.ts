@@ -1,4 +1,4 @@
-import { ConfigurationError, loadConfig, portIsInUse, redactCredentials, type StrataConfig } from '@strata/platform/config';
+import { ConfigurationError, hostProblem, loadConfig, portIsInUse, redactCredentials, type StrataConfig } from '@strata/platform/config';
 import { provideDatabase, runMigrations, type ProvidedDatabase } from '@strata/platform/database';
 import { concurrently, type Command } from 'concurrently';
 import { Redis } from 'ioredis';
@@ -49,8 +49,8 @@ export async function launchTopology(application: StrataApplication, topologyNam
   const edge = needsEdge(plans);
   const apiUnits = apiUnitsOf(plans);
   const publicPort = config.http.port ?? (edge ? DEFAULT_PUBLIC_PORT : apiUnits[0]?.httpPort);
-  if (edge) {
-    const problems = publicPortProblems(plans, publicPort as number);
+  if (publicPort !== undefined) {
+    const problems = publicPortProblems(plans, publicPort, edge ? undefined : apiUnits[0]?.unit);
     if (problems.length > 0) throw new TopologyError(topology.name, problems);
   }
   // Where each process listens for HTTP: the API unit alone on the public port, every other at its own.
@@ -147,6 +147,7 @@ async function refuseBusyPorts(
         what: `the HTTP port of unit ${plan.unit}, ${httpPortOf(plan)}`,
         port: httpPortOf(plan),
         host: config.http.host,
+        hostVariable: 'HOST',
         move: isPublic(plan) ? 'set PORT' : `give the unit another httpPort in a copy of the topology`,
       },
       ...(plan.internalPort === undefined
@@ -156,23 +157,39 @@ async function refuseBusyPorts(
               what: `the internal port of unit ${plan.unit}, ${plan.internalPort}`,
               port: plan.internalPort,
               host: config.transport.host,
+              hostVariable: 'INTERNAL_HOST',
               move: 'give the unit another internalPort in a copy of the topology',
             },
           ]),
     ]),
     ...(edgePort === undefined
       ? []
-      : [{ what: `the public port (the edge's), ${edgePort}`, port: edgePort, host: config.http.host, move: 'set PORT' }]),
+      : [
+          {
+            what: `the public port (the edge's), ${edgePort}`,
+            port: edgePort,
+            host: config.http.host,
+            hostVariable: 'HOST',
+            move: 'set PORT',
+          },
+        ]),
   ];
-  const busy = await Promise.all(
-    listeners.map(async (listener) => ((await portIsInUse(listener.port, listener.host)) ? listener : undefined)),
+  const problems = await Promise.all(
+    listeners.map(async (listener) => {
+      try {
+        return (await portIsInUse(listener.port, listener.host))
+          ? `${listener.what}, is in use by another process (another npm run start:split still running?). Stop it, or ${listener.move}`
+          : undefined;
+      } catch (error) {
+        const problem = hostProblem(error, listener.host, listener.hostVariable);
+        if (!problem) throw error;
+        return problem;
+      }
+    }),
   );
-  const problems = busy.flatMap((listener) =>
-    listener
-      ? [`${listener.what}, is in use by another process (another npm run start:split still running?). Stop it, or ${listener.move}`]
-      : [],
-  );
-  if (problems.length > 0) throw new ConfigurationError(problems);
+  // A host at fault fails every listener on it alike: one message each.
+  const distinct = [...new Set(problems.filter((problem) => problem !== undefined))];
+  if (distinct.length > 0) throw new ConfigurationError(distinct);
 }
 
 async function answers(url: string): Promise<boolean> {

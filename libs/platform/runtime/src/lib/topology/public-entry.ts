@@ -17,21 +17,25 @@ export function needsEdge(plans: Iterable<UnitPlan>): boolean {
 }
 
 /**
- * On one machine the edge listens on the public port and every unit on its own ports: a unit
- * whose `httpPort` or `internalPort` is the public port would take the edge's place. One message
- * per such port, saying what to change.
+ * On one machine the public entry listens on the public port and every other unit on its own
+ * ports: a unit whose `httpPort` or `internalPort` is the public port would take the entry's
+ * place. The entry is the edge in front of several API units, or `publicUnit`, the only API unit,
+ * which listens there itself (its own `httpPort` is replaced by the public port). One message per
+ * such port, saying what to change.
  */
-export function publicPortProblems(plans: Iterable<UnitPlan>, publicPort: number): string[] {
+export function publicPortProblems(plans: Iterable<UnitPlan>, publicPort: number, publicUnit?: string): string[] {
+  const entry = publicUnit
+    ? `where unit ${publicUnit} serves the API`
+    : "where the edge serves the API of this topology's several API units";
   const problems: string[] = [];
   for (const plan of plans) {
     for (const [kind, port] of [
-      ['httpPort', plan.httpPort],
+      ['httpPort', plan.unit === publicUnit ? undefined : plan.httpPort],
       ['internalPort', plan.internalPort],
     ] as const) {
       if (port === publicPort) {
         problems.push(
-          `unit ${plan.unit}'s ${kind} ${port} is the public port, where the edge serves the API of this topology's several API units: ` +
-            `give ${plan.unit} another ${kind}, or set PORT to another public port`,
+          `unit ${plan.unit}'s ${kind} ${port} is the public port, ${entry}: give ${plan.unit} another ${kind}, or set PORT to another public port`,
         );
       }
     }

@@ -1,3 +1,4 @@
+import { ExplainedError } from '@strata/platform/config';
 import Ajv from 'ajv';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -21,7 +22,7 @@ export interface Topology {
 }
 
 /** A topology that cannot run: the message says what is wrong and where. */
-export class TopologyError extends Error {
+export class TopologyError extends ExplainedError {
   constructor(
     readonly topology: string,
     readonly problems: string[],

@@ -40,11 +40,15 @@ export async function startUnitApp(app: NestFastifyApplication, { config, plan }
     port: config.unit.internalPort as number,
     variable: 'INTERNAL_PORT',
     topologyProperty: 'internalPort',
+    host: config.transport.host,
+    hostVariable: 'INTERNAL_HOST',
   });
   await opened(app.listen(config.http.port as number, config.http.host), {
     what: `HTTP port of unit ${plan.unit}`,
     port: config.http.port as number,
     variable: 'PORT',
     topologyProperty: 'httpPort',
+    host: config.http.host,
+    hostVariable: 'HOST',
   });
 }

@@ -1,10 +1,9 @@
-import { ConfigurationError, loadConfig, redactCredentials } from '@strata/platform/config';
+import { describeFailure, loadConfig } from '@strata/platform/config';
 import { provideDatabase } from '@strata/platform/database';
 import { Readiness } from '@strata/platform/health';
 import { createLogger } from '@strata/platform/http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stopWithLauncher } from './stop-with-launcher';
-import { TopologyError } from '../topology/topology';
 import { createUnitApp, startUnitApp } from './create-unit-app';
 import { onStopSignals } from './stop-signals';
 import { resolveUnit } from './resolve-unit';
@@ -18,11 +17,7 @@ import type { StrataApplication } from './strata-application';
 export function runUnit(application: StrataApplication): void {
   main(application).catch((error: unknown) => {
     // Before the logger exists (bad configuration) or after it failed: plain stderr.
-    console.error(
-      redactCredentials(
-        error instanceof ConfigurationError || error instanceof TopologyError ? error.message : String((error as Error)?.stack ?? error),
-      ),
-    );
+    console.error(describeFailure(error));
     process.exit(1);
   });
 }
