@@ -1,5 +1,6 @@
+import { ExplainedError } from '@strata/platform/config';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource, type MixedList } from 'typeorm';
+import { DataSource, MigrationExecutor, QueryFailedError, type MixedList } from 'typeorm';
 
 /**
  * The advisory lock migrations run under. TypeORM takes none, and a deployment may start the
@@ -19,6 +20,34 @@ function dataSourceFor(url: string, migrations: MixedList<new () => unknown>): D
   });
 }
 
+/** PostgreSQL's "already exists" codes: duplicate_schema, duplicate_table (any relation), duplicate_object, duplicate_column. */
+const ALREADY_EXISTS = new Set(['42P06', '42P07', '42710', '42701']);
+
+const codeOf = (failure: QueryFailedError): string | undefined => (failure.driverError as { code?: string } | undefined)?.code;
+
+/**
+ * A migration that creates what the database already holds, with no record of having run: most
+ * often a module generated, started (its migration ran), removed and generated again, with a new
+ * migration under a new name. Its message says how to get past it, not only what PostgreSQL said.
+ */
+export class MigrationConflictError extends ExplainedError {
+  constructor(
+    readonly migration: string,
+    failure: QueryFailedError,
+  ) {
+    const schema = codeOf(failure) === '42P06' ? /schema "([^"]+)"/.exec(failure.message)?.[1] : undefined;
+    super(
+      `Migration ${migration} cannot run: ${failure.message}. The database holds what this migration creates, with no record that ` +
+        'it ran: most often a module was generated, started, removed and generated again, with a new migration. ' +
+        `If nothing in the way is worth keeping, remove it (${schema ? `in psql: DROP SCHEMA "${schema}" CASCADE;` : 'in psql: DROP it'}) ` +
+        'or start on an empty database (the embedded one: stop it and delete its data directory, EMBEDDED_POSTGRES_DIR, .data/postgres by default); ' +
+        'otherwise, make the migration take over what is there (CREATE ... IF NOT EXISTS).',
+      { cause: failure },
+    );
+    this.name = 'MigrationConflictError';
+  }
+}
+
 /** Applies pending migrations, one process at a time, and returns the names of those it ran. */
 export async function runMigrations(url: string, migrations: MixedList<new () => unknown>): Promise<string[]> {
   const dataSource = await dataSourceFor(url, migrations).initialize();
@@ -29,6 +58,11 @@ export async function runMigrations(url: string, migrations: MixedList<new () =>
     try {
       const applied = await dataSource.runMigrations();
       return applied.map((migration) => migration.name);
+    } catch (error) {
+      if (!(error instanceof QueryFailedError) || !ALREADY_EXISTS.has(codeOf(error) ?? '')) throw error;
+      // Each migration commits on its own: the first one still pending is the one that failed.
+      const [failed] = await new MigrationExecutor(dataSource, lock).getPendingMigrations();
+      throw new MigrationConflictError(failed?.name ?? 'a pending migration', error);
     } finally {
       await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
     }
