@@ -503,7 +503,7 @@ describe('the public port rule and the edge', () => {
     const { report, text } = merge(tree, { unit: 'orders', topology: 'orders-out' });
     expect(tree.read('topologies/orders-out.json', 'utf-8')).toBe(
       monolithDescribedAs(
-        "monolith with the orders module's presentation, business, data-access and workers extracted into their own unit, orders (written by nx g @strata/generators:extract).",
+        "monolith with unit orders (the orders module's presentation, business, data-access and workers) merged back (written by nx g @strata/generators:merge).",
       ),
     );
     expect(report.publicEntry.after).toEqual({ edge: false, port: 3000, units: ['monolith'] });
@@ -588,6 +588,44 @@ describe('the public port rule and the edge', () => {
   });
 });
 
+describe('descriptions say what extract moved, until merge moves it back', () => {
+  it('extract orders on split: the topology, business and data say what left them, for which unit', () => {
+    const tree = freshTree();
+    const before = readTopology(tree, 'split');
+    extract(tree, { module: 'orders', tiers: 'business,data-access' });
+    const after = readTopology(tree, 'split');
+    expect(after.description).toBe(`${before.description} (The orders module's business and data-access: extracted into unit orders.)`);
+    expect(after.units['business'].description).toBe(
+      `${before.units['business'].description} (Without the orders module's business, extracted into unit orders.)`,
+    );
+    expect(after.units['data'].description).toBe(
+      `${before.units['data'].description} (Without the orders module's data-access, extracted into unit orders.)`,
+    );
+    expect(after.units['gateway'].description).toBe(before.units['gateway'].description);
+    expect(after.units['orders'].description).toBe("The orders module's business and data-access, extracted from business and data.");
+
+    // A second extraction adds its own note; merging one back removes its note alone.
+    extract(tree, { module: 'customers' });
+    merge(tree, { unit: 'orders' });
+    expect(readTopology(tree, 'split').units['data'].description).toBe(
+      `${before.units['data'].description} (Without the customers module's data-access, extracted into unit customers.)`,
+    );
+    merge(tree, { unit: 'customers' });
+    expect(changed(tree)).toEqual([]);
+  });
+
+  it('extract orders --topology=monolith: the topology\'s description ("Everything in one process") says what left it', () => {
+    const tree = freshTree();
+    const before = readTopology(tree, 'monolith');
+    extract(tree, { module: 'orders', topology: 'monolith' });
+    expect(readTopology(tree, 'monolith').description).toBe(
+      `${before.description} (The orders module's presentation, business, data-access and workers: extracted into unit orders.)`,
+    );
+    merge(tree, { unit: 'orders', topology: 'monolith' });
+    expect(readTopology(tree, 'monolith').description).toBe(before.description);
+  });
+});
+
 describe('extract then merge gives back every file, byte for byte', () => {
   /** Every non-empty subset of `items`, in their order. */
   const subsets = <T>(items: readonly T[]): T[][] =>
@@ -644,7 +682,11 @@ describe('extract then merge gives back every file, byte for byte', () => {
     const extracted = JSON.parse(tree.read(`topologies/${module}-out.json`, 'utf-8')!) as TopologyFile;
     expect(extracted.units.monolith.httpPort).not.toBe(3000); // the presentation tier moved: the edge has 3000
     merge(tree, { unit: module, topology: `${module}-out` });
-    expect(tree.read(`topologies/${module}-out.json`, 'utf-8')).toBe(monolithDescribedAs(extracted.description!));
+    // Its description no longer says a module is extracted: it says the unit was merged back.
+    const parts = /the [a-z]+ module's [^)]+? extracted/.exec(extracted.description!)![0].replace(/ extracted$/, '');
+    expect(tree.read(`topologies/${module}-out.json`, 'utf-8')).toBe(
+      monolithDescribedAs(`monolith with unit ${module} (${parts}) merged back (written by nx g @strata/generators:merge).`),
+    );
     expect(changed(tree)).toEqual([`topologies/${module}-out.json`, 'topologies/index.ts'].sort());
   });
 

@@ -313,6 +313,27 @@ function extractedFrom(description: string | undefined): string[] {
   return sources === undefined ? [] : sources.split(/, | and /);
 }
 
+/**
+ * The note extract appends to a description that said what a unit (or the topology) holds, naming
+ * what left it and for which unit; merging that unit back removes it ({@link withoutLeftNotes}).
+ */
+const leftNote = (module: string, parts: string[], unit: string, of: 'unit' | 'topology') =>
+  of === 'unit'
+    ? `(Without the ${module} module's ${list(parts)}, extracted into unit ${unit}.)`
+    : `(The ${module} module's ${list(parts)}: extracted into unit ${unit}.)`;
+const withoutLeftNotes = (description: string, unit: string) =>
+  description.replace(new RegExp(` \\((?:Without the|The) [a-z][a-z0-9-]* module's [^()]*,? extracted into unit ${unit}\\.\\)`, 'g'), '');
+
+/** What an `extract --as` topology's description (below, in extract) says it took out of which topology into `unit`. */
+function extractedAsTopology(description: string | undefined, unit: string): { source: string; parts: string } | undefined {
+  const said = description?.match(
+    new RegExp(
+      `^(.+) with the ([a-z][a-z0-9-]* module's .+) extracted into (?:its|their) own unit, ${unit} \\(written by nx g @strata/generators:extract\\)\\.$`,
+    ),
+  );
+  return said ? { source: said[1], parts: said[2] } : undefined;
+}
+
 /** Whether a unit hosts `module`'s tiers or workers and nothing else: the module's own unit. */
 function holdsOnly(unit: { hosts?: string[]; workers?: string[] }, module: string): boolean {
   const held = [...(unit.hosts ?? []).map((host) => host.split('/')[0]), ...(unit.workers ?? [])];
@@ -379,6 +400,16 @@ export function extract(
     after.units[source] = withPlacement(after.units[source], remaining, graph);
   }
   const description = extractedDescription(module, moving, [...new Set(moved.map((move) => move.from))]);
+  // Descriptions that said what a source unit (or the whole topology) holds say what left it.
+  for (const source of new Set(moved.map((move) => move.from))) {
+    const left = moved.filter((move) => move.from === source).map((move) => splitKey(move.part as PartKey).part);
+    const { description: said } = after.units[source];
+    if (said !== undefined)
+      after.units[source] = { ...after.units[source], description: `${said} ${leftNote(module, left, unit, 'unit')}` };
+  }
+  if (options.as === undefined && after.description !== undefined) {
+    after.description = `${after.description} ${leftNote(module, moving, unit, 'topology')}`;
+  }
   const newParts = new Set<PartKey>(moved.map((move) => move.part as PartKey));
   after.units[unit] = withPlacement({ description, httpPort: nextHttpPort(before) }, newParts, graph);
   settlePublicPort(after, graph);
@@ -478,6 +509,17 @@ export function merge(tree: Tree, options: MergeOptions, graph: PortGraph = read
 
   const after = clone(before);
   delete after.units[unit];
+  // What extract added to the descriptions about this unit is no longer true.
+  for (const [name, declaration] of Object.entries(after.units)) {
+    if (declaration.description !== undefined)
+      after.units[name] = { ...declaration, description: withoutLeftNotes(declaration.description, unit) };
+  }
+  const extractedAs = extractedAsTopology(before.description, unit);
+  if (extractedAs) {
+    after.description = `${extractedAs.source} with unit ${unit} (the ${extractedAs.parts}) merged back (written by nx g @strata/generators:merge).`;
+  } else if (after.description !== undefined) {
+    after.description = withoutLeftNotes(after.description, unit);
+  }
   for (const destination of new Set(moved.map((move) => move.to))) {
     const parts = new Set([
       ...partsOf(placement, destination),
