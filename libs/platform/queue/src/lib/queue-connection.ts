@@ -1,4 +1,6 @@
 import { Logger } from '@nestjs/common';
+import { ConfigurationError } from '@strata/platform/config';
+import { Redis, type RedisOptions } from 'ioredis';
 import { createPostgresBackend, createRedisBackend, setDefaultBackendFactory, type BackendFactory, type ConnectionOptions } from 'bullmq';
 import { Client, type ClientConfig } from 'pg';
 
@@ -47,6 +49,40 @@ export function useQueueBackend(backend: QueueBackend): ConnectionOptions {
     // down and the outbox held for up to 20 s more with Redis back.
     retryStrategy: redisReconnectDelay,
   };
+}
+
+/**
+ * Refuses a `REDIS_URL` naming a database this Redis does not have (`redis://host:6379/99`, a
+ * Redis with the default 16): ioredis logs the failed SELECT and stays on database 0, where the
+ * queue would share whatever else uses it, with `/health` up. Checked once at start, and only when
+ * Redis answers: a Redis unreachable at start is the health check's to report.
+ */
+export async function checkRedisDatabase(connection: ConnectionOptions): Promise<void> {
+  const { db } = connection as RedisOptions;
+  if (!db) return;
+  const redis = new Redis({
+    ...(connection as RedisOptions),
+    db: 0,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.select(db);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/DB index is out of range|invalid DB index/i.test(message)) {
+      throw new ConfigurationError([
+        `REDIS_URL names database ${db}, which this Redis does not have (${message}): ` +
+          "name one of its databases (0 to 15 with Redis's default `databases 16`), or none for 0",
+      ]);
+    }
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** The pause before the `attempt`th reconnection to Redis (ioredis's `retryStrategy`): 100 ms more each time, up to a second. */

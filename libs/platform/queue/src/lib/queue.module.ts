@@ -8,7 +8,7 @@ import { backendErrorLog } from './backend-errors';
 import type { JobDefinition } from './job-definition';
 import { JobProducer } from './job-producer';
 import { QueueHealthIndicator, HEALTH_QUEUE } from './queue.health';
-import { useQueueBackend, type QueueBackend } from './queue-connection';
+import { checkRedisDatabase, useQueueBackend, type QueueBackend } from './queue-connection';
 
 export interface QueueRootOptions {
   prefix?: string;
@@ -29,20 +29,28 @@ export class QueueModule {
    * `FAILED_JOBS_KEEP_HOURS`, `FAILED_JOBS_KEEP_COUNT`).
    */
   static forRoot(backend: QueueBackend, { prefix, keepFailed = DEFAULT_KEEP_FAILED }: QueueRootOptions = {}): DynamicModule {
+    const connection = useQueueBackend(backend);
     return {
       module: QueueModule,
       global: true,
       imports: [
         TerminusModule,
-        BullModule.forRoot({
-          connection: useQueueBackend(backend),
-          prefix,
-          defaultJobOptions: {
-            attempts: 5,
-            backoff: { type: 'exponential', delay: 200 },
-            removeOnComplete: { age: 24 * 3600, count: 10_000 },
-            // Failed jobs are kept for inspection and retry, for a while: not forever.
-            removeOnFail: { age: keepFailed.hours * 3600, count: keepFailed.count },
+        // Every queue and worker waits for these options: a start on a Redis database that does not
+        // exist stops before any of them connects (and writes to database 0).
+        BullModule.forRootAsync({
+          useFactory: async () => {
+            if (backend.kind === 'redis') await checkRedisDatabase(connection);
+            return {
+              connection,
+              prefix,
+              defaultJobOptions: {
+                attempts: 5,
+                backoff: { type: 'exponential', delay: 200 },
+                removeOnComplete: { age: 24 * 3600, count: 10_000 },
+                // Failed jobs are kept for inspection and retry, for a while: not forever.
+                removeOnFail: { age: keepFailed.hours * 3600, count: keepFailed.count },
+              },
+            };
           },
         }),
         BullModule.registerQueue({ name: HEALTH_QUEUE }),

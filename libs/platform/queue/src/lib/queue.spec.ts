@@ -2,11 +2,20 @@ import { Injectable, Logger, Module, type Type } from '@nestjs/common';
 import { Processor } from '@nestjs/bullmq';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { getQueueToken } from '@nestjs/bullmq';
+import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type WorkerOptions } from 'bullmq';
 import { CLS_ID, ClsModule, ClsService } from 'nestjs-cls';
-import { ConfigModule, loadConfig } from '@strata/platform/config';
-import { createTestDatabase, eventually, FaultProxy, freePort, OwnRedis, type TestDatabase } from '@strata/platform/testing';
+import { ConfigModule, ConfigurationError, loadConfig } from '@strata/platform/config';
+import {
+  createTestDatabase,
+  deleteQueueKeys,
+  eventually,
+  FaultProxy,
+  freePort,
+  OwnRedis,
+  type TestDatabase,
+} from '@strata/platform/testing';
 import { defineJob } from './job-definition';
 import { JobProducer, QUEUE_ANSWER_TIMEOUT_MS } from './job-producer';
 import { JOBS_WORKER_OPTIONS, JobsWorker, MAX_STALLED_COUNT, OnJob, RUN_RETRY_DELAY_MS } from './jobs-worker';
@@ -74,12 +83,12 @@ class TestJobsWorker extends JobsWorker {
 })
 class TestJobsModule {}
 
-async function startQueue(backend: QueueBackend, withWorkers = true): Promise<TestingModule> {
+async function startQueue(backend: QueueBackend, withWorkers = true, prefix?: string): Promise<TestingModule> {
   const module = await Test.createTestingModule({
     imports: [
       ConfigModule.forRoot(loadConfig({ WORKER_CONCURRENCY: '4' })),
       ClsModule.forRoot({ global: true }),
-      QueueModule.forRoot(backend),
+      QueueModule.forRoot(backend, { prefix }),
       ...(withWorkers ? [TestJobsModule] : []),
     ],
   }).compile();
@@ -312,6 +321,47 @@ describe('the queue health check', () => {
     } finally {
       await module.close();
     }
+  });
+});
+
+describe('a REDIS_URL naming a database', () => {
+  const withDatabase = (url: string, db: number) => Object.assign(new URL(url), { pathname: `/${db}` }).toString();
+
+  it('that this Redis does not have: the start stops, naming REDIS_URL, before writing to database 0 (where ioredis would stay)', async () => {
+    const prefix = `db-test-${randomUUID().slice(0, 8)}`;
+    const failure = await startQueue({ kind: 'redis', url: withDatabase(REDIS_URL, 99) }, true, prefix).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(ConfigurationError);
+    expect((failure as Error).message).toMatch(
+      /REDIS_URL names database 99, which this Redis does not have \(ERR DB index is out of range\)/,
+    );
+    const database = new Redis(withDatabase(REDIS_URL, 0));
+    try {
+      expect(await database.keys(`${prefix}:*`)).toEqual([]);
+    } finally {
+      database.disconnect();
+    }
+  });
+
+  it('that it has: the queue works there', async () => {
+    const url = withDatabase(REDIS_URL, 1);
+    const prefix = `db-test-${randomUUID().slice(0, 8)}`;
+    const module = await startQueue({ kind: 'redis', url }, true, prefix);
+    const database = new Redis(url);
+    try {
+      await module.get(JobProducer).enqueue(GreetJob, { name: 'on database 1' });
+      await eventually(() => expect(module.get(Handled).greetings.map((greeting) => greeting.name)).toContain('on database 1'));
+      expect(await database.keys(`${prefix}:${QUEUE}:*`)).toContain(`${prefix}:${QUEUE}:meta`);
+    } finally {
+      await module.close();
+      database.disconnect();
+      await deleteQueueKeys(url, prefix);
+    }
+  });
+
+  it('on a Redis unreachable at start: the start goes on (the health check reports it)', async () => {
+    const module = await startQueue({ kind: 'redis', url: 'redis://127.0.0.1:1/99' }, false);
+    await module.close();
   });
 });
 
