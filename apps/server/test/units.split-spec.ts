@@ -183,6 +183,45 @@ describe('a unit that cannot run stops at once and says why', () => {
     expect(output).not.toMatch(/\n\s+at /);
   });
 
+  it('a misspelled variable: a warning names the one it meant (here before a HOST that stops the start)', async () => {
+    const { code, output } = await boot({
+      TOPOLOGY: 'split',
+      UNIT: 'gateway',
+      INTERNAL_AUTH_SECRET: 's'.repeat(32),
+      PORT: String(await freePort()),
+      HOST: '192.0.2.1',
+      LOG_LEVLE: 'debug',
+    });
+
+    expect(code).toBe(1);
+    expect(output).toContain('LOG_LEVLE is set, but nothing reads it: did you mean LOG_LEVEL?');
+  });
+
+  it('a REDIS_URL naming a database this Redis does not have: REDIS_URL named, nothing written to database 0', async () => {
+    const prefix = `db-${randomUUID().slice(0, 8)}`;
+    const url = new URL(testRedisUrl());
+    url.pathname = '/99';
+    const { code, output } = await boot({
+      TOPOLOGY: 'split',
+      UNIT: 'business',
+      INTERNAL_AUTH_SECRET: 's'.repeat(32),
+      REDIS_URL: url.toString(),
+      QUEUE_PREFIX: prefix,
+      PORT: String(await freePort()),
+      INTERNAL_PORT: String(await freePort()),
+    });
+
+    expect(code).toBe(1);
+    expect(output).toContain('Invalid configuration:\n  - REDIS_URL names database 99, which this Redis does not have');
+    expect(output).not.toMatch(/\n\s+at /);
+    const redis = new Redis(testRedisUrl());
+    try {
+      expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('a data unit without a database', async () => {
     const { code, output } = await boot({ TOPOLOGY: 'split', UNIT: 'data', INTERNAL_AUTH_SECRET: 's'.repeat(32) });
 

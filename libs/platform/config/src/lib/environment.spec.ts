@@ -1,5 +1,6 @@
+import { IsInt, IsOptional } from 'class-validator';
 import { loadConfig } from './environment';
-import { ConfigurationError, redactCredentials } from './variables';
+import { ConfigurationError, misspelledVariables, readVariables, redactCredentials } from './variables';
 
 describe('loadConfig', () => {
   it('needs nothing set: the monolith topology, its port, embedded PostgreSQL, queue on PostgreSQL', () => {
@@ -282,5 +283,50 @@ describe('redactCredentials', () => {
       'at postgres://app:***@db:5432/x and redis://:***@cache:6379',
     );
     expect(redactCredentials('redis://cache:6379 postgres://app@db/x')).toBe('redis://cache:6379 postgres://app@db/x');
+  });
+});
+
+describe('misspelledVariables', () => {
+  class ModuleSettings {
+    @IsOptional() @IsInt() readonly SETTLE_AFTER_MS?: number;
+  }
+
+  it('names a set variable nothing read that is a typo or two from one read, with the one it meant', () => {
+    loadConfig({});
+    readVariables(ModuleSettings, {});
+
+    expect(
+      misspelledVariables({
+        DATABSE_URL: 'postgres://db/x', // one letter left out
+        REDIS_ULR: 'redis://cache', // two swapped
+        SETTLE_AFTR_MS: '500', // a module's setting
+        LOG_LEVLE: 'debug',
+        DATABASE_URL: 'postgres://db/y', // read: never a typo, even beside its misspelling
+      }),
+    ).toEqual([
+      { name: 'DATABSE_URL', meant: 'DATABASE_URL' },
+      { name: 'REDIS_ULR', meant: 'REDIS_URL' },
+      { name: 'SETTLE_AFTR_MS', meant: 'SETTLE_AFTER_MS' },
+      { name: 'LOG_LEVLE', meant: 'LOG_LEVEL' },
+    ]);
+  });
+
+  it("leaves alone the environment's own variables near a short name, and anything far from every name read", () => {
+    loadConfig({});
+
+    expect(
+      misspelledVariables({
+        HOME: '/root', // HOST, two letters away, but short names are never guessed at
+        PORT0: '8080', // PORT plus one: under six characters
+        HOSTNAME: 'vm',
+        KUBERNETES_SERVICE_PORT: '443',
+        REDIS_PORT: 'tcp://10.0.0.1:6379', // what Kubernetes sets for a Service named redis
+        CORE_PORT: 'tcp://10.0.0.2:4000',
+        DATA_PORT: 'tcp://10.0.0.3:4002',
+        NODE_OPTIONS: '--enable-source-maps',
+        npm_config_cache: '/root/.npm',
+        DATABSE_URL: '', // empty is unset
+      }),
+    ).toEqual([]);
   });
 });

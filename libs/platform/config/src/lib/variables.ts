@@ -1,4 +1,5 @@
 import { plainToInstance } from 'class-transformer';
+import { distance } from 'fastest-levenshtein';
 import { getMetadataStorage, validateSync } from 'class-validator';
 
 /*
@@ -91,6 +92,7 @@ export function readVariables<T extends object>(Variables: new () => T, env: Nod
       .getTargetValidationMetadatas(Variables, '', true, false)
       .map((rule) => rule.propertyName),
   );
+  for (const name of declared) namesRead.add(name);
   const present = Object.fromEntries(
     Object.entries(env).filter(([name, value]) => declared.has(name) && value !== undefined && value !== ''),
   );
@@ -104,4 +106,28 @@ export function readVariables<T extends object>(Variables: new () => T, env: Nod
     return secret?.has(error.property) ? message : redactCredentials(`${message} (got ${JSON.stringify(redactUserinfo(error.value))})`);
   });
   return { values, problems };
+}
+
+/** Every variable name this process has read so far, through {@link readVariables}. */
+const namesRead = new Set<string>();
+
+/**
+ * A set variable that nothing in this process read but that is one or two typos away from one that
+ * was (`DATABSE_URL`), each with the name it most likely meant: a misspelled setting otherwise
+ * falls back to its default without a word. Asked once the process has read all it reads (its
+ * modules' settings included). Only names of six characters or more, and two typos only from
+ * nine: `HOME` is not a misspelled `HOST`, nor `PORT0` a misspelled `PORT`.
+ */
+export function misspelledVariables(env: NodeJS.ProcessEnv): { name: string; meant: string }[] {
+  const known = [...namesRead];
+  return Object.keys(env)
+    .filter((name) => /^[A-Z][A-Z0-9_]{5,}$/.test(name) && !namesRead.has(name) && env[name] !== '')
+    .flatMap((name) => {
+      const allowed = name.length >= 9 ? 2 : 1;
+      const [meant] = known
+        .map((candidate) => ({ candidate, typos: distance(name, candidate) }))
+        .filter(({ typos }) => typos <= allowed)
+        .sort((a, b) => a.typos - b.typos);
+      return meant ? [{ name, meant: meant.candidate }] : [];
+    });
 }

@@ -1,4 +1,4 @@
-import { describeFailure, loadConfig } from '@strata/platform/config';
+import { describeFailure, loadConfig, misspelledVariables } from '@strata/platform/config';
 import { provideDatabase } from '@strata/platform/database';
 import { Readiness } from '@strata/platform/health';
 import { createLogger } from '@strata/platform/http';
@@ -33,6 +33,10 @@ async function main(application: StrataApplication): Promise<void> {
   const needsDatabase = plan.database || (plan.queue && !config.queue.redisUrl);
   const database = needsDatabase ? await provideDatabase(config, (message) => logger.info(message)) : undefined;
   const app = await createUnitApp(unit, application, database?.url);
+  // Now that the unit has read every variable it reads, its modules' settings included.
+  for (const { name, meant } of misspelledVariables(process.env)) {
+    logger.warn(`${name} is set, but nothing reads it: did you mean ${meant}?`);
+  }
   await startUnitApp(app, unit);
   const role = [
     plan.api ? 'API under /api, docs at /docs' : undefined,
