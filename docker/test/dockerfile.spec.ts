@@ -6,7 +6,14 @@ import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, posix, relative } from 'node:path';
 import { all, dockerignored, last, readImageFacts } from './support/dockerfile';
-import { isReadByTheApp, productionDependencies, readWorkspaceFile, webpackBuild, workspaceRoot } from './support/workspace';
+import {
+  isReadByTheApp,
+  oldestSupportedNodeLine,
+  productionDependencies,
+  readWorkspaceFile,
+  webpackBuild,
+  workspaceRoot,
+} from './support/workspace';
 
 /**
  * Checks docker/Dockerfile against the workspace it packages: the webpack config that produces
@@ -74,6 +81,14 @@ describe('docker/Dockerfile', () => {
   it('builds in one stage and runs in another', () => {
     expect(image.stages.length).toBeGreaterThanOrEqual(2);
     expect(build.name).not.toBe(runtime.name);
+  });
+
+  it('builds and runs on one Node LTS line, one the workspace supports and the bundles are compiled for', () => {
+    const nodeLine = (image: string) => Number(/^node:(\d+)[.-]/.exec(image)?.[1]);
+    expect(nodeLine(runtime.image)).toBe(nodeLine(build.image));
+    expect(nodeLine(runtime.image) % 2).toBe(0); // even lines are Node's long-term-support ones
+    expect(nodeLine(runtime.image)).toBeGreaterThanOrEqual(oldestSupportedNodeLine);
+    expect(nodeLine(runtime.image)).toBeGreaterThanOrEqual(webpackBuild.targetNodeLine);
   });
 
   it('builds with the webpack config the workspace uses, from sources that exist and are not dockerignored', () => {

@@ -122,6 +122,8 @@ const outputDir = relative(workspaceRoot, webpackConfig.output.path).split('\\')
 export const webpackBuild = {
   configPath: webpackConfigPath,
   outputDir,
+  /** The oldest Node release line the bundles are compiled for (webpack's `target: 'node20'`). */
+  targetNodeLine: Number(/^node(\d+)/.exec(String(webpackConfig.target))?.[1]),
   /** The file webpack writes for each entry, e.g. main → dist/apps/server/main.js. */
   outputs: Object.fromEntries(
     Object.keys(webpackConfig.entry).map((name) => [
@@ -130,6 +132,9 @@ export const webpackBuild = {
     ]),
   ) as Record<string, string>,
 };
+
+/** The oldest Node release line package.json's `engines` allows (`>=20.19` → 20). */
+export const oldestSupportedNodeLine = Number(/^>=\s*(\d+)/.exec(JSON.parse(readWorkspaceFile('package.json')).engines.node)?.[1]);
 
 /** What `npm ci --omit=dev --omit=optional` installs at the top level. */
 export const productionDependencies = Object.keys(JSON.parse(readWorkspaceFile('package.json')).dependencies ?? {});
