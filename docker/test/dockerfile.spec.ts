@@ -91,6 +91,10 @@ describe('docker/Dockerfile', () => {
     expect(nodeLine(runtime.image)).toBeGreaterThanOrEqual(webpackBuild.targetNodeLine);
   });
 
+  it('runs the Node line .nvmrc recommends to developers', () => {
+    expect(readWorkspaceFile('.nvmrc').trim()).toBe(/^node:(\d+)[.-]/.exec(runtime.image)?.[1]);
+  });
+
   it('builds with the webpack config the workspace uses, from sources that exist and are not dockerignored', () => {
     expect(buildCommand.raw).toContain(`--config ${webpackBuild.configPath}`);
     for (const copy of all(build, 'COPY').filter((instruction) => !instruction.flags.from)) {
