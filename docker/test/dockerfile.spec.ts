@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, posix, relative } from 'node:path';
-import { all, dockerignored, last, readImageFacts } from './support/dockerfile';
+import { all, dockerignored, last, nodeLine, readImageFacts } from './support/dockerfile';
 import {
   isReadByTheApp,
   oldestSupportedNodeLine,
@@ -84,15 +84,14 @@ describe('docker/Dockerfile', () => {
   });
 
   it('builds and runs on one Node LTS line, one the workspace supports and the bundles are compiled for', () => {
-    const nodeLine = (image: string) => Number(/^node:(\d+)[.-]/.exec(image)?.[1]);
-    expect(nodeLine(runtime.image)).toBe(nodeLine(build.image));
-    expect(nodeLine(runtime.image) % 2).toBe(0); // even lines are Node's long-term-support ones
-    expect(nodeLine(runtime.image)).toBeGreaterThanOrEqual(oldestSupportedNodeLine);
-    expect(nodeLine(runtime.image)).toBeGreaterThanOrEqual(webpackBuild.targetNodeLine);
+    expect(nodeLine(runtime)).toBe(nodeLine(build));
+    expect(nodeLine(runtime) % 2).toBe(0); // even lines are Node's long-term-support ones
+    expect(nodeLine(runtime)).toBeGreaterThanOrEqual(oldestSupportedNodeLine);
+    expect(nodeLine(runtime)).toBeGreaterThanOrEqual(webpackBuild.targetNodeLine);
   });
 
   it('runs the Node line .nvmrc recommends to developers', () => {
-    expect(readWorkspaceFile('.nvmrc').trim()).toBe(/^node:(\d+)[.-]/.exec(runtime.image)?.[1]);
+    expect(Number(readWorkspaceFile('.nvmrc').trim())).toBe(nodeLine(runtime));
   });
 
   it('builds with the webpack config the workspace uses, from sources that exist and are not dockerignored', () => {

@@ -57,6 +57,9 @@ export function parseDockerfile(text: string): Stage[] {
   return stages;
 }
 
+/** The Node release line a stage's base image names (`node:24-bookworm-slim` → 24); NaN for any other image. */
+export const nodeLine = (stage: Stage) => Number(/^node:(\d+)[.-]/.exec(stage.image)?.[1]);
+
 export const all = (stage: Stage, keyword: string) => stage.instructions.filter((instruction) => instruction.keyword === keyword);
 export const last = (stage: Stage, keyword: string) => all(stage, keyword).at(-1);
 

@@ -133,8 +133,10 @@ export const webpackBuild = {
   ) as Record<string, string>,
 };
 
+const packageJson = JSON.parse(readWorkspaceFile('package.json'));
+
 /** The oldest Node release line package.json's `engines` allows (`>=20.19` → 20). */
-export const oldestSupportedNodeLine = Number(/^>=\s*(\d+)/.exec(JSON.parse(readWorkspaceFile('package.json')).engines.node)?.[1]);
+export const oldestSupportedNodeLine = Number(/^>=\s*(\d+)/.exec(packageJson.engines.node)?.[1]);
 
 /** What `npm ci --omit=dev --omit=optional` installs at the top level. */
-export const productionDependencies = Object.keys(JSON.parse(readWorkspaceFile('package.json')).dependencies ?? {});
+export const productionDependencies = Object.keys(packageJson.dependencies ?? {});
