@@ -46,7 +46,10 @@ class Peer {
   }
 }
 
-async function connect(peer: Peer, socketClass: new (socket: Socket) => CoalescingJsonSocket = CoalescingJsonSocket): Promise<CoalescingJsonSocket> {
+async function connect(
+  peer: Peer,
+  socketClass: new (socket: Socket) => CoalescingJsonSocket = CoalescingJsonSocket,
+): Promise<CoalescingJsonSocket> {
   const socket = new socketClass(new Socket());
   socket.connect(peer.port, '127.0.0.1');
   await once(socket.netSocket, 'connect');

@@ -1,4 +1,4 @@
-import { ServerTCP, type TcpContext, type TcpOptions } from '@nestjs/microservices';
+import { ServerTCP, TcpContext, type TcpOptions, type TcpSocket } from '@nestjs/microservices';
 import type { PeerAddress } from '@strata/platform/config';
 import { internalSocketClass } from './internal-socket';
 import type { PortServer } from './port-server';
@@ -24,16 +24,35 @@ export interface InternalListenerOptions {
  * dropped, and the pre-authentication and connection limits of {@link internalSocketClass}.
  * The unit's app connects it as its microservice strategy (`app.get(InternalListener)`).
  *
- * Its one message pattern is answered by {@link PortServer}, registered as the server's handler
+ * Its one message pattern is answered by {@link PortServer}, handed each call as it is read
  * rather than as a controller's `@MessagePattern`: Nest would run every call through its RPC
  * pipeline (guards, pipes, interceptors, exception filters, each step a promise), which the port
  * server uses none of, since it authenticates, validates and answers every outcome itself. In the
  * split topology that pipeline was a sixth of a serving unit's instructions a read (ADR 0008).
  */
 export class InternalListener extends ServerTCP {
-  constructor(options: InternalListenerOptions, portServer: PortServer) {
+  constructor(
+    options: InternalListenerOptions,
+    private readonly portServer: PortServer,
+  ) {
     super(tcpOptions(options));
-    this.addHandler(CALL_PATTERN, (message: unknown, context: TcpContext) => portServer.call(message, context));
+  }
+
+  /**
+   * A call is answered here: one reply, written as the port server returns it. `ServerTCP` would
+   * look up a handler, wrap its result in an Observable and write it from a subscription on the
+   * next tick (rxjs's `catchError`, `finalize` and `subscribe` on every call), which is there for
+   * handlers that stream many replies; a port call has one, and the port server answers every
+   * outcome, throwing nothing. The reply is the packet Nest's would be, so Nest's client reads it.
+   * Any other message gets Nest's own handling: there is no handler for it, and it says so.
+   */
+  override async handleMessage(socket: TcpSocket, rawMessage: unknown): Promise<void> {
+    const packet = rawMessage as { id?: unknown; pattern?: unknown; data?: unknown } | null;
+    if (packet === null || typeof packet !== 'object' || packet.id === undefined || !isCallPattern(packet.pattern)) {
+      return super.handleMessage(socket, rawMessage);
+    }
+    const reply = await this.portServer.call(packet.data, new TcpContext([socket, CALL_ROUTE]));
+    socket.sendMessage({ id: packet.id, response: reply, isDisposed: true });
   }
 
   /**
@@ -49,6 +68,18 @@ export class InternalListener extends ServerTCP {
       callback();
     });
   }
+}
+
+/** The pattern as Nest names it in a {@link TcpContext}. */
+const CALL_ROUTE = JSON.stringify(CALL_PATTERN);
+
+function isCallPattern(pattern: unknown): boolean {
+  return (
+    typeof pattern === 'object' &&
+    pattern !== null &&
+    (pattern as { strata?: unknown }).strata === CALL_PATTERN.strata &&
+    Object.keys(pattern).length === 1
+  );
 }
 
 function tcpOptions({ address, maxMessageBytes, secret, maxConnections, tls }: InternalListenerOptions): Required<TcpOptions>['options'] {

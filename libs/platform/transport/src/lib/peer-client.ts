@@ -11,7 +11,6 @@ import {
 import { ClsServiceManager } from 'nestjs-cls';
 import { isIP } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
 import type { PeerAddress } from '@strata/platform/config';
 import type { InternalTls } from './transport.options';
 import { coalescingSocketClass, INTERNAL_STALL_TIMEOUT_MS } from './coalescing-socket';
@@ -40,7 +39,7 @@ export interface PeerClientOptions {
  */
 export class PeerClient {
   private readonly logger = new Logger(PeerClient.name);
-  private readonly client: ClientTCP;
+  private readonly client: AuthenticatingClientTCP;
 
   constructor(private readonly options: PeerClientOptions) {
     this.client = new AuthenticatingClientTCP(options.credential, {
@@ -109,13 +108,13 @@ export class PeerClient {
     this.client.close();
   }
 
-  private async send<T>(pattern: string | object, message: object, deadline: number, what: string): Promise<T> {
+  private async send<T>(pattern: object, message: object, deadline: number, what: string): Promise<T> {
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw this.deadlineExceeded(what, 0);
     try {
-      return await lastValueFrom(this.client.send<T>(pattern, message).pipe(timeout(remaining)));
+      return await this.client.request<T>(pattern, message, remaining);
     } catch (error) {
-      if (error instanceof TimeoutError) throw this.deadlineExceeded(what, remaining);
+      if (error instanceof NoReplyInTime) throw this.deadlineExceeded(what, remaining);
       // Connection refused, reset or closed before the answer: the transport failed, not the call.
       const reason = error instanceof Error ? error.message : typeof error === 'string' ? error : JSON.stringify(error);
       throw new PeerUnavailableError(`${this.peer} is unavailable (${reason})`, { peer: this.peer, call: what });
@@ -173,6 +172,38 @@ class AuthenticatingClientTCP extends ClientTCP {
     super(options ?? {});
   }
 
+  /**
+   * Sends one message and resolves with its reply, or rejects with the transport's error (the
+   * connection refused or lost) or {@link NoReplyInTime} after `timeoutMs`. `ClientProxy.send`
+   * does this through an rxjs Observable per call (`defer`, `mergeMap`, a subscription, and a
+   * caller's `timeout` operator besides), made for replies that stream; a port call has one reply,
+   * and one promise carries it. Connecting and writing stay `ClientTCP`'s (`connect`, `publish`).
+   */
+  request<T>(pattern: object, data: object, timeoutMs: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      let forget: (() => void) | undefined;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        forget?.(); // drops the reply's entry in the client's routing map, if it is still there
+        outcome();
+      };
+      const timer = setTimeout(() => settle(() => reject(new NoReplyInTime())), timeoutMs);
+      this.connect().then(
+        () => {
+          if (settled) return;
+          forget = this.publish({ pattern, data }, ({ err, response, isDisposed }) => {
+            if (err !== undefined && err !== null) settle(() => reject(err));
+            else if (isDisposed) settle(() => resolve(response as T));
+          });
+        },
+        (error: unknown) => settle(() => reject(error)),
+      );
+    });
+  }
+
   override createSocket(): TcpSocket {
     const socket = super.createSocket();
     // Registered before ClientTCP's own listener: the hello is written before any call is.
@@ -190,3 +221,6 @@ class AuthenticatingClientTCP extends ClientTCP {
     this.logger.warn({ msg: 'a connection to a peer was reset (it stopped, or was killed)', err: (error as Error).message });
   }
 }
+
+/** No reply came before the call's deadline. */
+class NoReplyInTime extends Error {}

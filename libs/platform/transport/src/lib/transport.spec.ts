@@ -223,6 +223,21 @@ const frame = (packet: object) => {
 };
 const hello = (unit = 'raw') => frame({ pattern: HELLO_PATTERN, data: { credential: new ServiceCredentials(SECRET).issue(unit) } });
 
+/** Writes raw bytes on a fresh connection and resolves with the first packet the server answers, parsed. */
+function firstReply(port: number, bytes: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const socket = new Socket();
+    socket.on('error', reject);
+    socket.on('data', (data) => {
+      const reply = data.toString();
+      resolve(JSON.parse(reply.slice(reply.indexOf('#') + 1)));
+      socket.destroy();
+    });
+    socket.connect(port, '127.0.0.1', () => socket.write(bytes));
+    setTimeout(() => reject(new Error('no reply')), 5000).unref();
+  });
+}
+
 /** Opens a connection, and resolves with how long the server kept it open (or rejects after `limitMs`). */
 function openUntilClosed(port: number, bytes = '', limitMs = 5000): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -508,6 +523,19 @@ describe('the remote binding over TCP', () => {
       const reply = await rawCall(port, validCall(overrides));
 
       expect(reply).toEqual({ fault, message: expect.any(String) });
+      expect(local().calls).toBe(before);
+    });
+
+    it.each([
+      ['another pattern', { strata: 'other' }],
+      ['the call pattern with more to it', { ...CALL_PATTERN, version: 2 }],
+      ['a string pattern', 'strata.call'],
+    ])('a message with %s: answered that nothing handles it, nothing run', async (_, pattern) => {
+      const before = local().calls;
+
+      const reply = await firstReply(port, `${hello()}${frame({ pattern, id: '7', data: validCall() })}`);
+
+      expect(reply).toEqual({ id: '7', status: 'error', err: 'There is no matching message handler defined in the remote service.' });
       expect(local().calls).toBe(before);
     });
 
