@@ -199,7 +199,7 @@ function timer(results: Results) {
  */
 async function measureTargets(targets: Target[]): Promise<Row[]> {
   const rows: Row[] = [];
-  const everyProcess = () => targets.flatMap((target) => target.pids());
+  const everyProcess = () => targets.flatMap((target) => Object.values(target.processes()));
   for (const key of ENDPOINTS) {
     const measured = targets.filter((target) => target.endpoints[key]);
     const endpointOf = (target: Target) => target.endpoints[key] as Endpoint;
@@ -219,7 +219,7 @@ async function measureTargets(targets: Target[]): Promise<Row[]> {
         for (const index of rotated(measured.length, round * SLICES + slice)) {
           const target = measured[index];
           waitedMs += await untilQuiet(everyProcess());
-          slices[index].push(await throughput(target.baseUrl, endpointOf(target), CONNECTIONS, SECONDS / SLICES, 0, target.pids()));
+          slices[index].push(await throughput(target.baseUrl, endpointOf(target), CONNECTIONS, SECONDS / SLICES, 0, target.processes()));
         }
       }
       for (const [index, target] of measured.entries()) {
@@ -248,12 +248,18 @@ async function measure(
   process.stdout.write(`  round ${round}, ${target.name}: ${endpoint.name}${waited} ... `);
   const alone = await sequentialLatency(target.baseUrl, endpoint, SEQUENTIAL, SEQUENTIAL_SECONDS);
   console.log(
-    `${Math.round(load.requestsPerSecond)} req/s${load.serverCpuUsPerRequest === null ? '' : ` (${Math.round(load.serverCpuUsPerRequest)} µs CPU each)`}` +
+    `${Math.round(load.requestsPerSecond)} req/s${load.serverCpuUsPerRequest === null ? '' : ` (${Math.round(load.serverCpuUsPerRequest)} µs CPU each${byProcess(load)})`}` +
       `${endpoint.settled ? ` (all confirmed ${(load.settleMs / 1000).toFixed(1)} s after the load)` : ''}${load.errors ? ` (${load.errors} errors!: ${describeFailures(load.failures)})` : ''}` +
       `${load.answered === 0 ? ' (nothing answered!)' : ''}${load.refused ? ` (${load.refused} refused)` : ''}, ` +
       `p50 alone ${alone.p50Ms.toFixed(2)} ms${alone.errors ? ` (${alone.errors} errors!: ${describeFailures(alone.failures)})` : ''}`,
   );
   return { load, alone };
+}
+
+/** A multi-process target's CPU per request, process by process: `: gateway 90, business 55, …`. */
+function byProcess(load: Throughput): string {
+  const processes = Object.entries(load.serverCpuUsPerRequestByProcess ?? {});
+  return processes.length > 1 ? `: ${processes.map(([name, cpu]) => `${name} ${Math.round(cpu)}`).join(', ')}` : '';
 }
 
 /** Each figure's median over the rounds: one slow round on a shared machine does not decide. */
@@ -277,6 +283,14 @@ function medianRow(target: Target, key: EndpointKey, rounds: Row['rounds']): Row
       serverCpuUsPerRequest: rounds.some((round) => round.load.serverCpuUsPerRequest === null)
         ? null
         : of((round) => round.load.serverCpuUsPerRequest as number),
+      serverCpuUsPerRequestByProcess: rounds.some((round) => round.load.serverCpuUsPerRequestByProcess === null)
+        ? null
+        : Object.fromEntries(
+            Object.keys(rounds[0].load.serverCpuUsPerRequestByProcess as Record<string, number>).map((name) => [
+              name,
+              of((round) => (round.load.serverCpuUsPerRequestByProcess as Record<string, number>)[name] ?? 0),
+            ]),
+          ),
     },
     alone: {
       p50Ms: of((round) => round.alone.p50Ms),

@@ -1,7 +1,7 @@
 import autocannon, { type Options, type Request } from 'autocannon';
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpuMicroseconds } from './quiet';
+import { cpuMicrosecondsByProcess } from './quiet';
 
 /** One endpoint to load: a method and path, and a body made fresh for each request. */
 export interface Endpoint {
@@ -45,6 +45,11 @@ export interface Throughput {
    * runs (here the load generator, on the same cores); this does much less.
    */
   serverCpuUsPerRequest: number | null;
+  /**
+   * The same, process by process (a topology's units by name): where a split deployment's CPU goes.
+   * Null off Linux.
+   */
+  serverCpuUsPerRequestByProcess: Record<string, number> | null;
 }
 
 export interface Latency {
@@ -64,8 +69,8 @@ export async function throughput(
   connections: number,
   seconds: number,
   warmUpSeconds: number,
-  /** The target's processes, whose CPU time is counted. */
-  pids: number[] = [],
+  /** The target's processes by name, whose CPU time is counted. */
+  processes: Record<string, number> = {},
 ): Promise<Throughput> {
   const options = (duration: number): Options => ({
     url: baseUrl,
@@ -98,13 +103,14 @@ export async function throughput(
   };
   const warmUp = warmUpSeconds > 0 ? tally(await autocannon(options(warmUpSeconds))) : { refused: 0, errors: 0 }; // JIT, connection pools
   await untilSettled(endpoint);
-  const cpuBefore = pids.length > 0 ? cpuMicroseconds(pids) : undefined;
+  const measuresCpu = Object.keys(processes).length > 0;
+  const cpuBefore = measuresCpu ? cpuMicrosecondsByProcess(processes) : undefined;
   const startedAt = Date.now();
   const result = await autocannon(options(seconds));
   const loadEndedAt = Date.now();
   await untilSettled(endpoint);
   const settledAt = Date.now();
-  const cpuAfter = cpuBefore === undefined ? undefined : cpuMicroseconds(pids);
+  const cpuAfter = cpuBefore === undefined ? undefined : cpuMicrosecondsByProcess(processes);
   const measured = tally(result);
   const measuredSeconds = endpoint.settled ? (settledAt - startedAt) / 1000 : result.duration;
   return {
@@ -117,12 +123,22 @@ export async function throughput(
     refused: warmUp.refused + measured.refused,
     answered: result.requests.total,
     failures,
-    serverCpuUsPerRequest:
-      cpuBefore !== undefined && cpuAfter !== undefined && result.requests.total > 0
-        ? (cpuAfter - cpuBefore) / result.requests.total
-        : null,
+    ...cpuPerRequest(cpuBefore, cpuAfter, result.requests.total),
   };
 }
+
+function cpuPerRequest(
+  before: Record<string, number> | undefined,
+  after: Record<string, number> | undefined,
+  requests: number,
+): Pick<Throughput, 'serverCpuUsPerRequest' | 'serverCpuUsPerRequestByProcess'> {
+  if (before === undefined || after === undefined || requests === 0)
+    return { serverCpuUsPerRequest: null, serverCpuUsPerRequestByProcess: null };
+  const byProcess = Object.fromEntries(Object.keys(before).map((name) => [name, (after[name] - before[name]) / requests]));
+  return { serverCpuUsPerRequest: sumOf(Object.values(byProcess)), serverCpuUsPerRequestByProcess: byProcess };
+}
+
+const sumOf = (values: number[]) => values.reduce((total, value) => total + value, 0);
 
 const SETTLE_TIMEOUT_MS = 120_000;
 
@@ -143,9 +159,14 @@ async function untilSettled({ name, settled }: Endpoint): Promise<void> {
 export function combineSlices(slices: Throughput[]): Throughput {
   const answered = slices.reduce((sum, slice) => sum + slice.answered, 0);
   const seconds = slices.reduce((sum, slice) => sum + slice.seconds, 0);
-  const cpu = slices.every((slice) => slice.serverCpuUsPerRequest !== null)
-    ? slices.reduce((sum, slice) => sum + (slice.serverCpuUsPerRequest as number) * slice.answered, 0)
-    : null;
+  // CPU time over all the slices, process by process, over the requests answered in all of them.
+  const measured = slices.every((slice) => slice.serverCpuUsPerRequestByProcess !== null);
+  const cpuByProcess: Record<string, number> = {};
+  for (const slice of measured ? slices : []) {
+    for (const [name, perRequest] of Object.entries(slice.serverCpuUsPerRequestByProcess as Record<string, number>)) {
+      cpuByProcess[name] = (cpuByProcess[name] ?? 0) + perRequest * slice.answered;
+    }
+  }
   return {
     requestsPerSecond: seconds > 0 ? answered / seconds : 0,
     seconds,
@@ -157,7 +178,9 @@ export function combineSlices(slices: Throughput[]): Throughput {
     // The fewest of any slice: 0 if one measured nothing.
     answered: Math.min(...slices.map((slice) => slice.answered)),
     failures: addFailures(slices.map((slice) => slice.failures)),
-    serverCpuUsPerRequest: cpu === null || answered === 0 ? null : cpu / answered,
+    serverCpuUsPerRequest: !measured || answered === 0 ? null : sumOf(Object.values(cpuByProcess)) / answered,
+    serverCpuUsPerRequestByProcess:
+      !measured || answered === 0 ? null : Object.fromEntries(Object.entries(cpuByProcess).map(([name, cpu]) => [name, cpu / answered])),
   };
 }
 

@@ -30,6 +30,17 @@ export function cpuMicroseconds(pids: number[]): number | undefined {
   return ticks === undefined ? undefined : (ticks * 1_000_000) / TICKS_PER_SECOND;
 }
 
+/** Each process's user and system CPU time, in µs, by name; undefined off Linux. */
+export function cpuMicrosecondsByProcess(processes: Record<string, number>): Record<string, number> | undefined {
+  const byProcess: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(processes)) {
+    const microseconds = cpuMicroseconds([pid]);
+    if (microseconds === undefined) return undefined;
+    byProcess[name] = microseconds;
+  }
+  return byProcess;
+}
+
 /** User and system CPU time of the processes, in ticks; processes that have exited count 0. */
 function cpuTicks(pids: number[]): number | undefined {
   let total = 0;

@@ -119,6 +119,14 @@ export function report(results: Results): Summary {
         `\n\`POST /api/orders\`: orders per second from the load's start until its last order is confirmed, and the CPU time until then.`,
       );
     }
+    const split = rows.filter((row) => Object.keys(row.load.serverCpuUsPerRequestByProcess ?? {}).length > 1);
+    if (split.length > 0) {
+      console.log('\nServer CPU per request (µs), process by process, for the targets of several processes (medians of the rounds):');
+      for (const row of split) {
+        const processes = Object.entries(row.load.serverCpuUsPerRequestByProcess as Record<string, number>);
+        console.log(`- ${row.target}, \`${row.endpoint}\`: ${processes.map(([name, cpu]) => `${name} ${Math.round(cpu)}`).join(', ')}`);
+      }
+    }
   }
 
   const ratios: Ratio[] = [];

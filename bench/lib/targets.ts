@@ -18,8 +18,11 @@ export interface Target {
   name: string;
   baseUrl: string;
   endpoints: Partial<Record<EndpointKey, Endpoint>>;
-  /** Its processes, to wait for them to be idle before a measurement. */
-  pids(): number[];
+  /**
+   * Its running processes by name (a topology's units by unit name), to wait for them to be idle
+   * before a measurement and to count their CPU time.
+   */
+  processes(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -145,7 +148,7 @@ async function startProgram(options: {
       name: options.name,
       baseUrl,
       endpoints: pick(endpoints(data, orders?.settled), options.measure),
-      pids: () => pidsOf([started]),
+      processes: () => running({ [options.name]: started }),
       stop,
     };
   } catch (error) {
@@ -195,7 +198,7 @@ export async function startTopology(
     name,
     baseUrl: deployment.unit(apiUnit).httpUrl,
     endpoints: pick(endpoints(data, orders?.settled), measure),
-    pids: () => pidsOf([...deployment.units.values()].map((unit) => unit.process)),
+    processes: () => unitProcesses(deployment),
     stop,
   };
 }
@@ -220,10 +223,10 @@ export async function startBehindEdge(postgresUrl: string, redisUrl: string): Pr
     throw error;
   });
   const { get } = endpoints(data);
-  const pids = () => pidsOf([...deployment.units.values()].map((unit) => unit.process));
+  const processes = () => unitProcesses(deployment);
   return [
-    { name: 'edge → core', baseUrl: deployment.unit(EDGE).httpUrl, endpoints: { get }, pids, stop },
-    { name: 'core, no edge', baseUrl: deployment.unit('core').httpUrl, endpoints: { get }, pids, stop: async () => undefined },
+    { name: 'edge → core', baseUrl: deployment.unit(EDGE).httpUrl, endpoints: { get }, processes, stop },
+    { name: 'core, no edge', baseUrl: deployment.unit('core').httpUrl, endpoints: { get }, processes, stop: async () => undefined },
   ];
 }
 
@@ -258,8 +261,16 @@ export async function untilAnswers(url: string, child?: ChildProcess, timeoutMs 
   throw new Error(`${url} never answered`);
 }
 
-function pidsOf(children: (ChildProcess | undefined)[]): number[] {
-  return children.flatMap((child) => (child?.pid !== undefined && child.exitCode === null ? [child.pid] : []));
+/** The pids of those of the named children still running. */
+function running(children: Record<string, ChildProcess | undefined>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(children).flatMap(([name, child]) => (child?.pid !== undefined && child.exitCode === null ? [[name, child.pid]] : [])),
+  );
+}
+
+/** A deployment's running units (and its edge) by name. */
+function unitProcesses(deployment: TopologyProcesses): Record<string, number> {
+  return running(Object.fromEntries([...deployment.units].map(([name, unit]) => [name, unit.process])));
 }
 
 export async function stopChild(child: ChildProcess): Promise<void> {
