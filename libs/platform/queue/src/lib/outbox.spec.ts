@@ -3,27 +3,25 @@ import { ModuleRef } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { ClsModule } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
 import { DatabaseModule } from '@strata/platform/database';
-import { createTestDatabase, eventually, FaultProxy, type TestDatabase } from '@strata/platform/testing';
+import { createTestDatabase, deleteQueueKeys, eventually, FaultProxy, type TestDatabase } from '@strata/platform/testing';
 import { defineJob } from './job-definition';
 import { OutboxRelay, OutboxWriter, provideOutboxRelay } from './outbox';
 import { QueueModule } from './queue.module';
-import { useQueueBackend, type QueueBackend } from './queue-connection';
+import type { QueueBackend } from './queue-connection';
 
 const QUEUE = `outbox-test-${randomUUID()}`;
 const NoteJob = defineJob<{ note: string }>(QUEUE, 'test.note', { attempts: 3 });
 const TABLE = 'outbox_test.outbox';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Every queue here, the module's own health queue included, under a prefix of this run, not BullMQ's default (`bull`). */
+const PREFIX = `outbox-spec-${randomUUID().slice(0, 8)}`;
 
 // The Redis cases' jobs stay in Redis after the run (PostgreSQL's go with their databases): removed here.
-afterAll(async () => {
-  const queue = new Queue(QUEUE, { connection: useQueueBackend({ kind: 'redis', url: REDIS_URL }) });
-  await queue.obliterate({ force: true });
-  await queue.close();
-});
+afterAll(() => deleteQueueKeys(REDIS_URL, PREFIX));
 
 /** The outbox table as a module's migration makes it. */
 async function createOutboxTable(dataSource: DataSource): Promise<void> {
@@ -52,7 +50,7 @@ describe.each([
       imports: [
         ClsModule.forRoot({ global: true }),
         DatabaseModule.forRoot({ url: database.url, migrations: [], runMigrations: false }),
-        QueueModule.forRoot(backend),
+        QueueModule.forRoot(backend, { prefix: PREFIX }),
         QueueModule.forJobs(NoteJob),
       ],
     }).compile();
@@ -143,7 +141,7 @@ describe.each([
       imports: [
         ClsModule.forRoot({ global: true }),
         DatabaseModule.forRoot({ url: database.url, migrations: [], runMigrations: false }),
-        QueueModule.forRoot(kind === 'postgres' ? { kind, url: database.url } : { kind, url: REDIS_URL }),
+        QueueModule.forRoot(kind === 'postgres' ? { kind, url: database.url } : { kind, url: REDIS_URL }, { prefix: PREFIX }),
         QueueModule.forJobs(NoteJob),
       ],
       providers: [provideOutboxRelay({ table: TABLE, intervalMs: 50 })],
@@ -176,7 +174,7 @@ describe('the outbox relay with Redis going away under an add', () => {
       imports: [
         ClsModule.forRoot({ global: true }),
         DatabaseModule.forRoot({ url: database.url, migrations: [], runMigrations: false }),
-        QueueModule.forRoot({ kind: 'redis', url: url.toString() }),
+        QueueModule.forRoot({ kind: 'redis', url: url.toString() }, { prefix: PREFIX }),
         QueueModule.forJobs(NoteJob),
       ],
       providers: [provideOutboxRelay({ table: TABLE, intervalMs: 50 })],

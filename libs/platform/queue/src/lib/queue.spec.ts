@@ -83,7 +83,7 @@ class TestJobsWorker extends JobsWorker {
 })
 class TestJobsModule {}
 
-async function startQueue(backend: QueueBackend, withWorkers = true, prefix?: string): Promise<TestingModule> {
+async function startQueue(backend: QueueBackend, withWorkers = true, prefix = PREFIX): Promise<TestingModule> {
   const module = await Test.createTestingModule({
     imports: [
       ConfigModule.forRoot(loadConfig({ WORKER_CONCURRENCY: '4' })),
@@ -97,13 +97,14 @@ async function startQueue(backend: QueueBackend, withWorkers = true, prefix?: st
 }
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/**
+ * Every queue here, the module's own health queue included, under a prefix of this run: not
+ * BullMQ's default (`bull`), which a developer's own queues on the same Redis may use.
+ */
+const PREFIX = `queue-spec-${randomUUID().slice(0, 8)}`;
 
 // The Redis cases' jobs stay in Redis after the run (PostgreSQL's go with their databases): removed here.
-afterAll(async () => {
-  const queue = new Queue(QUEUE, { connection: useQueueBackend({ kind: 'redis', url: REDIS_URL }) });
-  await queue.obliterate({ force: true });
-  await queue.close();
-});
+afterAll(() => deleteQueueKeys(REDIS_URL, PREFIX));
 
 describe.each([
   ['PostgreSQL', 'postgres'],
@@ -187,7 +188,7 @@ describe.each([
         ClsModule.forRoot({ global: true }),
         QueueModule.forRoot(
           { kind, url: kind === 'postgres' ? (database as TestDatabase).url : REDIS_URL },
-          { keepFailed: { hours: 1, count: 1 } },
+          { prefix: PREFIX, keepFailed: { hours: 1, count: 1 } },
         ),
         TestJobsModule,
       ],
@@ -266,12 +267,6 @@ describe('a JobsWorker whose @Processor gives worker options of its own', () => 
     }
   }
 
-  afterAll(async () => {
-    const queue = new Queue(OPTIONS_QUEUE, { connection: useQueueBackend({ kind: 'redis', url: REDIS_URL }) });
-    await queue.obliterate({ force: true });
-    await queue.close();
-  });
-
   /** The warnings logged while a module with `worker` starts and stops. */
   async function warningsStarting(worker: Type<JobsWorker>): Promise<string[]> {
     const warn = jest.spyOn(Logger.prototype, 'warn');
@@ -280,7 +275,7 @@ describe('a JobsWorker whose @Processor gives worker options of its own', () => 
         imports: [
           ConfigModule.forRoot(loadConfig({})),
           ClsModule.forRoot({ global: true }),
-          QueueModule.forRoot({ kind: 'redis', url: REDIS_URL }),
+          QueueModule.forRoot({ kind: 'redis', url: REDIS_URL }, { prefix: PREFIX }),
           QueueModule.forJobs(NoteJob),
         ],
         providers: [worker],
