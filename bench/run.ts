@@ -14,7 +14,7 @@ import {
   type Throughput,
 } from './lib/measure';
 import { untilQuiet } from './lib/quiet';
-import { machine, report, writeResults, type Results, type Row } from './lib/report';
+import { describeCpuByProcess, machine, report, writeResults, type Results, type Row } from './lib/report';
 import {
   benchDir,
   CONNECTIONS,
@@ -258,8 +258,7 @@ async function measure(
 
 /** A multi-process target's CPU per request, process by process: `: gateway 90, business 55, …`. */
 function byProcess(load: Throughput): string {
-  const processes = Object.entries(load.serverCpuUsPerRequestByProcess ?? {});
-  return processes.length > 1 ? `: ${processes.map(([name, cpu]) => `${name} ${Math.round(cpu)}`).join(', ')}` : '';
+  return Object.keys(load.serverCpuUsPerRequestByProcess ?? {}).length > 1 ? `: ${describeCpuByProcess(load)}` : '';
 }
 
 /** Each figure's median over the rounds: one slow round on a shared machine does not decide. */

@@ -103,8 +103,7 @@ export async function throughput(
   };
   const warmUp = warmUpSeconds > 0 ? tally(await autocannon(options(warmUpSeconds))) : { refused: 0, errors: 0 }; // JIT, connection pools
   await untilSettled(endpoint);
-  const measuresCpu = Object.keys(processes).length > 0;
-  const cpuBefore = measuresCpu ? cpuMicrosecondsByProcess(processes) : undefined;
+  const cpuBefore = Object.keys(processes).length > 0 ? cpuMicrosecondsByProcess(processes) : undefined;
   const startedAt = Date.now();
   const result = await autocannon(options(seconds));
   const loadEndedAt = Date.now();
@@ -162,8 +161,8 @@ export function combineSlices(slices: Throughput[]): Throughput {
   // CPU time over all the slices, process by process, over the requests answered in all of them.
   const measured = slices.every((slice) => slice.serverCpuUsPerRequestByProcess !== null);
   const cpuByProcess: Record<string, number> = {};
-  for (const slice of measured ? slices : []) {
-    for (const [name, perRequest] of Object.entries(slice.serverCpuUsPerRequestByProcess as Record<string, number>)) {
+  for (const slice of slices) {
+    for (const [name, perRequest] of Object.entries(slice.serverCpuUsPerRequestByProcess ?? {})) {
       cpuByProcess[name] = (cpuByProcess[name] ?? 0) + perRequest * slice.answered;
     }
   }

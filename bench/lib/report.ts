@@ -74,6 +74,13 @@ const LIVE = 'live';
 const POST = 'post';
 
 /** Prints the tables, the ratios and the goals; answers the ratios and goals for results.json. */
+/** A target's CPU per request, process by process: `gateway 90, business 55, …` (empty if unmeasured). */
+export function describeCpuByProcess(load: Throughput): string {
+  return Object.entries(load.serverCpuUsPerRequestByProcess ?? {})
+    .map(([name, cpu]) => `${name} ${Math.round(cpu)}`)
+    .join(', ');
+}
+
 export function report(results: Results): Summary {
   const { rows } = results;
   const fixed = (value: number, digits = 2) => value.toFixed(digits);
@@ -122,10 +129,7 @@ export function report(results: Results): Summary {
     const split = rows.filter((row) => Object.keys(row.load.serverCpuUsPerRequestByProcess ?? {}).length > 1);
     if (split.length > 0) {
       console.log('\nServer CPU per request (µs), process by process, for the targets of several processes (medians of the rounds):');
-      for (const row of split) {
-        const processes = Object.entries(row.load.serverCpuUsPerRequestByProcess as Record<string, number>);
-        console.log(`- ${row.target}, \`${row.endpoint}\`: ${processes.map(([name, cpu]) => `${name} ${Math.round(cpu)}`).join(', ')}`);
-      }
+      for (const row of split) console.log(`- ${row.target}, \`${row.endpoint}\`: ${describeCpuByProcess(row.load)}`);
     }
   }
 

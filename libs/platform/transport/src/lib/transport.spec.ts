@@ -653,23 +653,15 @@ describe('the remote binding over TCP', () => {
 
     it('a hello with a valid credential authenticates the connection for messages up to the full limit', async () => {
       const before = local().calls;
-      const call = JSON.stringify({
+      const call = frame({
         pattern: CALL_PATTERN,
         id: '1',
         data: validCall({ args: [], context: { requestId: 'x'.repeat(PRE_AUTH_MAX_BYTES) } }),
       });
 
-      const reply = await new Promise<string>((resolve, reject) => {
-        const socket = new Socket();
-        socket.on('error', reject);
-        socket.on('data', (data) => {
-          resolve(data.toString());
-          socket.destroy();
-        });
-        socket.connect(port, '127.0.0.1', () => socket.write(`${hello()}${call.length}#${call}`));
-      });
+      const reply = await firstReply(port, `${hello()}${call}`);
 
-      expect(reply).toContain('"value":' + (before + 1));
+      expect(reply).toMatchObject({ id: '1', response: { value: before + 1 } });
     });
 
     it('connections beyond INTERNAL_MAX_CONNECTIONS are closed at once; the others are served', async () => {
