@@ -46,7 +46,8 @@ import { benchStart } from './start/bench-start';
  *
  * - floor (bench/floor): Fastify and `pg`, no framework: `GET /api/products/:id`, `GET /health/live`.
  * - baseline (bench/baseline): bare NestJS (Fastify, TypeORM, BullMQ), hand-written: the same two
- *   routes and `POST /api/orders` (one transaction, then the confirmation job queued).
+ *   routes and `POST /api/orders` (one transaction, then the confirmation job queued); and
+ *   `baseline (bare, prepared read)`, its read as Strata's repositories read by id (ADR 0020).
  * - monolith: the built server, at the units' default log level (info: a line per request), on
  *   the three routes; and `monolith (warn)`, the read without its request log line.
  * - split: the split topology (four processes), reads and orders, at the default log level; and
@@ -136,7 +137,10 @@ async function main(): Promise<void> {
 
     await phase('targets starting', async () => {
       if (runs('floor')) targets.push(await startFloor(postgres.url));
-      if (runs('baseline')) targets.push(await startBaseline(postgres.url, REDIS_URL));
+      if (runs('baseline')) {
+        targets.push(await startBaseline(postgres.url, REDIS_URL));
+        targets.push(await startBaseline(postgres.url, REDIS_URL, { preparedRead: true }));
+      }
       if (runs('monolith')) {
         // The units' default log level, info: a request log line per request.
         const monolith = { topology: 'monolith', apiUnit: 'monolith' };

@@ -20,7 +20,9 @@ import type { Job, Queue } from 'bullmq';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsInt, IsUUID, Max, Min, ValidateNested } from 'class-validator';
 import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
 import { Column, CreateDateColumn, DataSource, Entity, PrimaryColumn, type Repository } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 /*
  * The bare NestJS baseline: a plain Nest app on the same HTTP adapter (Fastify), ORM (TypeORM) and
@@ -30,7 +32,12 @@ import { Column, CreateDateColumn, DataSource, Entity, PrimaryColumn, type Repos
  * former `BASELINE=usual`, with helmet, a request log and a context, is gone: a baseline carrying
  * the same heavy parts as the kit hides what they cost.
  *
- * - `GET /api/products/:id`: the query the monolith's route makes.
+ * - `GET /api/products/:id`: the product the monolith's route reads, read with TypeORM's `findOneBy`,
+ *   as a NestJS developer reads one entity by its id. With `READ=prepared` (the bench's
+ *   `baseline (bare, prepared read)`), read instead as Strata's repositories read by id (ADR 0020),
+ *   by hand: one named statement on TypeORM's own `pg` pool. That is the kit's own data access
+ *   without the kit, so that what Strata's pipeline, ports and tiers cost over bare NestJS shows
+ *   alone; `findOneBy` costs more than all of them (README, "Benchmarks").
  * - `GET /health/live`: a trivial route.
  * - `POST /api/orders`: validated with class-validator DTOs, then ONE transaction that takes the stock
  *   of each line with a conditional update (409 if a line's product has too little, or does not
@@ -45,6 +52,7 @@ import { Column, CreateDateColumn, DataSource, Entity, PrimaryColumn, type Repos
  * (the workspace's migrations), so the runner's seeded products and customer serve every target.
  */
 
+const PREPARED_READ = process.env['READ'] === 'prepared';
 const MAX_ORDER_LINES = 50;
 const MAX_LINE_QUANTITY = 10_000;
 const ORDERS_QUEUE = 'orders';
@@ -99,9 +107,19 @@ class ProductsController {
 
   @Get(':id')
   async get(@Param('id', new ParseUUIDPipe()) id: string) {
-    const product = await this.products.findOneBy({ id });
+    const product = PREPARED_READ ? await this.readPrepared(id) : await this.products.findOneBy({ id });
     if (!product) throw new NotFoundException();
     return { id: product.id, sku: product.sku, name: product.name, priceCents: product.priceCents, stock: product.stock };
+  }
+
+  private async readPrepared(id: string): Promise<Product | undefined> {
+    const pool = (this.products.manager.connection.driver as PostgresDriver).master as Pool;
+    const { rows } = await pool.query<{ id: string; sku: string; name: string; price_cents: number; stock: number }>({
+      name: 'product-by-id',
+      text: 'SELECT id, sku, name, price_cents, stock FROM catalog.products WHERE id = $1',
+      values: [id],
+    });
+    return rows[0] && { id: rows[0].id, sku: rows[0].sku, name: rows[0].name, priceCents: rows[0].price_cents, stock: rows[0].stock };
   }
 }
 

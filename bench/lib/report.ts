@@ -148,7 +148,14 @@ export function report(results: Results): Summary {
   ratio('monolith (warn) / baseline (bare), GET /api/products/:id', rateOver('monolith (warn)', 'baseline (bare)', GET));
   ratio('monolith (warn) / floor, GET /api/products/:id', rateOver('monolith (warn)', 'floor', GET));
   ratio('monolith (warn) / floor, trivial route', rateOver('monolith (warn)', 'floor', LIVE));
+  // What Strata adds over bare NestJS, with the same data access: the pipeline, ports and tiers.
+  ratio('monolith / baseline (bare, prepared read), GET /api/products/:id', rateOver('monolith', 'baseline (bare, prepared read)', GET));
+  ratio(
+    'monolith (warn) / baseline (bare, prepared read), GET /api/products/:id',
+    rateOver('monolith (warn)', 'baseline (bare, prepared read)', GET),
+  );
   ratio('baseline (bare) / floor, GET /api/products/:id', rateOver('baseline (bare)', 'floor', GET));
+  ratio('baseline (bare, prepared read) / floor, GET /api/products/:id', rateOver('baseline (bare, prepared read)', 'floor', GET));
   ratio('baseline (bare) / floor, trivial route', rateOver('baseline (bare)', 'floor', LIVE));
   const splitReads = ratio('split / monolith, GET /api/products/:id', rateOver('split', 'monolith', GET));
   const splitOrders = ratio('split / monolith, POST /api/orders', rateOver('split', 'monolith', POST));
@@ -164,6 +171,7 @@ export function report(results: Results): Summary {
       over(other, target, key, (round) => round.load.serverCpuUsPerRequest),
     );
   byCpu('monolith / baseline (bare), GET /api/products/:id', 'monolith', 'baseline (bare)', GET);
+  byCpu('monolith / baseline (bare, prepared read), GET /api/products/:id', 'monolith', 'baseline (bare, prepared read)', GET);
   byCpu('monolith / floor, GET /api/products/:id', 'monolith', 'floor', GET);
   byCpu('monolith / floor, trivial route', 'monolith', 'floor', LIVE);
   byCpu('monolith / baseline (bare), POST /api/orders', 'monolith', 'baseline (bare)', POST);

@@ -103,15 +103,19 @@ export async function startFloor(postgresUrl: string): Promise<Target> {
   return startProgram({ name: 'floor', script: 'floor.js', postgresUrl, measure: ['get', 'live'] });
 }
 
-/** The bare NestJS baseline (bench/baseline), its confirmation jobs on the Redis the units use, under a prefix of its own. */
-export async function startBaseline(postgresUrl: string, redisUrl: string): Promise<Target> {
+/**
+ * The bare NestJS baseline (bench/baseline), its confirmation jobs on the Redis the units use, under
+ * a prefix of its own. With `preparedRead`, its read only, made as Strata's repositories read by id
+ * (one prepared statement, ADR 0020) rather than with `findOneBy`.
+ */
+export async function startBaseline(postgresUrl: string, redisUrl: string, { preparedRead = false } = {}): Promise<Target> {
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   return startProgram({
-    name: 'baseline (bare)',
+    name: preparedRead ? 'baseline (bare, prepared read)' : 'baseline (bare)',
     script: 'baseline.js',
     postgresUrl,
-    measure: ENDPOINTS,
-    env: { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix },
+    measure: preparedRead ? ['get'] : ENDPOINTS,
+    env: { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, ...(preparedRead ? { READ: 'prepared' } : {}) },
     cleanUp: () => deleteQueueKeys(redisUrl, prefix),
   });
 }

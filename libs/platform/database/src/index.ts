@@ -6,3 +6,4 @@ export * from './lib/provide-database';
 export * from './lib/run-migrations';
 export * from './lib/idempotency-store';
 export * from './lib/prepared-statement';
+export * from './lib/find-by-id-statement';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { DuplicateSkuError, InsufficientStockError, ProductNotFoundError, ReservationReleasedError } from '@strata/catalog/contracts';
-import { isUniqueViolation, PreparedStatement } from '@strata/platform/database';
+import { FindByIdStatement, isUniqueViolation, PreparedStatement } from '@strata/platform/database';
 import type { Page } from '@strata/platform/ports';
 import { ProductEntity } from './product.entity';
 import type { NewProductRecord, ProductRecord } from './product.record';
@@ -55,6 +55,10 @@ const RESERVE_STOCK = new PreparedStatement<ReserveOutcomeRow>(
   ORDER BY wanted.position`,
 );
 
+/** A product by its id: the module's hottest read, as one prepared statement (ADR 0020). */
+const PRODUCT_BY_ID = new FindByIdStatement(ProductEntity);
+const RESERVATION_BY_ID = new FindByIdStatement(StockReservationEntity);
+
 interface ReserveOutcomeRow {
   reserved: boolean;
   product_id: string;
@@ -89,7 +93,7 @@ export class TypeOrmProductRepository extends ProductRepository {
   }
 
   async findById(productId: string): Promise<ProductRecord | null> {
-    const product = await this.products.findOneBy({ id: productId });
+    const product = await PRODUCT_BY_ID.run(this.dataSource, productId);
     return product ? toProductRecord(product) : null;
   }
 
@@ -115,7 +119,7 @@ export class TypeOrmProductRepository extends ProductRepository {
     }
     // Nothing was taken. A retry of a reservation made before gets its first answer, whatever the
     // stock is now; one released before (see `release`) is refused.
-    const existing = await this.dataSource.getRepository(StockReservationEntity).findOneBy({ id: reservationId });
+    const existing = await RESERVATION_BY_ID.run(this.dataSource, reservationId);
     if (existing?.releasedAt) throw new ReservationReleasedError(reservationId);
     if (existing) return { reservationId, lines: existing.lines };
     // Otherwise a line could not be had: the first in product id order says which.
