@@ -48,6 +48,12 @@ class Owned {
   @ManyToOne(() => Owner, { eager: true }) owner!: Owner;
 }
 
+@Entity({ schema: 'by_id', name: 'lines' })
+class Line {
+  @PrimaryColumn('uuid') orderId!: string;
+  @PrimaryColumn('smallint') position!: number;
+}
+
 @Entity({ schema: 'by_id', name: 'listened' })
 class Listened {
   @PrimaryColumn('uuid') id!: string;
@@ -87,7 +93,7 @@ describe('FindByIdStatement (PostgreSQL)', () => {
     dataSource = new DataSource({
       type: 'postgres',
       url,
-      entities: [Thing, Owner, Owned, Listened, Subscribed],
+      entities: [Thing, Owner, Owned, Line, Listened, Subscribed],
       subscribers: [SubscribedLoads],
       synchronize: true,
       // One connection, so the statement's session is the one asked about.
@@ -153,10 +159,11 @@ describe('FindByIdStatement (PostgreSQL)', () => {
   });
 
   it.each([
+    ['has a primary key of two columns', Line, 'its primary key is not one column'],
     ['loads a relation eagerly', Owned, 'it loads relations eagerly'],
     ['has an @AfterLoad listener', Listened, 'it has @AfterLoad listeners'],
     ['has a subscriber to its loads', Subscribed, 'a subscriber listens to its loads'],
-  ])('refuses an entity that %s, which findOneBy answers otherwise, naming why', async (_, entity, why) => {
+  ])('refuses an entity that %s, which it could not read as findOneBy does, naming why', async (_, entity, why) => {
     await expect(new FindByIdStatement<object>(entity).run(dataSource, randomUUID())).rejects.toThrow(
       `FindByIdStatement cannot read ${entity.name}: ${why}; read it with findOneBy`,
     );
