@@ -11,6 +11,8 @@ import {
   ManyToOne,
   PrimaryColumn,
 } from 'typeorm';
+import { Client, type Pool } from 'pg';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { dropDatabase, ensureDatabaseExists, withDatabase } from './ensure-database';
 import { FindByIdStatement } from './find-by-id-statement';
 
@@ -156,6 +158,23 @@ describe('FindByIdStatement (PostgreSQL)', () => {
         'SELECT "id", "name", "price_cents", "total", "active", "lines", "note", "tags", "created_at", "deleted_at", "positionX", "positionY" ' +
         'FROM "by_id"."things" WHERE "id" = $1 AND "deleted_at" IS NULL',
     });
+  });
+
+  it('prepares itself again on the next connection once PostgreSQL dropped the one it was prepared on', async () => {
+    const thing = aThing();
+    await dataSource.getRepository(Thing).insert(thing);
+    await things.run(dataSource, thing.id);
+    const pool = (dataSource.driver as PostgresDriver).master as Pool;
+    const [{ pid }]: { pid: number }[] = await dataSource.query('SELECT pg_backend_pid() AS pid');
+
+    // From another connection, as a restart or an administrator would; the pool drops its client.
+    const other = new Client({ connectionString: url });
+    await other.connect();
+    await other.query('SELECT pg_terminate_backend($1)', [pid]).finally(() => other.end());
+    for (let waited = 0; pool.totalCount > 0 && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(pool.totalCount).toBe(0);
+
+    await expect(things.run(dataSource, thing.id)).resolves.toMatchObject({ id: thing.id, name: thing.name });
   });
 
   it.each([
