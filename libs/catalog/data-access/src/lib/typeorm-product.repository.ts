@@ -57,6 +57,7 @@ const RESERVE_STOCK = new PreparedStatement<ReserveOutcomeRow>(
 
 /** A product by its id: the module's hottest read, as one prepared statement (ADR 0020). */
 const PRODUCT_BY_ID = new FindByIdStatement(ProductEntity);
+/** A reservation by its id: what a repeated reservation answers, or why it is refused. */
 const RESERVATION_BY_ID = new FindByIdStatement(StockReservationEntity);
 
 interface ReserveOutcomeRow {
