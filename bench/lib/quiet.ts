@@ -25,7 +25,7 @@ export async function untilQuiet(pids: number[], { maxCores = 0.1, timeoutMs = 1
 }
 
 /** User and system CPU time of the processes, in µs (10 ms resolution); undefined off Linux. */
-export function cpuMicroseconds(pids: number[]): number | undefined {
+function cpuMicroseconds(pids: number[]): number | undefined {
   const ticks = cpuTicks(pids);
   return ticks === undefined ? undefined : (ticks * 1_000_000) / TICKS_PER_SECOND;
 }
