@@ -1,6 +1,7 @@
 import type { Config } from '@jest/types';
 import { E2E_API_PROCESS_VARIABLE, E2E_API_URL_VARIABLE, E2E_TOPOLOGY_FILE_VARIABLE, TopologyProcesses } from '../lib/topology-processes';
 import startTestPostgres, { TEST_POSTGRES_URL_VARIABLE } from './postgres.global-setup';
+import stopTestPostgres from './postgres.global-teardown';
 import { requireTestRedis, testRedisUrl } from './redis.global-setup';
 
 export interface TopologyGlobals {
@@ -31,6 +32,10 @@ export default async function startTopology(_: unknown, project: Config.ProjectC
     edge: options.edge,
     postgresUrl: process.env[TEST_POSTGRES_URL_VARIABLE] as string,
     redisUrl: testRedisUrl(),
+  }).catch(async (error: unknown) => {
+    // Jest runs no teardown after a failed setup: the test PostgreSQL and its folder go here.
+    await stopTestPostgres();
+    throw error;
   });
   (globalThis as { __strataTopology__?: TopologyProcesses }).__strataTopology__ = deployment;
   process.env[E2E_API_URL_VARIABLE] = deployment.unit(options.apiUnit).httpUrl;

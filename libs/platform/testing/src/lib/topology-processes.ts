@@ -95,7 +95,13 @@ export class TopologyProcesses {
     const topology = JSON.parse(readFileSync(options.topologyFile, 'utf8')) as { units: Record<string, UnitDeclaration> };
     // The migration program creates the database if it is missing, as it does for a deployment.
     const databaseUrl = withDatabaseName(options.postgresUrl, `strata_topology_${randomUUID().replace(/-/g, '').slice(0, 16)}`);
-    await run(process.execPath, [options.migrate], { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' });
+    await run(process.execPath, [options.migrate], { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' }).catch(
+      async (error: unknown) => {
+        // It may have created the database before it failed.
+        await dropDatabase(databaseUrl).catch(() => undefined);
+        throw error;
+      },
+    );
 
     if (options.edge && topology.units[EDGE]) throw new Error(`the topology has a unit named ${EDGE}, the name of the edge's process`);
     const ports = new Map<string, { http: number; internal: number }>();
