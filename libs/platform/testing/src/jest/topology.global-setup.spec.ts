@@ -1,12 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { TopologyProcesses } from '../lib/topology-processes';
 import { TEST_POSTGRES_URL_VARIABLE } from './postgres.global-setup';
-
-const workspaceRoot = join(__dirname, '../../../../..');
+import { runJest, workspaceRoot } from './run-jest';
 
 /** A stand-in for a program of the built server: writes a line, then exits with `code`. */
 function program(folder: string, name: string, code: number, body = ''): string {
@@ -27,33 +25,22 @@ describe('a topology that fails to start (the split suites’ global setup)', ()
 
   it('fails the run naming the unit, and stops and removes the test PostgreSQL it had started', () => {
     // Jest runs no global teardown after a failed global setup: the setup must clean up itself.
-    const config = {
-      rootDir: workspaceRoot,
-      roots: [temporary],
-      preset: './jest.preset.js',
-      testMatch: ['**/*.check.js'],
-      globalSetup: join(__dirname, 'topology.global-setup.ts'),
-      globalTeardown: join(__dirname, 'topology.global-teardown.ts'),
-      globals: {
-        strataTopology: {
-          main: program(temporary, 'main.js', 1),
-          migrate: program(temporary, 'migrate.js', 0),
-          topologyFile: join(workspaceRoot, 'topologies/monolith.json'),
-          apiUnit: 'monolith',
+    const run = runJest(
+      temporary,
+      {
+        globalSetup: join(__dirname, 'topology.global-setup.ts'),
+        globalTeardown: join(__dirname, 'topology.global-teardown.ts'),
+        globals: {
+          strataTopology: {
+            main: program(temporary, 'main.js', 1),
+            migrate: program(temporary, 'migrate.js', 0),
+            topologyFile: join(workspaceRoot, 'topologies/monolith.json'),
+            apiUnit: 'monolith',
+          },
         },
       },
-    };
-    writeFileSync(join(temporary, 'jest.config.js'), `module.exports = ${JSON.stringify(config)};`);
-    writeFileSync(join(temporary, 'never.check.js'), `it('is not reached', () => undefined);`);
-    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: temporary };
-    delete env['DATABASE_URL'];
-
-    const run = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '-c', join(temporary, 'jest.config.js')], {
-      cwd: workspaceRoot,
-      env,
-      encoding: 'utf8',
-      timeout: 90_000,
-    });
+      { 'never.check.js': `it('is not reached', () => undefined);` },
+    );
 
     expect({ status: run.status, output: run.stderr }).toEqual({
       status: 1,
