@@ -73,7 +73,6 @@ const GET = 'get';
 const LIVE = 'live';
 const POST = 'post';
 
-/** Prints the tables, the ratios and the goals; answers the ratios and goals for results.json. */
 /** A target's CPU per request, process by process: `gateway 90, business 55, …` (empty if unmeasured). */
 export function describeCpuByProcess(load: Throughput): string {
   return Object.entries(load.serverCpuUsPerRequestByProcess ?? {})
@@ -81,6 +80,7 @@ export function describeCpuByProcess(load: Throughput): string {
     .join(', ');
 }
 
+/** Prints the tables, the ratios and the goals; answers the ratios and goals for results.json. */
 export function report(results: Results): Summary {
   const { rows } = results;
   const fixed = (value: number, digits = 2) => value.toFixed(digits);
